@@ -1,0 +1,60 @@
+using System.Runtime.InteropServices;
+
+namespace StreamAnalytics.Streams.Embedded;
+
+/// <summary>
+/// P/Invoke into librdkafka's mock cluster API (<c>rdkafka_mock.h</c>). The library name is the one Confluent.Kafka
+/// uses, so both resolve to the same <c>librdkafka.so</c> from the app's native assets (librdkafka.redist).
+/// </summary>
+internal static partial class MockClusterNative
+{
+    private const string Lib = "librdkafka";
+
+    internal const int RdKafkaProducer = 0;
+    internal const int ConfOk = 0;
+
+    [LibraryImport(Lib)]
+    internal static partial IntPtr rd_kafka_conf_new();
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int rd_kafka_conf_set(IntPtr conf, string name, string value, byte[] errstr, UIntPtr errstrSize);
+
+    [LibraryImport(Lib)]
+    internal static partial IntPtr rd_kafka_new(int type, IntPtr conf, byte[] errstr, UIntPtr errstrSize);
+
+    [LibraryImport(Lib)]
+    internal static partial void rd_kafka_destroy(IntPtr rk);
+
+    [LibraryImport(Lib)]
+    internal static partial IntPtr rd_kafka_mock_cluster_new(IntPtr rk, int brokerCount);
+
+    [LibraryImport(Lib)]
+    internal static partial void rd_kafka_mock_cluster_destroy(IntPtr mcluster);
+
+    [LibraryImport(Lib)]
+    internal static partial IntPtr rd_kafka_mock_cluster_bootstraps(IntPtr mcluster);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int rd_kafka_mock_topic_create(IntPtr mcluster, string topic, int partitionCount, int replicationFactor);
+
+    [LibraryImport(Lib)]
+    internal static partial int rd_kafka_mock_broker_set_down(IntPtr mcluster, int brokerId);
+
+    [LibraryImport(Lib)]
+    internal static partial int rd_kafka_mock_broker_set_up(IntPtr mcluster, int brokerId);
+
+    [LibraryImport(Lib)]
+    internal static partial int rd_kafka_mock_broker_set_rtt(IntPtr mcluster, int brokerId, int rttMs);
+
+    [LibraryImport(Lib)]
+    internal static partial void rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr mcluster, int delayMs);
+
+    [LibraryImport(Lib)]
+    internal static partial void rd_kafka_mock_push_request_errors_array(IntPtr mcluster, short apiKey, UIntPtr count, int[] errors);
+
+    [LibraryImport(Lib)]
+    internal static partial void rd_kafka_mock_clear_request_errors(IntPtr mcluster, short apiKey);
+
+    [LibraryImport(Lib)]
+    internal static partial IntPtr rd_kafka_err2str(int err);
+}

@@ -1,0 +1,52 @@
+using StreamAnalytics.Streams.Embedded;
+
+namespace StreamAnalytics.Streams.Tests;
+
+/// <summary>
+/// The broker for integration tests: a real Kafka when <c>KAFKA_BOOTSTRAP</c> is set, otherwise an embedded cluster
+/// started for this test and stopped with it. Topic names get a unique suffix so tests never share data.
+/// </summary>
+public sealed class KafkaFixture : IDisposable
+{
+    private readonly EmbeddedKafkaCluster? _embedded;
+
+    public KafkaFixture(int brokers = 1)
+    {
+        string? external = Environment.GetEnvironmentVariable("KAFKA_BOOTSTRAP");
+        if (!string.IsNullOrWhiteSpace(external))
+        {
+            BootstrapServers = external;
+        }
+        else
+        {
+            _embedded = EmbeddedKafkaCluster.Start(brokers);
+            BootstrapServers = _embedded.BootstrapServers;
+        }
+    }
+
+    public string BootstrapServers { get; }
+
+    /// <summary>The embedded cluster, or null when the tests run against a real Kafka.</summary>
+    public EmbeddedKafkaCluster? Embedded => _embedded;
+
+    public bool IsRealKafka => _embedded is null;
+
+    /// <summary>Creates a uniquely named topic with the given partitions and returns its name.</summary>
+    public string CreateTopic(string prefix, int partitions)
+    {
+        string name = $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 200)];
+        if (_embedded is not null)
+        {
+            _embedded.CreateTopic(name, partitions);
+        }
+        else
+        {
+            using var admin = new Confluent.Kafka.AdminClientBuilder(new Confluent.Kafka.AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
+            admin.CreateTopicsAsync([new Confluent.Kafka.Admin.TopicSpecification { Name = name, NumPartitions = partitions, ReplicationFactor = 1 }])
+                .GetAwaiter().GetResult();
+        }
+        return name;
+    }
+
+    public void Dispose() => _embedded?.Dispose();
+}

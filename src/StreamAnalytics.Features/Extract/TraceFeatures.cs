@@ -1,0 +1,106 @@
+using System.Text.Json.Serialization;
+
+namespace StreamAnalytics.Features.Extract;
+
+/// <summary>
+/// The feature vector of one completed trace: the document written to <c>{app}-trace-features</c>, to the
+/// <c>trace-features-*</c> index and to <c>traces.ndjson</c> (camelCase JSON), and the input of the windowed aggregations.
+/// </summary>
+/// <remarks>Plain data; filled by <c>TraceFeatureExtractor</c>. Times are microseconds since the Unix epoch.</remarks>
+public sealed class TraceFeatures
+{
+    /// <summary>32 lowercase hex characters.</summary>
+    public string TraceId { get; set; } = "";
+
+    /// <summary>0 for the first emission; incremented by each late-span follow-up.</summary>
+    public int Revision { get; set; }
+
+    /// <summary><c>gap</c>, <c>root</c>, <c>maxDuration</c>, <c>memoryPressure</c>, <c>late</c> or <c>endOfInput</c>.</summary>
+    public string CompletionReason { get; set; } = "";
+
+    public long StartTimeUs { get; set; }
+    public long DurationUs { get; set; }
+    public int SpanCount { get; set; }
+    public int ServiceCount { get; set; }
+    public int ErrorCount { get; set; }
+    public string RootService { get; set; } = "";
+    public string RootOperation { get; set; } = "";
+    /// <summary>True when the root span is an error.</summary>
+    public bool RootError { get; set; }
+    public int Depth { get; set; }
+    public int MaxFanOut { get; set; }
+
+    /// <summary>Spans per <c>service::operation</c>.</summary>
+    public Dictionary<string, int> SpanCounts { get; set; } = new(StringComparer.Ordinal);
+
+    public List<Edge> Edges { get; set; } = [];
+
+    /// <summary>Root-to-leaf service chains (<c>frontend&gt;checkout&gt;cart</c>), counted per leaf.</summary>
+    public Dictionary<string, int> ServicePaths { get; set; } = new(StringComparer.Ordinal);
+
+    public List<CriticalPathSection> CriticalPath { get; set; } = [];
+
+    /// <summary>Microseconds of the critical path spent in each service.</summary>
+    public Dictionary<string, long> CriticalPathByService { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Self time (span duration minus the union of its children's, clipped), summed per <c>service::operation</c>.</summary>
+    public Dictionary<string, long> SelfTimeByOperation { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Server start minus client start, per client/server service pair.</summary>
+    public List<NetworkLatency> NetworkLatencies { get; set; } = [];
+
+    public TraceQuality Quality { get; set; } = new();
+}
+
+/// <summary>A service dependency edge observed in one trace.</summary>
+public sealed class Edge
+{
+    public string Client { get; set; } = "";
+    public string Server { get; set; } = "";
+    /// <summary><c>direct</c>, <c>database</c>, <c>messaging</c> or <c>virtual</c>.</summary>
+    public string ConnectionType { get; set; } = "direct";
+    public int Calls { get; set; }
+    public int Errors { get; set; }
+    /// <summary>Sum of the calls' durations (server span if present, else client span).</summary>
+    public long TotalDurationUs { get; set; }
+
+    /// <summary>Each call's duration, for the edge latency distribution; not part of the document.</summary>
+    [JsonIgnore]
+    public List<long> DurationsUs { get; set; } = [];
+}
+
+/// <summary>One section of the critical path.</summary>
+public sealed class CriticalPathSection
+{
+    /// <summary>16 lowercase hex characters.</summary>
+    public string SpanId { get; set; } = "";
+    public string Service { get; set; } = "";
+    public long StartUs { get; set; }
+    public long EndUs { get; set; }
+}
+
+/// <summary>Network latency between a client span and its server child, aggregated per service pair.</summary>
+public sealed class NetworkLatency
+{
+    public string Client { get; set; } = "";
+    public string Server { get; set; } = "";
+    public int Count { get; set; }
+    public long TotalUs { get; set; }
+    public long MaxUs { get; set; }
+}
+
+/// <summary>Trace-quality flags.</summary>
+public sealed class TraceQuality
+{
+    /// <summary>Spans whose parent id is not in the trace (treated as roots).</summary>
+    public int OrphanSpans { get; set; }
+    /// <summary>Spans whose id was already seen in the trace (Zipkin shared client/server halves excepted).</summary>
+    public int DuplicateSpanIds { get; set; }
+    /// <summary>Spans that start before or end after their parent.</summary>
+    public int ClockSkewSpans { get; set; }
+    /// <summary>Spans dropped by <c>assembly.max.spans.per.trace</c>.</summary>
+    public bool Truncated { get; set; }
+    public int DroppedSpans { get; set; }
+    /// <summary>Spans that are their own parent or part of a parent cycle (treated as roots).</summary>
+    public int CycleSpans { get; set; }
+}

@@ -1,4 +1,4 @@
-namespace StreamAnalytics.Formats.Encoding;
+namespace StreamAnalytics.Formats.Logical;
 
 /// <summary>
 /// A span as a producer would describe it, with plain strings: the input of the encoders (one logical trace can be

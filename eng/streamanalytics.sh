@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the `streamanalytics` command after the idempotent set-up (Debian packages, librdkafka when the NuGet feed lacks it).
+#   bash eng/streamanalytics.sh demo
+#   bash eng/streamanalytics.sh replay --input FILE --format otlp_json --out out/
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$root/eng/setup.sh"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build "$root/src/StreamAnalytics.Cli" -c Release -nologo -v q -clp:ErrorsOnly >&2
+exec dotnet "$root/src/StreamAnalytics.Cli/bin/Release/net10.0/streamanalytics.dll" "$@"

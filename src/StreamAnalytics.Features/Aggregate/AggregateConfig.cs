@@ -1,0 +1,76 @@
+using System.Globalization;
+
+namespace StreamAnalytics.Features.Aggregate;
+
+/// <summary>Settings of <see cref="WindowedAggregator"/>, with the config keys they are read from.</summary>
+public sealed class AggregateConfig
+{
+    /// <summary><c>aggregate.window.ms</c>: tumbling window length. Default 60000 (1 min).</summary>
+    public long WindowMs { get; init; } = 60_000;
+
+    /// <summary>
+    /// <c>aggregate.grace.ms</c>: how long after its end (in the caller's stream time) a window still accepts traces.
+    /// Default 10000. A trace reaches the aggregator only once it is complete, i.e. at least <c>assembly.gap.ms</c>
+    /// after its last span, so either the caller passes a stream time that accounts for that (see
+    /// <see cref="WindowedAggregator.CloseWindows"/>) or the grace must exceed the gap plus typical trace duration.
+    /// </summary>
+    public long GraceMs { get; init; } = 10_000;
+
+    /// <summary><c>aggregate.cardinality.limit</c>: distinct series per dimension kind per window. Default 10000.</summary>
+    public int CardinalityLimit { get; init; } = 10_000;
+
+    /// <summary><c>aggregate.max.open.windows</c>: windows held at once; beyond it the oldest is emitted early (counted). Default 32.</summary>
+    public int MaxOpenWindows { get; init; } = 32;
+
+    /// <summary><c>aggregate.sketch.relative.accuracy</c>: DDSketch α. Default 0.01.</summary>
+    public double SketchRelativeAccuracy { get; init; } = DDSketch.DefaultRelativeAccuracy;
+
+    /// <summary><c>aggregate.sketch.max.buckets</c>: DDSketch bucket bound. Default 2048.</summary>
+    public int SketchMaxBuckets { get; init; } = DDSketch.DefaultMaxBuckets;
+
+    /// <summary>The defaults.</summary>
+    public static AggregateConfig Default { get; } = new();
+
+    /// <summary>Reads the <c>aggregate.*</c> keys; absent keys keep their defaults.</summary>
+    /// <exception cref="ArgumentException">A value does not parse or is out of range (the message names the key).</exception>
+    public static AggregateConfig FromProperties(IReadOnlyDictionary<string, string> properties)
+    {
+        ArgumentNullException.ThrowIfNull(properties);
+        var d = Default;
+        var config = new AggregateConfig
+        {
+            WindowMs = Long(properties, "aggregate.window.ms", d.WindowMs),
+            GraceMs = Long(properties, "aggregate.grace.ms", d.GraceMs),
+            CardinalityLimit = (int)Long(properties, "aggregate.cardinality.limit", d.CardinalityLimit),
+            MaxOpenWindows = (int)Long(properties, "aggregate.max.open.windows", d.MaxOpenWindows),
+            SketchRelativeAccuracy = properties.TryGetValue("aggregate.sketch.relative.accuracy", out var a)
+                ? double.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out double alpha) ? alpha
+                    : throw new ArgumentException($"aggregate.sketch.relative.accuracy: '{a}' is not a number")
+                : d.SketchRelativeAccuracy,
+            SketchMaxBuckets = (int)Long(properties, "aggregate.sketch.max.buckets", d.SketchMaxBuckets),
+        };
+        config.Validate();
+        return config;
+    }
+
+    /// <summary>Checks every setting.</summary>
+    /// <exception cref="ArgumentException">The first invalid setting, by key.</exception>
+    public void Validate()
+    {
+        if (WindowMs <= 0) throw new ArgumentException($"aggregate.window.ms must be positive (got {WindowMs})");
+        if (GraceMs < 0) throw new ArgumentException($"aggregate.grace.ms must not be negative (got {GraceMs})");
+        if (CardinalityLimit < 1) throw new ArgumentException($"aggregate.cardinality.limit must be at least 1 (got {CardinalityLimit})");
+        if (MaxOpenWindows < 1) throw new ArgumentException($"aggregate.max.open.windows must be at least 1 (got {MaxOpenWindows})");
+        if (!(SketchRelativeAccuracy > 0 && SketchRelativeAccuracy < 1))
+            throw new ArgumentException($"aggregate.sketch.relative.accuracy must be in (0, 1) (got {SketchRelativeAccuracy})");
+        if (SketchMaxBuckets < 16) throw new ArgumentException($"aggregate.sketch.max.buckets must be at least 16 (got {SketchMaxBuckets})");
+    }
+
+    private static long Long(IReadOnlyDictionary<string, string> p, string key, long fallback)
+    {
+        if (!p.TryGetValue(key, out var s)) return fallback;
+        if (!long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) || v > int.MaxValue && key != "aggregate.window.ms" && key != "aggregate.grace.ms")
+            throw new ArgumentException($"{key}: '{s}' is not a valid integer");
+        return v;
+    }
+}

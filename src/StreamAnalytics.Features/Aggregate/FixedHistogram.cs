@@ -1,0 +1,68 @@
+namespace StreamAnalytics.Features.Aggregate;
+
+/// <summary>
+/// Counts per fixed, documented bucket: what dashboards that cannot decode a sketch (Kibana, plain ES aggregations)
+/// read. Bucket <c>i</c> counts values ≤ <see cref="UpperBounds"/>[i] and above the previous bound; the last count
+/// (index <c>UpperBounds.Length</c>) is the +Inf bucket. Counts are per bucket, not cumulative.
+/// </summary>
+/// <remarks>Not thread-safe. Two histograms merge only when their bounds are the same array contents.</remarks>
+public sealed class FixedHistogram
+{
+    /// <summary>
+    /// Latency bounds in microseconds: 1, 2.5, 5, 10, 25, 50, 100, 250, 500 ms, 1, 2.5, 5, 10, 30, 60 s
+    /// (the same edges, in seconds, as the Prometheus latency histograms of <c>docs/METRICS.md</c>).
+    /// </summary>
+    public static IReadOnlyList<double> DurationBoundsUs { get; } =
+        [1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 30_000_000, 60_000_000];
+
+    /// <summary>Spans-per-trace bounds: 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000.</summary>
+    public static IReadOnlyList<double> SpanCountBounds { get; } = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000];
+
+    private readonly double[] _bounds;
+    private readonly long[] _counts;
+
+    /// <summary>Creates an empty histogram over strictly increasing, finite <paramref name="upperBounds"/>.</summary>
+    public FixedHistogram(IReadOnlyList<double> upperBounds)
+    {
+        ArgumentNullException.ThrowIfNull(upperBounds);
+        _bounds = new double[upperBounds.Count];
+        for (int i = 0; i < _bounds.Length; i++)
+        {
+            double b = upperBounds[i];
+            if (!double.IsFinite(b) || (i > 0 && b <= _bounds[i - 1]))
+                throw new ArgumentException("histogram bounds must be finite and strictly increasing", nameof(upperBounds));
+            _bounds[i] = b;
+        }
+        _counts = new long[_bounds.Length + 1];
+    }
+
+    /// <summary>The finite upper bounds (inclusive).</summary>
+    public IReadOnlyList<double> UpperBounds => _bounds;
+
+    /// <summary>Per-bucket counts; the last is +Inf.</summary>
+    public IReadOnlyList<long> Counts => _counts;
+
+    /// <summary>Counts <paramref name="value"/> <paramref name="count"/> times.</summary>
+    public void Add(double value, long count = 1)
+    {
+        // Binary search: the first bound ≥ value (a value equal to a bound belongs to that bucket, like Prometheus' le).
+        int lo = 0, hi = _bounds.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (_bounds[mid] < value) lo = mid + 1; else hi = mid;
+        }
+        _counts[lo] += count;
+    }
+
+    /// <summary>Adds <paramref name="other"/>'s counts.</summary>
+    /// <exception cref="ArgumentException">Different bounds.</exception>
+    public void Merge(FixedHistogram other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (!_bounds.AsSpan().SequenceEqual(other._bounds)) throw new ArgumentException("histogram bounds differ", nameof(other));
+        for (int i = 0; i < _counts.Length; i++) _counts[i] += other._counts[i];
+    }
+
+    internal void SetCount(int bucket, long count) => _counts[bucket] = count;
+}

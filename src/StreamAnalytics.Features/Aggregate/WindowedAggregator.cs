@@ -1,0 +1,442 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Formats.Model;
+using StreamAnalytics.Streams.State;
+
+namespace StreamAnalytics.Features.Aggregate;
+
+/// <summary>
+/// Tumbling-window aggregation of completed traces (step 5 of the trace topology), keyed by the five dimension kinds
+/// of <see cref="AggregateKind"/>.
+/// </summary>
+/// <remarks>
+/// <para><b>Event time.</b> A trace belongs to the window that contains its start time
+/// (<see cref="TraceFeatures.StartTimeUs"/>), not the time it completed: a slow trace is counted where it began, so
+/// replaying the same input gives the same windows whatever the processing speed.</para>
+/// <para><b>Closing.</b> A window [start, start + <c>aggregate.window.ms</c>) is emitted exactly once, by
+/// <see cref="CloseWindows"/>, when the stream time passed to it reaches end + <c>aggregate.grace.ms</c>. After that,
+/// a trace whose start falls in that window (or any earlier one) is <b>late</b>: it is dropped and counted
+/// (<see cref="LateTraces"/>, <c>trace_analytics_aggregate_late_traces_total</c>), never re-opens the window, so
+/// each window has one document per series and partition. The watermark (largest stream time seen) is logged to the
+/// changelog, so this holds across restarts.</para>
+/// <para><b>Revisions.</b> Only revision 0 of a trace feeds aggregates: a late-span follow-up carries the whole trace
+/// again, so adding it would count the trace twice. Follow-ups are counted in <see cref="SkippedRevisions"/>.</para>
+/// <para><b>Bounds.</b> Per window and kind at most <c>aggregate.cardinality.limit</c> series (beyond: the overflow
+/// series, see <see cref="SeriesLimiter"/>); at most <c>aggregate.max.open.windows</c> windows (beyond: the oldest is
+/// emitted early, counted in <see cref="WindowsClosedEarly"/>; its documents come out of the next
+/// <see cref="CloseWindows"/>).</para>
+/// <para><b>Changelog.</b> Changes are logged by <see cref="WriteChangelog"/> (called from <see cref="WindowStore.Flush"/>,
+/// i.e. before each commit): each series changed since the last call once (key = window start + kind + dimension,
+/// value = the serialized state), and a tombstone for each logged series of every window emitted since.
+/// <see cref="Restore"/> rebuilds the open windows from those records (last write wins).</para>
+/// <para>Not thread-safe: one instance per stream task, called from the task's thread.</para>
+/// </remarks>
+public sealed class WindowedAggregator
+{
+    private const byte WatermarkKeyMarker = 0xFF;
+    private static readonly string[] SpanKindNames = ["unspecified", "internal", "server", "client", "producer", "consumer"];
+
+    private readonly SortedDictionary<long, Window> _windows = new();
+    private readonly List<(long WindowStartMs, AggregateKey Key, AggregateState State)> _dirty = [];
+    private readonly List<byte[]> _pendingTombstones = [];
+    private readonly List<AggregateDocument> _emittedEarly = [];
+    private long _watermarkMs = long.MinValue;
+    private bool _watermarkDirty;
+
+    /// <summary>Creates an aggregator for the task of input partition <paramref name="partition"/>.</summary>
+    /// <param name="config">Settings; validated here.</param>
+    /// <param name="partition">Written into every document and its <c>_id</c>; 0 for <c>replay</c>.</param>
+    public WindowedAggregator(AggregateConfig config, int partition = 0)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        Config = config;
+        Partition = partition;
+        Limiter = new SeriesLimiter(config.CardinalityLimit);
+    }
+
+    /// <summary>The settings.</summary>
+    public AggregateConfig Config { get; }
+
+    /// <summary>The producing partition.</summary>
+    public int Partition { get; }
+
+    /// <summary>The cardinality limiter (its overflow counters).</summary>
+    public SeriesLimiter Limiter { get; }
+
+    /// <summary>The largest stream time passed to <see cref="CloseWindows"/> (or restored); <see cref="long.MinValue"/> before any.</summary>
+    public long WatermarkMs => _watermarkMs;
+
+    /// <summary>Windows currently open.</summary>
+    public int OpenWindowCount => _windows.Count;
+
+    /// <summary>Traces dropped because their window had closed.</summary>
+    public long LateTraces { get; private set; }
+
+    /// <summary>Follow-up revisions not aggregated.</summary>
+    public long SkippedRevisions { get; private set; }
+
+    /// <summary>Windows emitted before their grace ended because of <c>aggregate.max.open.windows</c>.</summary>
+    public long WindowsClosedEarly { get; private set; }
+
+    /// <summary>The start of the window containing <paramref name="timeMs"/> (floor, also for times before 1970).</summary>
+    public static long WindowStartOf(long timeMs, long windowMs) => Math.DivRem(timeMs, windowMs) switch
+    {
+        (long q, long r) when r < 0 => (q - 1) * windowMs,
+        (long q, _) => q * windowMs,
+    };
+
+    /// <summary>
+    /// Adds a completed trace to the window of its start time: one operation update per span, one edge update per
+    /// edge of <paramref name="features"/> (one latency value per call), one servicePath update per path, one
+    /// rootOperation update and one spanCount update per <c>service::operation</c>.
+    /// </summary>
+    public AggregateAddOutcome Add(Trace trace, TraceFeatures features)
+    {
+        ArgumentNullException.ThrowIfNull(trace);
+        ArgumentNullException.ThrowIfNull(features);
+        if (features.Revision > 0 || trace.Revision > 0)
+        {
+            SkippedRevisions++;
+            AggregateMetrics.RevisionSkipped();
+            return AggregateAddOutcome.SkippedRevision;
+        }
+
+        long startMs = FloorDiv(StartTimeUs(trace, features), 1000);
+        long windowStart = WindowStartOf(startMs, Config.WindowMs);
+        if (IsClosed(windowStart))
+        {
+            LateTraces++;
+            AggregateMetrics.Late();
+            return AggregateAddOutcome.Late;
+        }
+        Window window = GetOrOpen(windowStart);
+
+        StringTable strings = trace.Strings;
+        ReadOnlySpan<Span> spans = trace.Spans;
+        for (int i = 0; i < spans.Length; i++)
+        {
+            ref readonly Span span = ref spans[i];
+            string status = span.IsError ? "error" : (span.Flags & SpanFlags.StatusSet) != 0 ? "ok" : "unset";
+            string kind = (uint)span.Kind < (uint)SpanKindNames.Length ? SpanKindNames[(int)span.Kind] : "unspecified";
+            var state = Series(window, AggregateKey.Operation(strings[span.Service], strings[span.Operation], kind, status));
+            state.Count++;
+            if (span.IsError) state.ErrorCount++;
+            state.Record(span.DurationNanos / 1000.0);
+        }
+
+        foreach (Edge edge in features.Edges)
+        {
+            var state = Series(window, AggregateKey.Edge(edge.Client, edge.Server, edge.ConnectionType));
+            state.Count += edge.Calls;
+            state.ErrorCount += edge.Errors;
+            if (edge.DurationsUs.Count > 0)
+            {
+                foreach (long d in edge.DurationsUs) state.Record(d);
+            }
+            else if (edge.Calls > 0)
+            {
+                // Without per-call durations the mean stands in for each call: counts stay right, spread is lost.
+                state.Record((double)edge.TotalDurationUs / edge.Calls, edge.Calls);
+            }
+        }
+
+        bool traceHasErrors = features.ErrorCount > 0;
+        foreach (string path in features.ServicePaths.Keys)
+        {
+            var state = Series(window, AggregateKey.ServicePath(path));
+            state.Count++;
+            if (traceHasErrors) state.ErrorCount++;
+            state.Record(features.DurationUs);
+        }
+
+        var root = Series(window, AggregateKey.RootOperation(features.RootService, features.RootOperation));
+        root.Count++;
+        if (features.RootError) root.ErrorCount++;
+        root.SpanCountSum += features.SpanCount;
+        root.DepthSum += features.Depth;
+        root.Record(features.DurationUs);
+
+        foreach (var (serviceOperation, count) in features.SpanCounts)
+        {
+            int sep = serviceOperation.IndexOf("::", StringComparison.Ordinal);
+            var key = sep < 0
+                ? AggregateKey.SpanCount(serviceOperation, "")
+                : AggregateKey.SpanCount(serviceOperation[..sep], serviceOperation[(sep + 2)..]);
+            var state = Series(window, key);
+            state.Count++;
+            state.Record(count);
+        }
+        return AggregateAddOutcome.Added;
+    }
+
+    /// <summary>
+    /// Advances the watermark to <paramref name="streamTimeMs"/> and emits, oldest first, every window whose end +
+    /// grace it reached (plus windows emitted early since the last call). Each window is emitted once.
+    /// </summary>
+    /// <param name="streamTimeMs">
+    /// The event time up to which input is considered complete. The trace topology should pass the stream time minus
+    /// <c>assembly.gap.ms</c>: a trace only reaches the aggregator a gap after its last span, so that keeps
+    /// <c>aggregate.grace.ms</c> a measure of lateness after completion rather than of the assembler's delay.
+    /// </param>
+    public IReadOnlyList<AggregateDocument> CloseWindows(long streamTimeMs)
+    {
+        if (streamTimeMs > _watermarkMs)
+        {
+            _watermarkMs = streamTimeMs;
+            _watermarkDirty = true;
+        }
+        var output = TakeEarly();
+        while (_windows.Count > 0)
+        {
+            long first = FirstWindowStart();
+            if (!IsClosed(first)) break;
+            EmitWindow(first, output, early: false);
+        }
+        return output;
+    }
+
+    /// <summary>
+    /// Emits every open window now (end of a finite input, e.g. <c>replay</c>). Not for shutdown of a long-running
+    /// task: there the changelog keeps open windows for whoever owns the partition next.
+    /// </summary>
+    public IReadOnlyList<AggregateDocument> FlushAll()
+    {
+        var output = TakeEarly();
+        while (_windows.Count > 0) EmitWindow(FirstWindowStart(), output, early: false);
+        return output;
+    }
+
+    /// <summary>
+    /// Logs every series changed since the last call once, and a tombstone for every logged series of the windows
+    /// emitted since; then the watermark if it moved. Called before each commit.
+    /// </summary>
+    public void WriteChangelog(IChangelog changelog)
+    {
+        ArgumentNullException.ThrowIfNull(changelog);
+        foreach (byte[] key in _pendingTombstones) changelog.AppendTombstone(key);
+        _pendingTombstones.Clear();
+
+        var keyBuffer = new ArrayBufferWriter<byte>(128);
+        var valueBuffer = new ArrayBufferWriter<byte>(256);
+        foreach (var (windowStart, key, state) in _dirty)
+        {
+            if (state.Emitted || !state.Dirty) continue;
+            keyBuffer.ResetWrittenCount();
+            valueBuffer.ResetWrittenCount();
+            WriteKey(keyBuffer, windowStart, key);
+            state.WriteTo(valueBuffer);
+            changelog.Append(keyBuffer.WrittenSpan, valueBuffer.WrittenSpan);
+            state.Dirty = false;
+            state.Logged = true;
+        }
+        _dirty.Clear();
+
+        if (_watermarkDirty)
+        {
+            Span<byte> value = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64BigEndian(value, _watermarkMs);
+            changelog.Append([WatermarkKeyMarker], value);
+            _watermarkDirty = false;
+        }
+    }
+
+    /// <summary>
+    /// Applies one changelog record during restore (a <see cref="StateRestoreCallback"/>): the state replaces any
+    /// earlier one for the same key; a tombstone removes it.
+    /// </summary>
+    /// <exception cref="FormatException">The record was not written by this class.</exception>
+    public void Restore(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool isTombstone)
+    {
+        if (key.Length == 1 && key[0] == WatermarkKeyMarker)
+        {
+            if (!isTombstone && value.Length == 8)
+                _watermarkMs = Math.Max(_watermarkMs, BinaryPrimitives.ReadInt64BigEndian(value));
+            return;
+        }
+        (long windowStart, AggregateKey aggregateKey) = ReadKey(key);
+        if (isTombstone)
+        {
+            if (_windows.TryGetValue(windowStart, out var w) && w.Series.Remove(aggregateKey))
+            {
+                if (!aggregateKey.IsOverflow) w.SeriesPerKind[(int)aggregateKey.Kind]--;
+                if (w.Series.Count == 0) _windows.Remove(windowStart);
+            }
+            return;
+        }
+        var state = AggregateState.Read(aggregateKey.Kind, Config, value);
+        state.Logged = true;
+        if (!_windows.TryGetValue(windowStart, out var window))
+        {
+            window = new Window(windowStart);
+            _windows.Add(windowStart, window);
+        }
+        if (!window.Series.ContainsKey(aggregateKey) && !aggregateKey.IsOverflow) window.SeriesPerKind[(int)aggregateKey.Kind]++;
+        window.Series[aggregateKey] = state;
+    }
+
+    private bool IsClosed(long windowStart) =>
+        _watermarkMs != long.MinValue && windowStart + Config.WindowMs + Config.GraceMs <= _watermarkMs;
+
+    private long FirstWindowStart()
+    {
+        using var e = _windows.Keys.GetEnumerator();
+        e.MoveNext();
+        return e.Current;
+    }
+
+    private List<AggregateDocument> TakeEarly()
+    {
+        var output = new List<AggregateDocument>(_emittedEarly);
+        _emittedEarly.Clear();
+        return output;
+    }
+
+    private Window GetOrOpen(long windowStart)
+    {
+        if (_windows.TryGetValue(windowStart, out var window)) return window;
+        if (_windows.Count >= Config.MaxOpenWindows)
+        {
+            WindowsClosedEarly++;
+            EmitWindow(FirstWindowStart(), _emittedEarly, early: true);
+        }
+        window = new Window(windowStart);
+        _windows.Add(windowStart, window);
+        return window;
+    }
+
+    private AggregateState Series(Window window, AggregateKey key)
+    {
+        if (!window.Series.TryGetValue(key, out var state))
+        {
+            key = Limiter.Admit(key, exists: false, window.SeriesPerKind[(int)key.Kind]);
+            if (!window.Series.TryGetValue(key, out state))
+            {
+                state = new AggregateState(key.Kind, Config);
+                window.Series.Add(key, state);
+                if (!key.IsOverflow) window.SeriesPerKind[(int)key.Kind]++;
+            }
+        }
+        if (!state.Dirty)
+        {
+            state.Dirty = true;
+            _dirty.Add((window.StartMs, key, state));
+        }
+        return state;
+    }
+
+    private void EmitWindow(long windowStart, List<AggregateDocument> output, bool early)
+    {
+        var window = _windows[windowStart];
+        _windows.Remove(windowStart);
+        long windowEnd = windowStart + Config.WindowMs;
+        var keyBuffer = new ArrayBufferWriter<byte>(128);
+        foreach (var (key, state) in window.Series)
+        {
+            state.Emitted = true;
+            if (state.Logged)
+            {
+                keyBuffer.ResetWrittenCount();
+                WriteKey(keyBuffer, windowStart, key);
+                _pendingTombstones.Add(keyBuffer.WrittenSpan.ToArray());
+            }
+            output.Add(ToDocument(windowStart, windowEnd, key, state));
+        }
+        AggregateMetrics.WindowEmitted(early);
+    }
+
+    private AggregateDocument ToDocument(long windowStart, long windowEnd, AggregateKey key, AggregateState s)
+    {
+        var sketch = s.Sketch;
+        bool rootOperation = key.Kind == AggregateKind.RootOperation;
+        return new AggregateDocument
+        {
+            WindowStartMs = windowStart,
+            WindowEndMs = windowEnd,
+            Kind = key.Kind,
+            Key = key,
+            Count = s.Count,
+            ErrorCount = s.ErrorCount,
+            Unit = key.Kind == AggregateKind.SpanCount ? "spans" : "us",
+            Sum = sketch.Sum,
+            Min = sketch.Min,
+            Max = sketch.Max,
+            P50 = sketch.GetQuantile(0.5),
+            P90 = sketch.GetQuantile(0.9),
+            P99 = sketch.GetQuantile(0.99),
+            MeanSpanCount = rootOperation && s.Count > 0 ? (double)s.SpanCountSum / s.Count : null,
+            MeanDepth = rootOperation && s.Count > 0 ? (double)s.DepthSum / s.Count : null,
+            BucketBounds = s.Histogram.UpperBounds,
+            BucketCounts = s.Histogram.Counts.ToArray(),
+            Sketch = sketch.ToBase64(),
+            Partition = Partition,
+        };
+    }
+
+    private static long StartTimeUs(Trace trace, TraceFeatures features)
+    {
+        if (features.StartTimeUs != 0 || trace.Count == 0) return features.StartTimeUs;
+        // Features without a start (a hand-built document) fall back to the earliest span.
+        long min = long.MaxValue;
+        foreach (ref readonly Span s in trace.Spans) if (s.StartUnixNanos < min) min = s.StartUnixNanos;
+        return FloorDiv(min, 1000);
+    }
+
+    private static long FloorDiv(long a, long b)
+    {
+        long q = Math.DivRem(a, b, out long r);
+        return r < 0 ? q - 1 : q;
+    }
+
+    /// <summary>Key layout: window start (int64 big-endian), kind (1 byte), then four varint-length-prefixed UTF-8 strings.</summary>
+    private static void WriteKey(IBufferWriter<byte> output, long windowStart, AggregateKey key)
+    {
+        Span<byte> head = output.GetSpan(9);
+        BinaryPrimitives.WriteInt64BigEndian(head, windowStart);
+        head[8] = (byte)key.Kind;
+        output.Advance(9);
+        WriteString(output, key.V0);
+        WriteString(output, key.V1);
+        WriteString(output, key.V2);
+        WriteString(output, key.V3);
+    }
+
+    private static void WriteString(IBufferWriter<byte> output, string value)
+    {
+        int length = Encoding.UTF8.GetByteCount(value);
+        Span<byte> dst = output.GetSpan(5 + length);
+        int p = Varint.Write(dst, (ulong)length);
+        p += Encoding.UTF8.GetBytes(value, dst[p..]);
+        output.Advance(p);
+    }
+
+    private static (long WindowStart, AggregateKey Key) ReadKey(ReadOnlySpan<byte> key)
+    {
+        if (key.Length < 13 || key[8] >= AggregateKindNames.Count)
+            throw new FormatException($"aggregate changelog key of {key.Length} bytes is not a window key");
+        long windowStart = BinaryPrimitives.ReadInt64BigEndian(key);
+        var kind = (AggregateKind)key[8];
+        int p = 9;
+        string v0 = ReadString(key, ref p), v1 = ReadString(key, ref p), v2 = ReadString(key, ref p), v3 = ReadString(key, ref p);
+        if (p != key.Length) throw new FormatException("aggregate changelog key has trailing bytes");
+        return (windowStart, AggregateKey.FromParts(kind, v0, v1, v2, v3));
+    }
+
+    private static string ReadString(ReadOnlySpan<byte> source, ref int p)
+    {
+        ulong length = Varint.Read(source, ref p);
+        if (length > (ulong)(source.Length - p)) throw new FormatException("aggregate changelog key truncated");
+        string s = Encoding.UTF8.GetString(source.Slice(p, (int)length));
+        p += (int)length;
+        return s;
+    }
+
+    private sealed class Window(long startMs)
+    {
+        public long StartMs { get; } = startMs;
+        public Dictionary<AggregateKey, AggregateState> Series { get; } = new();
+        public int[] SeriesPerKind { get; } = new int[AggregateKindNames.Count];
+    }
+}

@@ -1,0 +1,32 @@
+namespace StreamAnalytics.Formats;
+
+/// <summary>Limits every decoder enforces, so that one hostile message costs bounded time and memory.</summary>
+/// <remarks>Immutable after construction; one instance is shared by all decoders of a process.</remarks>
+public sealed class DecoderOptions
+{
+    /// <summary>The defaults: one million spans per message, JSON nesting depth 64.</summary>
+    public static DecoderOptions Default { get; } = new();
+
+    /// <summary>
+    /// Most spans one message may hold (config key <c>decode.max.spans.per.message</c>, default 1,000,000). A message with
+    /// more fails whole with <see cref="DecodeErrorKind.LimitExceeded"/>.
+    /// </summary>
+    public int MaxSpansPerMessage { get; init; } = 1_000_000;
+
+    /// <summary>
+    /// Deepest JSON nesting accepted (config key <c>decode.max.depth</c>, default 64). Deeper input fails with
+    /// <see cref="DecodeErrorKind.LimitExceeded"/> instead of recursing. Protobuf attribute values are never descended into
+    /// (nested <c>AnyValue</c>s are skipped by length), so this bounds JSON only.
+    /// </summary>
+    public int MaxDepth { get; init; } = 64;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the config key when a limit is not positive.</summary>
+    public DecoderOptions Validate()
+    {
+        if (MaxSpansPerMessage < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxSpansPerMessage), MaxSpansPerMessage, "decode.max.spans.per.message must be at least 1");
+        if (MaxDepth is < 4 or > 1000)
+            throw new ArgumentOutOfRangeException(nameof(MaxDepth), MaxDepth, "decode.max.depth must be between 4 and 1000");
+        return this;
+    }
+}

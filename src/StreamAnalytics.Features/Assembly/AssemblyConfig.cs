@@ -1,0 +1,160 @@
+using System.Globalization;
+
+namespace StreamAnalytics.Features.Assembly;
+
+/// <summary>
+/// Settings of trace assembly (the open-trace store and its completion rules), as typed properties over the dotted
+/// <c>assembly.*</c> keys. Every limit here has a counter in <see cref="AssemblyMetrics"/> for what it cut.
+/// </summary>
+/// <remarks>Immutable once built; <see cref="Validate"/> names the offending key. See <c>Assembly/README.md</c> for the policies.</remarks>
+public sealed class AssemblyConfig
+{
+    /// <summary>Key of <see cref="GapMs"/>.</summary>
+    public const string GapMsKey = "assembly.gap.ms";
+    /// <summary>Key of <see cref="MaxTraceDurationMs"/>.</summary>
+    public const string MaxTraceDurationMsKey = "assembly.max.trace.duration.ms";
+    /// <summary>Key of <see cref="RootGraceMs"/>.</summary>
+    public const string RootGraceMsKey = "assembly.root.grace.ms";
+    /// <summary>Key of <see cref="MaxSpansPerTrace"/>.</summary>
+    public const string MaxSpansPerTraceKey = "assembly.max.spans.per.trace";
+    /// <summary>Key of <see cref="MaxOpenBytes"/>.</summary>
+    public const string MaxOpenBytesKey = "assembly.max.open.bytes";
+    /// <summary>Key of <see cref="MaxOpenTraces"/>.</summary>
+    public const string MaxOpenTracesKey = "assembly.max.open.traces";
+    /// <summary>Key of <see cref="LateRetentionMs"/>.</summary>
+    public const string LateRetentionMsKey = "assembly.late.retention.ms";
+    /// <summary>Key of <see cref="LateMaxBytes"/>.</summary>
+    public const string LateMaxBytesKey = "assembly.late.max.bytes";
+
+    /// <summary>Smallest accepted <see cref="MaxOpenBytes"/>: below this the store would thrash on every span.</summary>
+    public const long MinOpenBytes = 64 * 1024;
+
+    /// <summary>The defaults.</summary>
+    public static AssemblyConfig Default { get; } = new();
+
+    /// <summary>
+    /// A trace completes when no span of it arrived for this long, by stream time or by wall clock, whichever comes
+    /// first (the wall-clock rule flushes quiet partitions). default: 10000; importance: high.
+    /// </summary>
+    public long GapMs { get; init; } = 10_000;
+
+    /// <summary>
+    /// A trace completes this long after its first span arrived (stream time or wall clock, whichever first), however
+    /// busy it still is. default: 300000; importance: medium.
+    /// </summary>
+    public long MaxTraceDurationMs { get; init; } = 300_000;
+
+    /// <summary>
+    /// Once the root span (no parent) has arrived, the trace completes after this much more time (stream time or wall
+    /// clock, whichever first), without waiting for the gap. default: 2000; importance: medium.
+    /// </summary>
+    public long RootGraceMs { get; init; } = 2_000;
+
+    /// <summary>
+    /// Most spans kept per trace (per revision, counting spans retained from earlier revisions). Further spans are
+    /// dropped, counted (<c>assembly_spans_dropped{reason="traceCap"}</c>) and the trace is flagged truncated.
+    /// default: 10000; importance: high.
+    /// </summary>
+    public int MaxSpansPerTrace { get; init; } = 10_000;
+
+    /// <summary>
+    /// Byte budget of open traces (spans plus per-trace bookkeeping, see <see cref="OpenTraceStore.SpanSlotBytes"/> and
+    /// <see cref="OpenTraceStore.TraceEntryBytes"/>). When over it, the oldest open traces complete early with reason
+    /// MemoryPressure until it holds again. default: 536870912 (512 MiB); importance: high.
+    /// </summary>
+    public long MaxOpenBytes { get; init; } = 512L * 1024 * 1024;
+
+    /// <summary>
+    /// Optional cap on open traces; when reached, the oldest completes early (MemoryPressure), as for the byte budget.
+    /// null: no cap beyond the byte budget. default: null; importance: low.
+    /// </summary>
+    public int? MaxOpenTraces { get; init; }
+
+    /// <summary>
+    /// How long after emission a trace is remembered for late spans (stream time or wall clock, whichever first). A
+    /// late span within it reopens the trace as the next revision; after it, the span starts a new trace. 0 disables
+    /// late handling. default: 60000; importance: medium.
+    /// </summary>
+    public long LateRetentionMs { get; init; } = 60_000;
+
+    /// <summary>
+    /// Byte budget of what is kept for late handling: the compact record of each emitted trace and, while they fit,
+    /// its spans (so a revision can contain every span). When over it, the spans of the oldest records are released
+    /// first, then the oldest records. 0 disables late handling. default: 67108864 (64 MiB); importance: medium.
+    /// </summary>
+    public long LateMaxBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Interval of the wall-clock and stream-time punctuators: a quarter of the gap, at most one second, at least 1 ms.
+    /// Completion may lag its deadline by up to this much.
+    /// </summary>
+    public TimeSpan PunctuationInterval => TimeSpan.FromMilliseconds(Math.Clamp(GapMs / 4, 1, 1000));
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first key whose value is out of range.</summary>
+    public AssemblyConfig Validate()
+    {
+        if (GapMs <= 0) throw Invalid(GapMsKey, GapMs, "must be greater than 0");
+        if (MaxTraceDurationMs <= 0) throw Invalid(MaxTraceDurationMsKey, MaxTraceDurationMs, "must be greater than 0");
+        if (RootGraceMs < 0) throw Invalid(RootGraceMsKey, RootGraceMs, "must not be negative");
+        if (MaxSpansPerTrace < 1) throw Invalid(MaxSpansPerTraceKey, MaxSpansPerTrace, "must be at least 1");
+        if (MaxOpenBytes < MinOpenBytes) throw Invalid(MaxOpenBytesKey, MaxOpenBytes, $"must be at least {MinOpenBytes}");
+        if (MaxOpenTraces is < 1) throw Invalid(MaxOpenTracesKey, MaxOpenTraces.Value, "must be at least 1 (or unset for no cap)");
+        if (LateRetentionMs < 0) throw Invalid(LateRetentionMsKey, LateRetentionMs, "must not be negative (0 disables late handling)");
+        if (LateMaxBytes < 0) throw Invalid(LateMaxBytesKey, LateMaxBytes, "must not be negative (0 disables late handling)");
+        return this;
+    }
+
+    /// <summary>
+    /// Reads the <c>assembly.*</c> keys of <paramref name="settings"/> over the defaults and validates the result.
+    /// An unknown <c>assembly.*</c> key is an error (a typo would otherwise silently keep a default); other keys are ignored.
+    /// </summary>
+    public static AssemblyConfig FromDictionary(IReadOnlyDictionary<string, string> settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var c = new AssemblyConfig();
+        foreach (var (key, value) in settings)
+        {
+            if (!key.StartsWith("assembly.", StringComparison.Ordinal)) continue;
+            c = key switch
+            {
+                GapMsKey => new AssemblyConfig(c) { GapMs = ParseLong(key, value) },
+                MaxTraceDurationMsKey => new AssemblyConfig(c) { MaxTraceDurationMs = ParseLong(key, value) },
+                RootGraceMsKey => new AssemblyConfig(c) { RootGraceMs = ParseLong(key, value) },
+                MaxSpansPerTraceKey => new AssemblyConfig(c) { MaxSpansPerTrace = (int)Math.Clamp(ParseLong(key, value), int.MinValue, int.MaxValue) },
+                MaxOpenBytesKey => new AssemblyConfig(c) { MaxOpenBytes = ParseLong(key, value) },
+                MaxOpenTracesKey => new AssemblyConfig(c)
+                {
+                    MaxOpenTraces = string.IsNullOrWhiteSpace(value) ? null : (int)Math.Clamp(ParseLong(key, value), int.MinValue, int.MaxValue),
+                },
+                LateRetentionMsKey => new AssemblyConfig(c) { LateRetentionMs = ParseLong(key, value) },
+                LateMaxBytesKey => new AssemblyConfig(c) { LateMaxBytes = ParseLong(key, value) },
+                _ => throw new ArgumentException($"unknown setting '{key}'; assembly keys are {GapMsKey}, {MaxTraceDurationMsKey}, {RootGraceMsKey}, "
+                    + $"{MaxSpansPerTraceKey}, {MaxOpenBytesKey}, {MaxOpenTracesKey}, {LateRetentionMsKey}, {LateMaxBytesKey}", nameof(settings)),
+            };
+        }
+        return c.Validate();
+    }
+
+    /// <summary>Creates the defaults.</summary>
+    public AssemblyConfig() { }
+
+    private AssemblyConfig(AssemblyConfig other)
+    {
+        GapMs = other.GapMs;
+        MaxTraceDurationMs = other.MaxTraceDurationMs;
+        RootGraceMs = other.RootGraceMs;
+        MaxSpansPerTrace = other.MaxSpansPerTrace;
+        MaxOpenBytes = other.MaxOpenBytes;
+        MaxOpenTraces = other.MaxOpenTraces;
+        LateRetentionMs = other.LateRetentionMs;
+        LateMaxBytes = other.LateMaxBytes;
+    }
+
+    private static long ParseLong(string key, string value) =>
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v)
+            ? v
+            : throw new ArgumentException($"{key}: '{value}' is not an integer", key);
+
+    private static ArgumentException Invalid(string key, long value, string rule) =>
+        new($"{key} = {value.ToString(CultureInfo.InvariantCulture)} {rule}", key);
+}

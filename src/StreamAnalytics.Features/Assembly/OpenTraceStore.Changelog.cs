@@ -1,0 +1,207 @@
+using System.Buffers;
+using StreamAnalytics.Features.Repartition;
+using StreamAnalytics.Formats;
+using StreamAnalytics.Formats.Model;
+using StreamAnalytics.Streams.State;
+using ModelSpan = StreamAnalytics.Formats.Model.Span;
+
+namespace StreamAnalytics.Features.Assembly;
+
+// Changelog: an append log, not a snapshot per key.
+//
+//   key   = 16-byte trace id (TraceIdPartitioner.WriteKey)
+//   value = kind byte (1 = spans appended) | varint revision | flags byte (bit0 truncated) | varint dropped
+//           | zigzag varint stream time of the append | SpanCodec payload of the appended spans (may hold none)
+//   null  = the trace was emitted (tombstone)
+//
+// Several records per key follow each other, so the topic must NOT be compacted (compaction keeps only the last
+// append and loses spans): cleanup.policy=delete with retention.ms above assembly.max.trace.duration.ms +
+// assembly.late.retention.ms. A reopened trace is logged whole after its tombstone, so replay rebuilds revisions.
+// Late retention itself is not logged: after a restore, a span for a trace emitted before it starts a new trace.
+public sealed partial class OpenTraceStore
+{
+    private const byte AppendRecord = 1;
+
+    private readonly ArrayBufferWriter<byte> _logBuffer = new(256);
+    private readonly SpanCodec _codec = new();
+    private ModelSpan[] _logScratch = new ModelSpan[16];
+    private SpanBatch? _restoreBatch;
+    private IChangelog? _changelog;
+
+    /// <summary>
+    /// Registers with the runtime (which then replays the changelog into the restore callback). State held from an
+    /// earlier assignment is dropped first, since the changelog is the source of truth.
+    /// </summary>
+    public void Init(IStateStoreContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        Reset();
+        _changelog = context.Register(this, Restore);
+    }
+
+    /// <summary>Nothing to do: changelog records are handed to <see cref="IChangelog"/> as changes happen.</summary>
+    public void Flush() { }
+
+    /// <summary>Drops the in-memory state (the changelog keeps it) and stops logging.</summary>
+    public void Close()
+    {
+        Reset();
+        _changelog = null;
+    }
+
+    private void LogTombstone(TraceId traceId)
+    {
+        if (_changelog is null) return;
+        Span<byte> key = stackalloc byte[TraceIdPartitioner.KeyLength];
+        traceId.WriteBytes(key);
+        _changelog.AppendTombstone(key);
+    }
+
+    /// <summary>Logs the spans of <paramref name="h"/>'s chain from <paramref name="fromSlot"/> to its end (none when -1).</summary>
+    private void LogAppend(int h, int fromSlot)
+    {
+        if (_changelog is null) return;
+        ref TraceEntry e = ref _table[h];
+        int n = 0;
+        for (int s = fromSlot; s >= 0; s = _slab.Next(s))
+        {
+            if (n == _logScratch.Length) Array.Resize(ref _logScratch, n * 2);
+            _logScratch[n++] = _slab.Span(s);
+        }
+
+        _logBuffer.ResetWrittenCount();
+        Span<byte> header = _logBuffer.GetSpan(1 + 5 + 1 + 5 + 10);
+        header[0] = AppendRecord;
+        int p = 1;
+        p += WriteVarint(header[p..], (uint)e.Revision);
+        header[p++] = (byte)((e.Flags & EntryFlags.Truncated) != 0 ? 1 : 0);
+        p += WriteVarint(header[p..], (uint)e.Dropped);
+        p += WriteVarint(header[p..], (ulong)((_streamMs << 1) ^ (_streamMs >> 63)));
+        _logBuffer.Advance(p);
+        _codec.Encode(_logScratch.AsSpan(0, n), _strings, _logBuffer);
+
+        Span<byte> key = stackalloc byte[TraceIdPartitioner.KeyLength];
+        e.TraceId.WriteBytes(key);
+        _changelog.Append(key, _logBuffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// Applies one changelog record during restore. Rebuilds spans, revision, truncation, root and stream-time
+    /// arrival stamps; the wall-clock stamps become the restore time (the original ones are not logged), which can only
+    /// make wall-clock rules fire later, never earlier. Counts into the restored counters, never the added ones, and
+    /// logs nothing. A record that cannot be read is counted in <see cref="AssemblyMetrics.RestoreErrors"/> and skipped.
+    /// </summary>
+    private void Restore(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool isTombstone)
+    {
+        if (!TraceIdPartitioner.TryReadKey(key, out TraceId id))
+        {
+            Metrics.RestoreErrorsCount++;
+            return;
+        }
+        if (isTombstone)
+        {
+            Forget(id);
+            PublishGauges();
+            return;
+        }
+
+        int p = 1;
+        if (value.IsEmpty || value[0] != AppendRecord
+            || !TryReadVarint(value, ref p, out ulong revision) || revision > int.MaxValue
+            || p >= value.Length)
+        {
+            Metrics.RestoreErrorsCount++;
+            return;
+        }
+        bool truncated = (value[p++] & 1) != 0;
+        if (!TryReadVarint(value, ref p, out ulong dropped) || dropped > int.MaxValue
+            || !TryReadVarint(value, ref p, out ulong zigzagStream))
+        {
+            Metrics.RestoreErrorsCount++;
+            return;
+        }
+        long streamMs = (long)(zigzagStream >> 1) ^ -(long)(zigzagStream & 1);
+        _restoreBatch ??= new SpanBatch(64);
+        _restoreBatch.Clear();
+        if (!_codec.TryDecode(value[p..], _strings, _restoreBatch, out _))
+        {
+            Metrics.RestoreErrorsCount++;
+            return;
+        }
+
+        long wallMs = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        AdvanceClocks(streamMs, wallMs);
+        int h = _table.Find(id);
+        if (h >= 0 && _table[h].State != EntryState.Open)
+        {
+            RemoveRetained(h); // not produced by restore itself, but never let a stale record shadow the log
+            h = -1;
+        }
+        if (h < 0)
+        {
+            h = OpenNew(id, (int)revision, streamMs, wallMs);
+            Metrics.TracesRestoredCount++;
+        }
+        ref TraceEntry e = ref _table[h];
+        if (truncated) e.Flags |= EntryFlags.Truncated;
+        if ((int)dropped > e.Dropped) e.Dropped = (int)dropped;
+        ReadOnlySpan<ModelSpan> spans = _restoreBatch.Spans;
+        for (int i = 0; i < spans.Length; i++) AppendSpan(h, ref e, in spans[i], streamMs, wallMs);
+        e.LastStreamMs = streamMs;
+        e.LastWallMs = wallMs;
+        MoveToTail(ref _activity, TraceEntry.ActivityList, h);
+        _openSpans += spans.Length;
+        _openBytes += (long)spans.Length * SpanSlotBytes;
+        Metrics.SpansRestoredCount += spans.Length;
+        PublishGauges();
+    }
+
+    /// <summary>Removes a trace (open or retained) without emitting it: a tombstone replayed during restore.</summary>
+    private void Forget(TraceId id)
+    {
+        int h = _table.Find(id);
+        if (h < 0) return;
+        ref TraceEntry e = ref _table[h];
+        if (e.State == EntryState.Retained)
+        {
+            RemoveRetained(h);
+            return;
+        }
+        Unlink(ref _activity, TraceEntry.ActivityList, h);
+        Unlink(ref _age, TraceEntry.AgeList, h);
+        if ((e.Flags & EntryFlags.RootSeen) != 0) Unlink(ref _roots, TraceEntry.RootList, h);
+        _openTraces--;
+        _openSpans -= e.SpanCount;
+        _openBytes -= TraceEntryBytes + (long)e.SpanCount * SpanSlotBytes;
+        _slab.FreeChain(e.Head);
+        _table.Remove(h);
+    }
+
+    private static int WriteVarint(Span<byte> destination, ulong value)
+    {
+        int i = 0;
+        while (value >= 0x80)
+        {
+            destination[i++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        destination[i++] = (byte)value;
+        return i;
+    }
+
+    private static bool TryReadVarint(ReadOnlySpan<byte> input, ref int pos, out ulong value)
+    {
+        value = 0;
+        for (int shift = 0, i = pos; i < input.Length && shift < 64; i++, shift += 7)
+        {
+            byte b = input[i];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                pos = i + 1;
+                return true;
+            }
+        }
+        return false;
+    }
+}

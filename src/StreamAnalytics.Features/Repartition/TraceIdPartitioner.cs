@@ -1,0 +1,91 @@
+using StreamAnalytics.Formats.Model;
+
+namespace StreamAnalytics.Features.Repartition;
+
+/// <summary>
+/// How records of <c>{app}-spans-by-trace</c> (and of the open-trace changelog, and of <c>{app}-trace-features</c>)
+/// are keyed, and which partition a key lands on.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Key = the 16 raw bytes of the trace id, big-endian (<see cref="TraceId.WriteBytes"/>); a 64-bit id is written with a
+/// zero high half, so a 64-bit and a 128-bit form of the same id share a key. Keys are not hex, to halve their size.
+/// </para>
+/// <para>
+/// Partition: the producer must set <c>partitioner=murmur2_random</c> (librdkafka's default is <c>consistent_random</c>,
+/// a CRC32 hash). murmur2 is what the Java client's default partitioner uses, so Java and .NET producers put a trace id
+/// on the same partition, and every span of a trace meets in one task. <see cref="Partition(ReadOnlySpan{byte}, int)"/> computes the same
+/// number, so tests can check co-partitioning without a broker.
+/// </para>
+/// </remarks>
+public static class TraceIdPartitioner
+{
+    /// <summary>Length of a key in bytes.</summary>
+    public const int KeyLength = 16;
+
+    /// <summary>Writes the 16-byte key of <paramref name="traceId"/>.</summary>
+    public static void WriteKey(TraceId traceId, Span<byte> destination16) => traceId.WriteBytes(destination16);
+
+    /// <summary>A new 16-byte key array (for producer APIs that need one).</summary>
+    public static byte[] ToKey(TraceId traceId)
+    {
+        var key = new byte[KeyLength];
+        traceId.WriteBytes(key);
+        return key;
+    }
+
+    /// <summary>Reads a key written by <see cref="WriteKey"/> (8-byte keys are accepted as 64-bit ids).</summary>
+    public static bool TryReadKey(ReadOnlySpan<byte> key, out TraceId traceId) => TraceId.TryRead(key, out traceId) && !traceId.IsEmpty;
+
+    /// <summary>The partition that Kafka's murmur2 partitioner (Java default; librdkafka <c>murmur2_random</c>) picks for a non-null key.</summary>
+    public static int Partition(ReadOnlySpan<byte> key, int partitionCount)
+    {
+        if (partitionCount < 1) throw new ArgumentOutOfRangeException(nameof(partitionCount), partitionCount, "a topic has at least one partition");
+        return (Murmur2(key) & 0x7FFFFFFF) % partitionCount;
+    }
+
+    /// <summary>The partition of <paramref name="traceId"/>'s key.</summary>
+    public static int Partition(TraceId traceId, int partitionCount)
+    {
+        Span<byte> key = stackalloc byte[KeyLength];
+        traceId.WriteBytes(key);
+        return Partition(key, partitionCount);
+    }
+
+    /// <summary>Kafka's murmur2 (<c>org.apache.kafka.common.utils.Utils.murmur2</c>), bit for bit.</summary>
+    public static int Murmur2(ReadOnlySpan<byte> data)
+    {
+        const uint Seed = 0x9747B28C;
+        const uint M = 0x5BD1E995;
+        const int R = 24;
+        int length = data.Length;
+        uint h = Seed ^ (uint)length;
+        int whole = length & ~3;
+        for (int i = 0; i < whole; i += 4)
+        {
+            uint k = (uint)(data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24));
+            k *= M;
+            k ^= k >> R;
+            k *= M;
+            h *= M;
+            h ^= k;
+        }
+        switch (length & 3)
+        {
+            case 3:
+                h ^= (uint)data[whole + 2] << 16;
+                goto case 2;
+            case 2:
+                h ^= (uint)data[whole + 1] << 8;
+                goto case 1;
+            case 1:
+                h ^= data[whole];
+                h *= M;
+                break;
+        }
+        h ^= h >> 13;
+        h *= M;
+        h ^= h >> 15;
+        return (int)h;
+    }
+}

@@ -1,0 +1,71 @@
+using System.Globalization;
+
+namespace StreamAnalytics.Features.Extract;
+
+/// <summary>
+/// Settings of <see cref="TraceFeatureExtractor"/>, as dotted keys under <c>features.</c>.
+/// </summary>
+/// <remarks>Immutable once built; <see cref="Validate"/> is called by the extractor's constructor.</remarks>
+public sealed class FeatureConfig
+{
+    /// <summary>Key of <see cref="LinkSemantics"/>.</summary>
+    public const string LinkSemanticsKey = "features.links.semantics";
+
+    /// <summary>Key of <see cref="MaxServicePathLength"/>.</summary>
+    public const string MaxServicePathLengthKey = "features.service.paths.max.length";
+
+    /// <summary>A config with every default.</summary>
+    public static FeatureConfig Default { get; } = new();
+
+    /// <summary>
+    /// How service dependency edges are derived: <c>auto</c>, <c>parent</c>, <c>zipkin</c> or <c>opentelemetry</c>.
+    /// default: <c>auto</c>. importance: high.
+    /// </summary>
+    public LinkSemantics LinkSemantics { get; init; } = LinkSemantics.Auto;
+
+    /// <summary>
+    /// Most services kept in one <c>servicePaths</c> key. A longer chain keeps its first
+    /// <c>MaxServicePathLength</c> services followed by <c>...</c>, which bounds the key size (and the work) for a
+    /// hostile trace that alternates services down a deep chain. Range 2–1024. default: 32. importance: low.
+    /// </summary>
+    public int MaxServicePathLength { get; init; } = 32;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the key of the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (!Enum.IsDefined(LinkSemantics))
+            throw new ArgumentException($"{LinkSemanticsKey} must be auto, parent, zipkin or opentelemetry; got {(int)LinkSemantics}.");
+        if (MaxServicePathLength is < 2 or > 1024)
+            throw new ArgumentException($"{MaxServicePathLengthKey} must be between 2 and 1024; got {MaxServicePathLength}.");
+    }
+
+    /// <summary>
+    /// Reads the <c>features.</c> keys from string properties (other keys are ignored) and validates the result.
+    /// </summary>
+    /// <exception cref="ArgumentException">A value cannot be parsed or is out of range; the message names the key.</exception>
+    public static FeatureConfig FromProperties(IReadOnlyDictionary<string, string> properties)
+    {
+        ArgumentNullException.ThrowIfNull(properties);
+        var semantics = LinkSemantics.Auto;
+        int maxPath = Default.MaxServicePathLength;
+        if (properties.TryGetValue(LinkSemanticsKey, out string? s))
+        {
+            semantics = s.Trim().ToLowerInvariant() switch
+            {
+                "auto" => LinkSemantics.Auto,
+                "parent" => LinkSemantics.Parent,
+                "zipkin" => LinkSemantics.Zipkin,
+                "opentelemetry" or "otel" => LinkSemantics.OpenTelemetry,
+                _ => throw new ArgumentException($"{LinkSemanticsKey} must be auto, parent, zipkin or opentelemetry; got '{s}'."),
+            };
+        }
+        if (properties.TryGetValue(MaxServicePathLengthKey, out string? m))
+        {
+            if (!int.TryParse(m, NumberStyles.Integer, CultureInfo.InvariantCulture, out maxPath))
+                throw new ArgumentException($"{MaxServicePathLengthKey} must be an integer; got '{m}'.");
+        }
+        var config = new FeatureConfig { LinkSemantics = semantics, MaxServicePathLength = maxPath };
+        config.Validate();
+        return config;
+    }
+}

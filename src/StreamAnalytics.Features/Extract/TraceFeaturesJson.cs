@@ -1,0 +1,201 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace StreamAnalytics.Features.Extract;
+
+/// <summary>
+/// The JSON form of <see cref="TraceFeatures"/> (one line of <c>traces.ndjson</c>, one Elasticsearch document):
+/// camelCase names in a fixed order, dictionaries as JSON objects with keys in ordinal order, so the same features
+/// always give the same bytes. <see cref="Edge.DurationsUs"/> is not written.
+/// </summary>
+/// <remarks>Stateless and thread-safe.</remarks>
+public static class TraceFeaturesJson
+{
+    private static readonly JsonEncodedText TraceId = JsonEncodedText.Encode("traceId");
+    private static readonly JsonEncodedText Revision = JsonEncodedText.Encode("revision");
+    private static readonly JsonEncodedText CompletionReason = JsonEncodedText.Encode("completionReason");
+    private static readonly JsonEncodedText StartTimeUs = JsonEncodedText.Encode("startTimeUs");
+    private static readonly JsonEncodedText DurationUs = JsonEncodedText.Encode("durationUs");
+    private static readonly JsonEncodedText SpanCount = JsonEncodedText.Encode("spanCount");
+    private static readonly JsonEncodedText ServiceCount = JsonEncodedText.Encode("serviceCount");
+    private static readonly JsonEncodedText ErrorCount = JsonEncodedText.Encode("errorCount");
+    private static readonly JsonEncodedText RootService = JsonEncodedText.Encode("rootService");
+    private static readonly JsonEncodedText RootOperation = JsonEncodedText.Encode("rootOperation");
+    private static readonly JsonEncodedText RootError = JsonEncodedText.Encode("rootError");
+    private static readonly JsonEncodedText Depth = JsonEncodedText.Encode("depth");
+    private static readonly JsonEncodedText MaxFanOut = JsonEncodedText.Encode("maxFanOut");
+    private static readonly JsonEncodedText SpanCounts = JsonEncodedText.Encode("spanCounts");
+    private static readonly JsonEncodedText Edges = JsonEncodedText.Encode("edges");
+    private static readonly JsonEncodedText Client = JsonEncodedText.Encode("client");
+    private static readonly JsonEncodedText Server = JsonEncodedText.Encode("server");
+    private static readonly JsonEncodedText ConnectionType = JsonEncodedText.Encode("connectionType");
+    private static readonly JsonEncodedText Calls = JsonEncodedText.Encode("calls");
+    private static readonly JsonEncodedText Errors = JsonEncodedText.Encode("errors");
+    private static readonly JsonEncodedText TotalDurationUs = JsonEncodedText.Encode("totalDurationUs");
+    private static readonly JsonEncodedText ServicePaths = JsonEncodedText.Encode("servicePaths");
+    private static readonly JsonEncodedText CriticalPath = JsonEncodedText.Encode("criticalPath");
+    private static readonly JsonEncodedText SpanId = JsonEncodedText.Encode("spanId");
+    private static readonly JsonEncodedText Service = JsonEncodedText.Encode("service");
+    private static readonly JsonEncodedText StartUs = JsonEncodedText.Encode("startUs");
+    private static readonly JsonEncodedText EndUs = JsonEncodedText.Encode("endUs");
+    private static readonly JsonEncodedText CriticalPathByService = JsonEncodedText.Encode("criticalPathByService");
+    private static readonly JsonEncodedText SelfTimeByOperation = JsonEncodedText.Encode("selfTimeByOperation");
+    private static readonly JsonEncodedText NetworkLatencies = JsonEncodedText.Encode("networkLatencies");
+    private static readonly JsonEncodedText Count = JsonEncodedText.Encode("count");
+    private static readonly JsonEncodedText TotalUs = JsonEncodedText.Encode("totalUs");
+    private static readonly JsonEncodedText MaxUs = JsonEncodedText.Encode("maxUs");
+    private static readonly JsonEncodedText Quality = JsonEncodedText.Encode("quality");
+    private static readonly JsonEncodedText OrphanSpans = JsonEncodedText.Encode("orphanSpans");
+    private static readonly JsonEncodedText DuplicateSpanIds = JsonEncodedText.Encode("duplicateSpanIds");
+    private static readonly JsonEncodedText ClockSkewSpans = JsonEncodedText.Encode("clockSkewSpans");
+    private static readonly JsonEncodedText Truncated = JsonEncodedText.Encode("truncated");
+    private static readonly JsonEncodedText DroppedSpans = JsonEncodedText.Encode("droppedSpans");
+    private static readonly JsonEncodedText CycleSpans = JsonEncodedText.Encode("cycleSpans");
+
+    private static readonly JsonSerializerOptions ParseOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        PropertyNameCaseInsensitive = false,
+    };
+
+    /// <summary>Writes <paramref name="f"/> as one JSON object. The caller owns and flushes the writer.</summary>
+    public static void Write(Utf8JsonWriter writer, TraceFeatures f)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(f);
+        writer.WriteStartObject();
+        writer.WriteString(TraceId, f.TraceId);
+        writer.WriteNumber(Revision, f.Revision);
+        writer.WriteString(CompletionReason, f.CompletionReason);
+        writer.WriteNumber(StartTimeUs, f.StartTimeUs);
+        writer.WriteNumber(DurationUs, f.DurationUs);
+        writer.WriteNumber(SpanCount, f.SpanCount);
+        writer.WriteNumber(ServiceCount, f.ServiceCount);
+        writer.WriteNumber(ErrorCount, f.ErrorCount);
+        writer.WriteString(RootService, f.RootService);
+        writer.WriteString(RootOperation, f.RootOperation);
+        writer.WriteBoolean(RootError, f.RootError);
+        writer.WriteNumber(Depth, f.Depth);
+        writer.WriteNumber(MaxFanOut, f.MaxFanOut);
+        WriteMap(writer, SpanCounts, f.SpanCounts);
+
+        writer.WriteStartArray(Edges);
+        foreach (Edge e in f.Edges)
+        {
+            writer.WriteStartObject();
+            writer.WriteString(Client, e.Client);
+            writer.WriteString(Server, e.Server);
+            writer.WriteString(ConnectionType, e.ConnectionType);
+            writer.WriteNumber(Calls, e.Calls);
+            writer.WriteNumber(Errors, e.Errors);
+            writer.WriteNumber(TotalDurationUs, e.TotalDurationUs);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+
+        WriteMap(writer, ServicePaths, f.ServicePaths);
+
+        writer.WriteStartArray(CriticalPath);
+        foreach (CriticalPathSection s in f.CriticalPath)
+        {
+            writer.WriteStartObject();
+            writer.WriteString(SpanId, s.SpanId);
+            writer.WriteString(Service, s.Service);
+            writer.WriteNumber(StartUs, s.StartUs);
+            writer.WriteNumber(EndUs, s.EndUs);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+
+        WriteMap(writer, CriticalPathByService, f.CriticalPathByService);
+        WriteMap(writer, SelfTimeByOperation, f.SelfTimeByOperation);
+
+        writer.WriteStartArray(NetworkLatencies);
+        foreach (NetworkLatency l in f.NetworkLatencies)
+        {
+            writer.WriteStartObject();
+            writer.WriteString(Client, l.Client);
+            writer.WriteString(Server, l.Server);
+            writer.WriteNumber(Count, l.Count);
+            writer.WriteNumber(TotalUs, l.TotalUs);
+            writer.WriteNumber(MaxUs, l.MaxUs);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+
+        TraceQuality q = f.Quality;
+        writer.WriteStartObject(Quality);
+        writer.WriteNumber(OrphanSpans, q.OrphanSpans);
+        writer.WriteNumber(DuplicateSpanIds, q.DuplicateSpanIds);
+        writer.WriteNumber(ClockSkewSpans, q.ClockSkewSpans);
+        writer.WriteBoolean(Truncated, q.Truncated);
+        writer.WriteNumber(DroppedSpans, q.DroppedSpans);
+        writer.WriteNumber(CycleSpans, q.CycleSpans);
+        writer.WriteEndObject();
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The UTF-8 JSON of <paramref name="f"/>, without indentation or a trailing newline.</summary>
+    public static byte[] ToUtf8(TraceFeatures f)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            Write(writer, f);
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads a document written by <see cref="Write"/>; field order does not matter and unknown fields are ignored.</summary>
+    /// <exception cref="JsonException">The bytes are not a JSON object of this shape.</exception>
+    public static TraceFeatures Parse(ReadOnlySpan<byte> utf8)
+    {
+        TraceFeatures? f = JsonSerializer.Deserialize<TraceFeatures>(utf8, ParseOptions);
+        if (f is null) throw new JsonException("A trace features document must be a JSON object, not null.");
+        // Normalise what a document may omit or null out, so readers never see a null collection.
+        f.SpanCounts ??= new(StringComparer.Ordinal);
+        f.Edges ??= [];
+        f.ServicePaths ??= new(StringComparer.Ordinal);
+        f.CriticalPath ??= [];
+        f.CriticalPathByService ??= new(StringComparer.Ordinal);
+        f.SelfTimeByOperation ??= new(StringComparer.Ordinal);
+        f.NetworkLatencies ??= [];
+        f.Quality ??= new();
+        return f;
+    }
+
+    private static void WriteMap(Utf8JsonWriter writer, JsonEncodedText name, Dictionary<string, int> map)
+    {
+        writer.WriteStartObject(name);
+        string[] keys = SortedKeys(map.Keys, map.Count);
+        for (int k = 0; k < map.Count; k++) writer.WriteNumber(keys[k], map[keys[k]]);
+        ReturnKeys(keys, map.Count);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteMap(Utf8JsonWriter writer, JsonEncodedText name, Dictionary<string, long> map)
+    {
+        writer.WriteStartObject(name);
+        string[] keys = SortedKeys(map.Keys, map.Count);
+        for (int k = 0; k < map.Count; k++) writer.WriteNumber(keys[k], map[keys[k]]);
+        ReturnKeys(keys, map.Count);
+        writer.WriteEndObject();
+    }
+
+    // Dictionary order depends on insertion history; sorting the keys makes equal documents byte-identical.
+    private static string[] SortedKeys(IEnumerable<string> keys, int count)
+    {
+        string[] sorted = ArrayPool<string>.Shared.Rent(Math.Max(count, 1));
+        int n = 0;
+        foreach (string key in keys) sorted[n++] = key;
+        Array.Sort(sorted, 0, n, StringComparer.Ordinal);
+        return sorted;
+    }
+
+    private static void ReturnKeys(string[] keys, int count)
+    {
+        Array.Clear(keys, 0, count);
+        ArrayPool<string>.Shared.Return(keys);
+    }
+}

@@ -348,8 +348,7 @@ public class TraceGeneratorTests
     [Fact]
     public void A_trace_stops_growing_at_the_span_cap_and_is_counted_as_truncated()
     {
-        ServiceTopology huge = TwoServices(0, 0, repeat: new RepeatRange(500, 500));
-        huge = ServiceTopology.Parse(huge.ToJson().Replace("\"maxSpansPerTrace\": 10000", "\"maxSpansPerTrace\": 100", StringComparison.Ordinal));
+        ServiceTopology huge = TwoServices(0, 0, repeat: new RepeatRange(500, 500), maxSpansPerTrace: 100);
         var generator = new TraceGenerator(huge, 61, Start);
 
         IReadOnlyList<LogicalSpan> trace = generator.NextTrace();
@@ -372,8 +371,9 @@ public class TraceGeneratorTests
     }
 
     /// <summary>web (HTTP root) calls api (HTTP) once per trace, or <paramref name="repeat"/> times; nothing else.</summary>
-    private static ServiceTopology TwoServices(double calleeErrorRate, double propagation, RepeatRange? repeat = null) => new()
+    private static ServiceTopology TwoServices(double calleeErrorRate, double propagation, RepeatRange? repeat = null, int maxSpansPerTrace = 10_000) => new()
     {
+        MaxSpansPerTrace = maxSpansPerTrace,
         Name = "two-services",
         TracesPerSecond = 100,
         ErrorPropagation = propagation,

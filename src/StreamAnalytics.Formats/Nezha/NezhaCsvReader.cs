@@ -1,0 +1,72 @@
+using System.Globalization;
+using StreamAnalytics.Formats.Logical;
+
+namespace StreamAnalytics.Formats.Nezha;
+
+/// <summary>
+/// Reads the span tables of the public Nezha dataset (<c>../shared/data/nezha/*.csv</c>): columns TraceID, SpanID,
+/// ParentID, PodName, OperationName, StartTimeUnixNano, EndTimeUnixNano, Duration.
+/// </summary>
+/// <remarks>
+/// The service is the pod name without its Kubernetes <c>-&lt;replicaset hash&gt;-&lt;pod suffix&gt;</c>
+/// (<c>frontend-579b9bff58-t2dbm</c> → <c>frontend</c>). ParentID <c>root</c> means no parent. The tables carry no kind,
+/// status or attributes, so those stay unset. The duration is taken from the two nanosecond timestamps (the Duration
+/// column is microseconds, so less precise).
+/// </remarks>
+public static class NezhaCsvReader
+{
+    private static readonly string[] Columns = ["TraceID", "SpanID", "ParentID", "PodName", "OperationName", "StartTimeUnixNano", "EndTimeUnixNano"];
+
+    /// <summary>Reads every span of the file, in file order.</summary>
+    /// <exception cref="FormatException">A column is missing or a row is malformed (the message names the line).</exception>
+    public static List<LogicalSpan> Read(string path)
+    {
+        using var reader = new StreamReader(path);
+        string? header = reader.ReadLine() ?? throw new FormatException($"{path}: empty file, expected a header line");
+        string[] names = header.Trim().Split(',');
+        int[] index = new int[Columns.Length];
+        for (int i = 0; i < Columns.Length; i++)
+        {
+            index[i] = Array.IndexOf(names, Columns[i]);
+            if (index[i] < 0) throw new FormatException($"{path}: the header has no {Columns[i]} column");
+        }
+
+        var spans = new List<LogicalSpan>();
+        int lineNumber = 1;
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNumber++;
+            if (line.Length == 0) continue;
+            string[] cells = line.Split(',');
+            if (cells.Length < names.Length) throw new FormatException($"{path}:{lineNumber}: expected {names.Length} columns, found {cells.Length}");
+            string parent = cells[index[2]];
+            if (!long.TryParse(cells[index[5]], NumberStyles.None, CultureInfo.InvariantCulture, out long start)
+                || !long.TryParse(cells[index[6]], NumberStyles.None, CultureInfo.InvariantCulture, out long end))
+                throw new FormatException($"{path}:{lineNumber}: StartTimeUnixNano/EndTimeUnixNano are not integers");
+            spans.Add(new LogicalSpan
+            {
+                TraceId = cells[index[0]].ToLowerInvariant(),
+                SpanId = cells[index[1]].ToLowerInvariant(),
+                ParentSpanId = parent is "root" or "" ? null : parent.ToLowerInvariant(),
+                Service = ServiceOfPod(cells[index[3]]),
+                Operation = cells[index[4]],
+                StartUnixNanos = start,
+                DurationNanos = end - start,
+            });
+        }
+        return spans;
+    }
+
+    /// <summary>
+    /// The deployment name of a pod: the name without its last two dash-separated parts (replicaset hash and pod
+    /// suffix). A name with fewer than two dashes is returned unchanged.
+    /// </summary>
+    public static string ServiceOfPod(string podName)
+    {
+        int last = podName.LastIndexOf('-');
+        if (last <= 0) return podName;
+        int previous = podName.LastIndexOf('-', last - 1);
+        return previous <= 0 ? podName : podName[..previous];
+    }
+}

@@ -1,0 +1,162 @@
+using StreamAnalytics.Features.Assembly;
+using StreamAnalytics.Features.Repartition;
+using StreamAnalytics.Formats.Model;
+using StreamAnalytics.Streams.Testing;
+using static StreamAnalytics.Features.Tests.Assembly.AssemblyTestKit;
+
+namespace StreamAnalytics.Features.Tests.Assembly;
+
+public sealed class OpenTraceStoreChangelogTests
+{
+    private readonly StringTable _strings = new();
+    private readonly List<Trace> _out = new();
+
+    [Fact]
+    public void Spans_that_arrive_together_are_logged_as_one_record_and_emission_as_a_tombstone()
+    {
+        var (store, ctx) = Initialised(Config());
+        var a = new TraceAssembler(store);
+        var spans = new[] { Child(_strings, Tid(1), 1), Child(_strings, Tid(1), 2), Child(_strings, Tid(1), 3) };
+
+        a.AddRange(spans, 0, T0Wall, _out);
+        Assert.Equal(1, ctx.Changelog.Appends);
+        Assert.Equal(TraceIdPartitioner.ToKey(Tid(1)), ctx.Changelog.Records[0].Key);
+
+        a.CompleteDue(10_000, T0Wall, _out);
+        Assert.Equal(1, ctx.Changelog.Tombstones);
+        Assert.Null(ctx.Changelog.Records[^1].Value);
+    }
+
+    [Fact]
+    public void Replaying_the_changelog_rebuilds_the_same_open_traces_and_then_the_same_completed_traces()
+    {
+        var config = Config(c => new AssemblyConfig { MaxSpansPerTrace = 3 });
+        var (original, ctx) = Initialised(config);
+        var a = new TraceAssembler(original);
+
+        a.Add(Child(_strings, Tid(1), 11), 1_000, T0Wall, _out);
+        a.Add(Span(_strings, Tid(2), 21, parent: 1, service: "cart", operation: "Ünïcödé 操作 🚀"), 1_500, T0Wall, _out);
+        a.Add(Span(_strings, Tid(2), 1), 2_000, T0Wall, _out); // root of trace 2
+        for (ulong s = 31; s <= 35; s++) a.Add(Child(_strings, Tid(3), s), 2_500, T0Wall, _out); // truncated at 3
+        a.Add(Child(_strings, Tid(4), 41), 3_000, T0Wall, _out);
+        // Trace 5: emitted, then reopened by a late span (revision 1 with both spans).
+        a.Add(Child(_strings, Tid(5), 51), 3_000, T0Wall, _out);
+        a.CompleteDue(13_000, T0Wall, _out); // gap: all five complete
+        _out.Clear();
+        a.Add(Child(_strings, Tid(6), 61), 13_500, T0Wall, _out);
+        a.Add(Child(_strings, Tid(5), 52), 14_000, T0Wall, _out); // late → revision 1
+        a.Add(Child(_strings, Tid(6), 62), 14_100, T0Wall, _out);
+
+        var restoreTime = new ManualTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(T0Wall + 50_000));
+        var restored = new OpenTraceStore(config, new StringTable(), restoreTime, new AssemblyMetrics("restored", registerWithMeter: false));
+        var ctx2 = new FakeStateStoreContext();
+        restored.Init(ctx2);
+        ctx2.Replay(ctx.Changelog.Records);
+
+        Assert.Equal(OpenIds(original), OpenIds(restored));
+        Assert.Equal([Tid(6), Tid(5)], OpenIds(restored));
+        foreach (var id in OpenIds(original))
+        {
+            Assert.True(original.TryGetOpenTrace(id, out var before));
+            Assert.True(restored.TryGetOpenTrace(id, out var after));
+            Assert.Equal(before.SpanCount, after.SpanCount);
+            Assert.Equal(before.Revision, after.Revision);
+            Assert.Equal(before.RootSeen, after.RootSeen);
+            Assert.Equal(before.Truncated, after.Truncated);
+            Assert.Equal(before.DroppedSpans, after.DroppedSpans);
+            Assert.Equal(before.FirstStreamMs, after.FirstStreamMs);
+            Assert.Equal(before.LastStreamMs, after.LastStreamMs);
+            Assert.Equal(T0Wall + 50_000, after.LastWallMs); // documented: wall-clock stamps become the restore time
+            Assert.Equal(original.GetOpenSpans(id).Select(s => s.SpanId), restored.GetOpenSpans(id).Select(s => s.SpanId));
+        }
+        Assert.Equal(original.OpenBytes, restored.OpenBytes);
+        Assert.Equal(original.StreamTimeMs, restored.StreamTimeMs);
+
+        // Restore does not count as new work.
+        Assert.Equal(0, restored.Metrics.SpansAdded);
+        Assert.Equal(0, restored.Metrics.TracesOpened);
+        Assert.Equal(original.OpenSpanCount, restored.OpenSpanCount);
+        Assert.Equal(0, restored.Metrics.RestoreErrors);
+
+        // Both complete the same traces.
+        var fromOriginal = new List<Trace>();
+        var fromRestored = new List<Trace>();
+        new TraceAssembler(original).CompleteDue(30_000, T0Wall, fromOriginal);
+        new TraceAssembler(restored).CompleteDue(30_000, T0Wall, fromRestored);
+        Assert.Equal(Describe(fromOriginal, _strings), Describe(fromRestored, restored.Strings));
+        Assert.Contains(fromRestored, t => t.TraceId == Tid(5) && t.Revision == 1 && SpanIds(t).SequenceEqual(new ulong[] { 51, 52 }));
+    }
+
+    [Fact]
+    public void A_restored_truncated_trace_keeps_its_flag_and_root_rule()
+    {
+        var config = Config(c => new AssemblyConfig { MaxSpansPerTrace = 1 });
+        var (original, ctx) = Initialised(config);
+        original.TryAdd(Span(_strings, Tid(1), 1), 5_000, T0Wall); // root
+        original.TryAdd(Child(_strings, Tid(1), 2), 5_000, T0Wall); // dropped: only the flag is logged
+
+        var (restored, ctx2) = Initialised(config);
+        ctx2.Replay(ctx.Changelog.Records);
+
+        Assert.True(restored.TryGetOpenTrace(Tid(1), out var info));
+        Assert.True(info.Truncated);
+        Assert.Equal(1, info.DroppedSpans);
+        Assert.True(info.RootSeen);
+        Assert.Equal(5_000, info.RootStreamMs);
+        var done = new List<Trace>();
+        new TraceAssembler(restored).CompleteDue(7_000, 0, done);
+        Assert.Equal(CompletionReason.Root, Assert.Single(done).Reason);
+    }
+
+    [Fact]
+    public void A_tombstone_in_the_changelog_removes_the_trace_on_restore()
+    {
+        var (original, ctx) = Initialised(Config());
+        var a = new TraceAssembler(original);
+        a.Add(Child(_strings, Tid(1), 1), 0, T0Wall, _out);
+        a.Add(Child(_strings, Tid(2), 1), 9_000, T0Wall, _out);
+        a.CompleteDue(10_000, T0Wall, _out); // trace 1 out
+
+        var (restored, ctx2) = Initialised(Config());
+        ctx2.Replay(ctx.Changelog.Records);
+
+        Assert.Equal([Tid(2)], OpenIds(restored));
+        Assert.Equal(OpenTraceStore.TraceEntryBytes + OpenTraceStore.SpanSlotBytes, restored.OpenBytes);
+    }
+
+    [Fact]
+    public void Unreadable_changelog_records_are_counted_and_skipped_without_throwing()
+    {
+        var (restored, ctx) = Initialised(Config());
+        byte[] key = TraceIdPartitioner.ToKey(Tid(1));
+        ctx.Replay([
+            (new byte[] { 1, 2, 3 }, new byte[] { 1 }),
+            (key, new byte[] { 9, 9, 9 }),
+            (key, new byte[] { 1, 0, 0, 0, 0, 0xFF }),
+            (key, Array.Empty<byte>()),
+        ]);
+
+        Assert.Equal(4, restored.Metrics.RestoreErrors);
+        Assert.Equal(0, restored.OpenTraceCount);
+    }
+
+    private (OpenTraceStore Store, FakeStateStoreContext Context) Initialised(AssemblyConfig config)
+    {
+        var store = Store(config, _strings);
+        var ctx = new FakeStateStoreContext();
+        store.Init(ctx);
+        return (store, ctx);
+    }
+
+    private static List<TraceId> OpenIds(OpenTraceStore store)
+    {
+        var ids = new List<TraceId>();
+        store.CopyOpenTraceIds(ids);
+        return ids;
+    }
+
+    private static List<string> Describe(List<Trace> traces, StringTable strings) => traces
+        .Select(t => $"{t.TraceId} r{t.Revision} {t.Reason} trunc={t.Truncated} dropped={t.DroppedSpans} "
+            + string.Join(",", t.SpanArray.Take(t.Count).Select(s => $"{s.SpanId}/{s.ParentSpanId}/{strings[s.Service]}/{strings[s.Operation]}/{s.StartUnixNanos}")))
+        .ToList();
+}

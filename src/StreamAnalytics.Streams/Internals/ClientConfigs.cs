@@ -1,0 +1,82 @@
+using Confluent.Kafka;
+
+namespace StreamAnalytics.Streams.Internals;
+
+/// <summary>
+/// Builds the Confluent.Kafka configs of a stream thread's clients from <see cref="StreamsConfig"/>: the runtime's
+/// settings first, then the user's prefixed keys (which may override everything except the reserved keys that
+/// <see cref="StreamsConfig.Validate"/> rejects), then the settings the runtime must own.
+/// </summary>
+internal static class ClientConfigs
+{
+    public static ConsumerConfig MainConsumer(StreamsConfig config, string clientId)
+    {
+        var c = new ConsumerConfig
+        {
+            BootstrapServers = config.BootstrapServers,
+            ClientId = clientId,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            // Fetch less ahead than librdkafka's default (64 MiB per partition): our own queues bound the rest.
+            QueuedMaxMessagesKbytes = 16 * 1024,
+        };
+        foreach (var kv in config.ClientSettings(StreamsConfig.ConsumerPrefix)) c.Set(kv.Key, kv.Value);
+        c.GroupId = config.ApplicationId;
+        c.EnableAutoCommit = false;
+        c.EnableAutoOffsetStore = false;
+        c.EnablePartitionEof = false;
+        c.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
+        c.IsolationLevel = config.ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2 ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted;
+        return c;
+    }
+
+    public static ConsumerConfig RestoreConsumer(StreamsConfig config, string clientId)
+    {
+        var c = new ConsumerConfig
+        {
+            BootstrapServers = config.BootstrapServers,
+            ClientId = clientId,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        };
+        foreach (var kv in config.ClientSettings(StreamsConfig.ConsumerPrefix))
+        {
+            // Group membership settings of the main consumer mean nothing to a consumer that only assigns.
+            if (!kv.Key.StartsWith("group.", StringComparison.Ordinal)) c.Set(kv.Key, kv.Value);
+        }
+        foreach (var kv in config.ClientSettings(StreamsConfig.RestoreConsumerPrefix)) c.Set(kv.Key, kv.Value);
+        // Never joins the group (partitions are assigned directly); the id only satisfies the client and names it in broker logs.
+        c.GroupId = config.ApplicationId + "-restore";
+        c.EnableAutoCommit = false;
+        c.EnablePartitionEof = true;
+        c.IsolationLevel = config.ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2 ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted;
+        return c;
+    }
+
+    public static ProducerConfig Producer(StreamsConfig config, string clientId, string? transactionalId)
+    {
+        var c = new ProducerConfig
+        {
+            BootstrapServers = config.BootstrapServers,
+            ClientId = clientId,
+            LingerMs = 5,
+            Acks = Acks.All,
+        };
+        foreach (var kv in config.ClientSettings(StreamsConfig.ProducerPrefix)) c.Set(kv.Key, kv.Value);
+        if (transactionalId is not null)
+        {
+            c.TransactionalId = transactionalId;
+            c.EnableIdempotence = true;
+        }
+        return c;
+    }
+
+    public static AdminClientConfig Admin(StreamsConfig config)
+    {
+        var c = new AdminClientConfig { BootstrapServers = config.BootstrapServers, ClientId = (config.ClientId ?? config.ApplicationId) + "-admin" };
+        foreach (var kv in config.ClientSettings(StreamsConfig.AdminPrefix)) c.Set(kv.Key, kv.Value);
+        return c;
+    }
+
+    /// <summary>Where to start a partition that has no committed offset, after a rewind (matches <c>consumer.auto.offset.reset</c>).</summary>
+    public static Offset ResetOffset(ConsumerConfig consumer) =>
+        consumer.AutoOffsetReset is AutoOffsetReset.Latest ? Offset.End : Offset.Beginning;
+}

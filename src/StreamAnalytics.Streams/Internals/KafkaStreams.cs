@@ -1,0 +1,166 @@
+using Microsoft.Extensions.Logging;
+using StreamAnalytics.Streams.Errors;
+
+namespace StreamAnalytics.Streams.Internals;
+
+/// <summary>The runtime behind <see cref="IKafkaStreams"/>: owns the stream threads and derives the instance state from theirs.</summary>
+internal sealed class KafkaStreams : IKafkaStreams
+{
+    private readonly Topology _topology;
+    private readonly StreamsConfig _config;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly IDeserializationExceptionHandler _deserializationHandler;
+    private readonly ITopicAdmin _topicAdmin;
+    private readonly Action<KafkaStreamsState, KafkaStreamsState>? _listener;
+    private readonly StreamsMetrics _metrics;
+    private readonly object _lock = new();
+    private readonly List<StreamThread> _threads = new();
+    private KafkaStreamsState _state = KafkaStreamsState.Created;
+    private Task<bool>? _closing;
+
+    public KafkaStreams(
+        Topology topology, StreamsConfig config, TimeProvider time, ILoggerFactory loggerFactory, IDeserializationExceptionHandler deserializationHandler,
+        ITopicAdmin topicAdmin, Action<KafkaStreamsState, KafkaStreamsState>? listener)
+    {
+        _topology = topology;
+        _config = config;
+        _time = time;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger("StreamAnalytics.Streams.KafkaStreams");
+        _deserializationHandler = deserializationHandler;
+        _topicAdmin = topicAdmin;
+        _listener = listener;
+        _metrics = new StreamsMetrics(config.ApplicationId!, AllPartitionStatus);
+        ProcessId = Guid.NewGuid().ToString("N")[..12];
+    }
+
+    /// <summary>Distinguishes instances of one application (part of transactional ids).</summary>
+    public string ProcessId { get; }
+
+    public KafkaStreamsState State
+    {
+        get
+        {
+            lock (_lock) return _state;
+        }
+    }
+
+    public event Action<KafkaStreamsState, KafkaStreamsState>? StateChanged;
+
+    public void Start()
+    {
+        lock (_lock)
+        {
+            if (_state != KafkaStreamsState.Created) throw new InvalidOperationException($"Start can only be called once, on a Created instance (state is {_state})");
+        }
+        _logger.LogInformation("Starting {ApplicationId} ({Guarantee}, {Threads} threads)\n{Topology}",
+            _config.ApplicationId, _config.ProcessingGuarantee, _config.NumStreamThreads, _topology.Describe());
+        InternalTopicManager.Setup(_topology, _config, _topicAdmin);
+        for (int i = 0; i < _config.NumStreamThreads; i++)
+        {
+            _threads.Add(new StreamThread(i + 1, _topology, _config, ProcessId, _time, _loggerFactory, _deserializationHandler, _metrics, OnThreadStateChanged));
+        }
+        SetState(KafkaStreamsState.Rebalancing);
+        foreach (var t in _threads) t.Start();
+    }
+
+    public Task<bool> CloseAsync(TimeSpan timeout)
+    {
+        lock (_lock)
+        {
+            if (_closing is not null) return _closing;
+            _closing = CloseCoreAsync(timeout);
+            return _closing;
+        }
+    }
+
+    private async Task<bool> CloseCoreAsync(TimeSpan timeout)
+    {
+        if (State is not (KafkaStreamsState.Error or KafkaStreamsState.NotRunning)) SetState(KafkaStreamsState.PendingShutdown);
+        foreach (var t in _threads) t.RequestStop(timeout);
+        var all = Task.WhenAll(_threads.Select(t => t.Completion));
+        bool finished = await Task.WhenAny(all, Task.Delay(timeout)).ConfigureAwait(false) == all;
+        if (!finished) _logger.LogWarning("Close did not finish within {Timeout}; stream threads keep closing in the background", timeout);
+        if (State != KafkaStreamsState.Error) SetState(KafkaStreamsState.NotRunning);
+        if (finished) _metrics.Dispose();
+        return finished;
+    }
+
+    public StreamsStatus GetStatus()
+    {
+        var restores = _threads.SelectMany(t => t.RestoreStatusSnapshot).ToList();
+        return new StreamsStatus(
+            State, AllPartitionStatus().ToList(), restores, _metrics.Consumed, _metrics.Processed, _metrics.DeadLettered, _metrics.Skipped,
+            _metrics.Commits, _metrics.CommitFailures, _metrics.Rebalances, _metrics.Restored,
+            _threads.Select(t => t.FatalError).FirstOrDefault(e => e is not null));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (State == KafkaStreamsState.Created)
+        {
+            SetState(KafkaStreamsState.NotRunning);
+            _metrics.Dispose();
+            return;
+        }
+        await CloseAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+    }
+
+    private IEnumerable<PartitionStatus> AllPartitionStatus()
+    {
+        foreach (var t in _threads)
+        {
+            foreach (var p in t.PartitionStatusSnapshot) yield return p;
+        }
+    }
+
+    private void OnThreadStateChanged(StreamThread thread, StreamThreadState old, StreamThreadState next)
+    {
+        _logger.LogDebug("{Thread}: {Old} -> {New}", thread.Name, old, next);
+        if (next == StreamThreadState.Dead && thread.FatalError is not null)
+        {
+            SetState(KafkaStreamsState.Error);
+            return;
+        }
+        lock (_lock)
+        {
+            if (_state is not (KafkaStreamsState.Rebalancing or KafkaStreamsState.Running)) return;
+        }
+        // A thread in any state other than Running holds the instance in Rebalancing.
+        bool allRunning = _threads.All(t => t.State == StreamThreadState.Running);
+        SetState(allRunning ? KafkaStreamsState.Running : KafkaStreamsState.Rebalancing);
+    }
+
+    private void SetState(KafkaStreamsState next)
+    {
+        KafkaStreamsState old;
+        lock (_lock)
+        {
+            old = _state;
+            if (old == next) return;
+            // Terminal: nothing leaves NotRunning, and Error only waits for close.
+            if (old == KafkaStreamsState.NotRunning) return;
+            if (old == KafkaStreamsState.Error && next != KafkaStreamsState.NotRunning) return;
+            if (old == KafkaStreamsState.PendingShutdown && next is not (KafkaStreamsState.NotRunning or KafkaStreamsState.Error)) return;
+            _state = next;
+        }
+        _logger.LogInformation("State {Old} -> {New}", old, next);
+        Notify(_listener, old, next);
+        Notify(StateChanged, old, next);
+    }
+
+    private void Notify(Action<KafkaStreamsState, KafkaStreamsState>? handler, KafkaStreamsState old, KafkaStreamsState next)
+    {
+        if (handler is null) return;
+        try
+        {
+            handler(old, next);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "A state listener threw on {Old} -> {New}", old, next);
+        }
+    }
+}

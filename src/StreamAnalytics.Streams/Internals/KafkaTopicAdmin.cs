@@ -1,0 +1,49 @@
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using StreamAnalytics.Streams.Errors;
+
+namespace StreamAnalytics.Streams.Internals;
+
+/// <summary>The default <see cref="ITopicAdmin"/>: Confluent.Kafka's AdminClient with the <c>admin.</c> settings.</summary>
+internal sealed class KafkaTopicAdmin(AdminClientConfig config, TimeSpan timeout) : ITopicAdmin
+{
+    public int? GetPartitionCount(string topic)
+    {
+        using var admin = new AdminClientBuilder(config).Build();
+        return PartitionCount(admin, topic, timeout);
+    }
+
+    public void CreateTopics(IReadOnlyList<InternalTopicSpec> topics)
+    {
+        if (topics.Count == 0) return;
+        using var admin = new AdminClientBuilder(config).Build();
+        var specs = topics.Select(t => new TopicSpecification
+        {
+            Name = t.Name,
+            NumPartitions = t.Partitions,
+            ReplicationFactor = t.ReplicationFactor,
+            Configs = t.Configs.ToDictionary(kv => kv.Key, kv => kv.Value),
+        }).ToList();
+        try
+        {
+            admin.CreateTopicsAsync(specs, new CreateTopicsOptions { RequestTimeout = timeout, OperationTimeout = timeout }).GetAwaiter().GetResult();
+        }
+        catch (CreateTopicsException ex)
+        {
+            var failed = ex.Results.Where(r => r.Error.Code is not ErrorCode.NoError and not ErrorCode.TopicAlreadyExists).ToList();
+            if (failed.Count > 0)
+                throw new StreamsException("creating internal topics failed: " + string.Join("; ", failed.Select(r => $"{r.Topic}: {r.Error.Code} {r.Error.Reason}")), ex);
+        }
+    }
+
+    /// <summary>Partition count from all-topic metadata (asking for one topic could auto-create it).</summary>
+    internal static int? PartitionCount(IAdminClient admin, string topic, TimeSpan timeout)
+    {
+        var meta = admin.GetMetadata(timeout);
+        foreach (var t in meta.Topics)
+        {
+            if (t.Topic == topic && t.Error.Code == ErrorCode.NoError && t.Partitions.Count > 0) return t.Partitions.Count;
+        }
+        return null;
+    }
+}

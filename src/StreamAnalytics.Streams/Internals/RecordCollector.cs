@@ -1,0 +1,159 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using StreamAnalytics.Streams.Errors;
+
+namespace StreamAnalytics.Streams.Internals;
+
+/// <summary>
+/// The stream thread's producer, shared by all its tasks. Sends are asynchronous; the first delivery error is kept and
+/// fails the next <see cref="Flush"/> (so a commit never covers a lost output). Under exactly_once_v2 the producer is
+/// transactional: the first send after a commit begins a transaction, and <see cref="CommitTransaction"/> adds the
+/// input offsets to it and commits.
+/// </summary>
+/// <remarks>
+/// In-flight records are bounded by the producer's <c>queue.buffering.max.messages</c> (librdkafka default 100000;
+/// set <c>producer.queue.buffering.max.messages</c> to change it): when the queue is full, <see cref="Send"/> serves
+/// delivery reports until there is room, up to <c>commit.timeout.ms</c>, then fails the task. Send and commit run on the
+/// stream thread; delivery handlers run on the producer's poll thread and only touch the error slot and counters.
+/// </remarks>
+internal sealed class RecordCollector : IRecordCollector, IDisposable
+{
+    private readonly IProducer<byte[], byte[]> _producer;
+    private readonly bool _transactional;
+    private readonly TimeSpan _timeout;
+    private readonly ILogger _logger;
+    private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
+    private readonly Dictionary<string, int> _partitionCounts = new(StringComparer.Ordinal);
+    private IAdminClient? _metadata;
+    private Exception? _sendError;
+    private long _inFlight;
+
+    public RecordCollector(IProducer<byte[], byte[]> producer, bool transactional, TimeSpan timeout, ILogger logger)
+    {
+        _producer = producer;
+        _transactional = transactional;
+        _timeout = timeout;
+        _logger = logger;
+        _onDelivery = OnDelivery;
+    }
+
+    public IProducer<byte[], byte[]> Producer => _producer;
+
+    public bool InTransaction { get; private set; }
+
+    public long InFlight => Interlocked.Read(ref _inFlight);
+
+    public void InitTransactions()
+    {
+        if (_transactional) _producer.InitTransactions(_timeout);
+    }
+
+    public void Send(string topic, int? partition, byte[]? key, byte[]? value, long timestampMs, Headers? headers)
+    {
+        ThrowIfFailed();
+        if (_transactional && !InTransaction)
+        {
+            _producer.BeginTransaction();
+            InTransaction = true;
+        }
+        var message = new Message<byte[], byte[]> { Key = key!, Value = value!, Timestamp = new Timestamp(timestampMs, TimestampType.CreateTime), Headers = headers };
+        var deadline = DateTime.UtcNow + _timeout;
+        while (true)
+        {
+            try
+            {
+                Interlocked.Increment(ref _inFlight);
+                if (partition is { } p) _producer.Produce(new TopicPartition(topic, new Partition(p)), message, _onDelivery);
+                else _producer.Produce(topic, message, _onDelivery);
+                return;
+            }
+            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull && DateTime.UtcNow < deadline)
+            {
+                Interlocked.Decrement(ref _inFlight);
+                _producer.Poll(TimeSpan.FromMilliseconds(50));
+            }
+            catch (Exception ex)
+            {
+                Interlocked.Decrement(ref _inFlight);
+                throw new StreamsException($"could not send a record to {topic}{(partition is null ? "" : $"-{partition}")}: {ex.Message}", ex);
+            }
+        }
+    }
+
+    public int GetPartitionCount(string topic)
+    {
+        if (_partitionCounts.TryGetValue(topic, out int n)) return n;
+        _metadata ??= new DependentAdminClientBuilder(_producer.Handle).Build();
+        // All-topic metadata: asking for one topic would let the broker auto-create it.
+        var meta = _metadata.GetMetadata(_timeout);
+        var t = meta.Topics.FirstOrDefault(x => x.Topic == topic && x.Error.Code == ErrorCode.NoError && x.Partitions.Count > 0)
+            ?? throw new StreamsException($"output topic '{topic}' does not exist; a sink with a partitioner needs it (create it first)");
+        _partitionCounts[topic] = t.Partitions.Count;
+        return t.Partitions.Count;
+    }
+
+    /// <summary>Waits until every send is acknowledged; throws <see cref="StreamsException"/> if any failed or the timeout passed.</summary>
+    public void Flush()
+    {
+        int left = _producer.Flush(_timeout);
+        ThrowIfFailed();
+        if (left > 0) throw new StreamsException($"{left} records were not acknowledged within commit.timeout.ms ({_timeout.TotalMilliseconds:0} ms)");
+    }
+
+    /// <summary>Adds the offsets to the open transaction (beginning one if needed) and commits it.</summary>
+    /// <exception cref="KafkaException">Abortable errors come as <see cref="KafkaTxnRequiresAbortException"/>; the caller aborts.</exception>
+    public void CommitTransaction(IReadOnlyList<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata)
+    {
+        ThrowIfFailed();
+        if (!InTransaction)
+        {
+            if (offsets.Count == 0) return;
+            _producer.BeginTransaction();
+            InTransaction = true;
+        }
+        if (offsets.Count > 0) _producer.SendOffsetsToTransaction(offsets, groupMetadata, _timeout);
+        _producer.CommitTransaction(_timeout);
+        InTransaction = false;
+        ThrowIfFailed();
+    }
+
+    /// <summary>Aborts the open transaction, if any; its outputs and changelog writes are discarded by read_committed readers.</summary>
+    public void AbortTransaction()
+    {
+        if (!InTransaction) return;
+        try
+        {
+            _producer.AbortTransaction(_timeout);
+        }
+        finally
+        {
+            InTransaction = false;
+        }
+    }
+
+    /// <summary>Forgets a delivery error once the tasks have been rewound to the last commit.</summary>
+    public void ClearError() => Interlocked.Exchange(ref _sendError, null);
+
+    public void Dispose()
+    {
+        _metadata?.Dispose();
+        _producer.Dispose();
+    }
+
+    private void ThrowIfFailed()
+    {
+        var error = Volatile.Read(ref _sendError);
+        if (error is not null) throw new StreamsException("an earlier send failed; outputs since the last commit may be lost: " + error.Message, error);
+    }
+
+    private void OnDelivery(DeliveryReport<byte[], byte[]> report)
+    {
+        Interlocked.Decrement(ref _inFlight);
+        if (report.Error.Code == ErrorCode.NoError) return;
+        var error = new StreamsException(
+            $"delivery to {report.Topic}-{report.Partition.Value} failed: {report.Error.Code} {report.Error.Reason}", new KafkaException(report.Error),
+            null, report.Topic, report.Partition.Value, report.Offset.Value);
+        if (Interlocked.CompareExchange(ref _sendError, error, null) is null)
+            _logger.LogError("Send failed: {Error}", error.Message);
+    }
+}

@@ -1,0 +1,403 @@
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using StreamAnalytics.Streams.Api;
+using StreamAnalytics.Streams.Errors;
+
+namespace StreamAnalytics.Streams.Internals;
+
+/// <summary>
+/// One sub-topology working on one partition number: its own instance of every node and store, one bounded queue per
+/// input partition, stream time, two punctuation queues, and the offsets processed since the last commit.
+/// </summary>
+/// <remarks>
+/// Everything runs on the owning stream thread (or the TopologyTestDriver's caller). A task knows nothing of consumers
+/// or producers: records are pushed in with <see cref="TryEnqueue"/>, outputs go to an <see cref="IRecordCollector"/>,
+/// and committing is the thread's job (<see cref="PrepareCommit"/> flushes, then the thread commits the returned offsets,
+/// then <see cref="PostCommit"/>). Stream time is the largest timestamp of the records processed so far; it does not
+/// survive a restart (offset-commit metadata is not used), so after a restore it starts again from the first record.
+/// </remarks>
+internal sealed class StreamTask
+{
+    private readonly TaskSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly IDeserializationExceptionHandler _deserializationHandler;
+    private readonly StreamsMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly List<ProcessorNode> _nodes = new();
+    private readonly List<IReadOnlySet<string>> _nodeStores = new();
+    private readonly Dictionary<string, ISourceNode> _sourceByTopic = new(StringComparer.Ordinal);
+    private readonly Dictionary<TopicPartition, RecordQueue> _queues = new();
+    private readonly List<RecordQueue> _queueList = new();
+    private readonly Dictionary<TopicPartition, long> _nextOffsets = new();
+    private readonly Dictionary<TopicPartition, long> _committedOffsets = new();
+    private readonly PunctuationQueue _streamTimePunctuations = new();
+    private readonly PunctuationQueue _wallClockPunctuations = new();
+    private readonly Action<PunctuationSchedule, long> _fire;
+    private long _idleSinceMs = -1;
+
+    public StreamTask(
+        TaskId id, SubtopologyDefinition subtopology, IEnumerable<TopicPartition> partitions, TaskSettings settings, IRecordCollector collector,
+        TimeProvider time, IDeserializationExceptionHandler deserializationHandler, StreamsMetrics metrics, ILogger logger)
+    {
+        Id = id;
+        Subtopology = subtopology;
+        _settings = settings;
+        Collector = collector;
+        _time = time;
+        _deserializationHandler = deserializationHandler;
+        _metrics = metrics;
+        _logger = logger;
+        _fire = FirePunctuation;
+
+        var byName = new Dictionary<string, ProcessorNode>(StringComparer.Ordinal);
+        foreach (var f in subtopology.Nodes)
+        {
+            var node = f.Build();
+            byName[f.Name] = node;
+            foreach (var p in f.Parents) byName[p].Children.Add(node);
+            _nodes.Add(node);
+            _nodeStores.Add(f.StoreNames);
+            if (f is ISourceNodeFactory src)
+            {
+                foreach (var t in src.Topics) _sourceByTopic[t.Resolve(settings.ApplicationId)] = (ISourceNode)node;
+            }
+        }
+        foreach (var tp in partitions) AddPartition(tp);
+        StateManager = new ProcessorStateManager(this, subtopology.Stores);
+    }
+
+    public TaskId Id { get; }
+
+    public SubtopologyDefinition Subtopology { get; }
+
+    public StreamTaskState State { get; private set; } = StreamTaskState.Created;
+
+    public string ApplicationId => _settings.ApplicationId;
+
+    public IRecordCollector Collector { get; }
+
+    public ProcessorStateManager StateManager { get; }
+
+    /// <summary>Largest timestamp (ms) of the records processed; -1 before the first.</summary>
+    public long StreamTimeMs { get; private set; } = -1;
+
+    public long WallClockMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Metadata of the record being processed, null otherwise (in punctuations, between records).</summary>
+    public RecordMetadata? CurrentMetadata { get; private set; }
+
+    /// <summary>Timestamp used for changelog appends: the current record's, or the punctuation time.</summary>
+    public long CurrentTimestampMs { get; private set; }
+
+    /// <summary>True when records were processed since the last commit.</summary>
+    public bool CommitNeeded { get; private set; }
+
+    /// <summary>A processor called RequestCommit.</summary>
+    public bool CommitRequested { get; private set; }
+
+    public IReadOnlyCollection<TopicPartition> Partitions => _queues.Keys;
+
+    public IEnumerable<RecordQueue> Queues => _queueList;
+
+    public IReadOnlyDictionary<TopicPartition, long> CommittedOffsets => _committedOffsets;
+
+    public int QueuedRecords
+    {
+        get
+        {
+            int n = 0;
+            foreach (var q in _queueList) n += q.Count;
+            return n;
+        }
+    }
+
+    public bool HasLoggedStores => StateManager.Stores.Any(s => s.ChangelogPartition is not null);
+
+    private ConsumeResult<byte[], byte[]>? CurrentRecord { get; set; }
+
+    public void AddPartition(TopicPartition tp)
+    {
+        if (_queues.ContainsKey(tp)) return;
+        if (!_sourceByTopic.ContainsKey(tp.Topic)) throw new StreamsException($"task {Id}: topic '{tp.Topic}' is not an input of sub-topology {Subtopology.Id}");
+        var q = new RecordQueue(tp, _settings.BufferedRecordsPerPartition);
+        _queues[tp] = q;
+        _queueList.Add(q);
+    }
+
+    /// <summary>Stops reading a partition (after its offsets were committed); its queued records are dropped, to be re-read by the next owner.</summary>
+    public void RemovePartition(TopicPartition tp)
+    {
+        if (!_queues.Remove(tp, out var q)) return;
+        _queueList.Remove(q);
+        _nextOffsets.Remove(tp);
+        _committedOffsets.Remove(tp);
+    }
+
+    public RecordQueue? QueueOf(TopicPartition tp) => _queues.GetValueOrDefault(tp);
+
+    /// <summary>Initialises the stores (they register for restore); the task is then restoring until <see cref="CompleteRestoration"/>.</summary>
+    public void InitializeStateStores()
+    {
+        if (State != StreamTaskState.Created) throw new InvalidOperationException($"task {Id} is {State}, not Created");
+        StateManager.InitStores();
+        State = StreamTaskState.Restoring;
+    }
+
+    /// <summary>All changelogs are replayed: initialises the processors (parents first) and starts processing.</summary>
+    public void CompleteRestoration()
+    {
+        if (State != StreamTaskState.Restoring) throw new InvalidOperationException($"task {Id} is {State}, not Restoring");
+        for (int i = 0; i < _nodes.Count; i++) _nodes[i].Init(this, _nodeStores[i]);
+        State = StreamTaskState.Running;
+        _logger.LogInformation("Task {TaskId} is running on {Partitions}", Id, string.Join(", ", _queues.Keys));
+    }
+
+    /// <summary>Queues a polled record; false when its partition's queue is full (the caller pauses and re-reads it later).</summary>
+    public bool TryEnqueue(ConsumeResult<byte[], byte[]> record)
+    {
+        if (!_queues.TryGetValue(record.TopicPartition, out var q))
+            throw new StreamsException($"task {Id} does not own {record.TopicPartition}", null, Id, record.Topic, record.Partition.Value, record.Offset.Value);
+        return q.TryEnqueue(record);
+    }
+
+    /// <summary>True when the task is running and a record may be processed now (see <c>max.task.idle.ms</c>).</summary>
+    public bool IsProcessable(long wallClockNowMs) => State == StreamTaskState.Running && PickQueue(wallClockNowMs) is not null;
+
+    /// <summary>Processes one record, if one is processable. Throws <see cref="StreamsException"/> (with the record's coordinates) if a node fails.</summary>
+    public bool Process(long wallClockNowMs)
+    {
+        if (State != StreamTaskState.Running) return false;
+        var queue = PickQueue(wallClockNowMs);
+        if (queue is null) return false;
+        var raw = queue.Dequeue();
+        long ts = raw.Message.Timestamp.UnixTimestampMs;
+        // Like Kafka Streams' wall-clock timestamp extractor fallback: a record without a valid timestamp gets the processing time.
+        if (raw.Message.Timestamp.Type == TimestampType.NotAvailable || ts < 0) ts = wallClockNowMs;
+        if (ts > StreamTimeMs) StreamTimeMs = ts;
+        CurrentRecord = raw;
+        CurrentMetadata = new RecordMetadata(raw.Topic, raw.Partition.Value, raw.Offset.Value);
+        CurrentTimestampMs = ts;
+        try
+        {
+            _sourceByTopic[raw.Topic].Process(raw, ts);
+        }
+        catch (Exception ex) when (ex is not StreamsException)
+        {
+            throw new StreamsException($"task {Id}: processing {raw.TopicPartitionOffset} failed: {ex.Message}", ex, Id, raw.Topic, raw.Partition.Value, raw.Offset.Value);
+        }
+        finally
+        {
+            CurrentRecord = null;
+            CurrentMetadata = null;
+        }
+        _nextOffsets[queue.Partition] = raw.Offset.Value + 1;
+        CommitNeeded = true;
+        _metrics.RecordProcessed();
+        return true;
+    }
+
+    public ICancellable Schedule(TimeSpan interval, PunctuationType type, IPunctuator punctuator)
+    {
+        ArgumentNullException.ThrowIfNull(punctuator);
+        long intervalMs = (long)interval.TotalMilliseconds;
+        if (intervalMs < 1) throw new ArgumentOutOfRangeException(nameof(interval), interval, "punctuation interval must be at least 1 ms");
+        return type switch
+        {
+            PunctuationType.StreamTime => _streamTimePunctuations.Schedule(punctuator, intervalMs,
+                StreamTimeMs < 0 ? PunctuationSchedule.Unanchored : StreamTimeMs + intervalMs),
+            PunctuationType.WallClockTime => _wallClockPunctuations.Schedule(punctuator, intervalMs, WallClockMs + intervalMs),
+            _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown punctuation type"),
+        };
+    }
+
+    /// <summary>Fires stream-time punctuations due at the current stream time.</summary>
+    public bool MaybePunctuateStreamTime()
+    {
+        if (State != StreamTaskState.Running || StreamTimeMs < 0) return false;
+        return _streamTimePunctuations.MaybePunctuate(StreamTimeMs, _fire);
+    }
+
+    /// <summary>Fires wall-clock punctuations due at <paramref name="wallClockNowMs"/>, whether or not records arrived.</summary>
+    public bool MaybePunctuateSystemTime(long wallClockNowMs)
+    {
+        if (State != StreamTaskState.Running) return false;
+        return _wallClockPunctuations.MaybePunctuate(wallClockNowMs, _fire);
+    }
+
+    public void RequestCommit() => CommitRequested = true;
+
+    /// <summary>
+    /// Flushes stores and flushable processors, and returns the offsets to commit (next offset to read, per partition
+    /// processed since the last commit). The caller must make outputs durable before committing them.
+    /// </summary>
+    public IReadOnlyList<TopicPartitionOffset> PrepareCommit(CancellationToken cancellationToken)
+    {
+        if (State != StreamTaskState.Running) return [];
+        StateManager.Flush();
+        foreach (var node in _nodes)
+        {
+            if (node is IFlushableNode { Flushable: { } flushable })
+            {
+                try
+                {
+                    flushable.Flush(cancellationToken);
+                }
+                catch (Exception ex)
+                {
+                    throw new StreamsException($"task {Id}: flush of processor '{node.Name}' failed, commit skipped: {ex.Message}", ex, Id);
+                }
+            }
+        }
+        if (!CommitNeeded) return [];
+        var offsets = new List<TopicPartitionOffset>(_nextOffsets.Count);
+        foreach (var kv in _nextOffsets)
+        {
+            if (!_committedOffsets.TryGetValue(kv.Key, out long done) || done != kv.Value) offsets.Add(new TopicPartitionOffset(kv.Key, kv.Value));
+        }
+        return offsets;
+    }
+
+    /// <summary>The offsets from <see cref="PrepareCommit"/> are committed.</summary>
+    public void PostCommit()
+    {
+        foreach (var kv in _nextOffsets) _committedOffsets[kv.Key] = kv.Value;
+        CommitNeeded = false;
+        CommitRequested = false;
+    }
+
+    /// <summary>
+    /// Closes processors and stores. Clean or not is the caller's business (a clean close commits first); closing never
+    /// throws, failures are logged, because the task is being discarded either way.
+    /// </summary>
+    public void Close()
+    {
+        if (State == StreamTaskState.Closed) return;
+        if (State == StreamTaskState.Running)
+        {
+            foreach (var node in _nodes)
+            {
+                try
+                {
+                    node.Close();
+                }
+                catch (Exception ex)
+                {
+                    _logger.LogWarning(ex, "Task {TaskId}: closing node {Node} failed", Id, node.Name);
+                }
+            }
+        }
+        try
+        {
+            StateManager.Close();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Task {TaskId}: closing stores failed", Id);
+        }
+        foreach (var q in _queueList) q.Clear();
+        State = StreamTaskState.Closed;
+    }
+
+    /// <summary>Sends the record being processed to the dead-letter topic (<see cref="IDeadLetterContext"/>).</summary>
+    public void DeadLetterCurrent(string reason, string? kind)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        var raw = CurrentRecord ?? throw new InvalidOperationException(
+            $"task {Id}: DeadLetter can only be called while a record is processed (not in Init, Close or a punctuation)");
+        SendToDeadLetter(raw, reason, kind);
+    }
+
+    /// <summary>Applies the deserialization handler to a record a source could not deserialize.</summary>
+    public void HandleDeserializationError(string sourceName, ConsumeResult<byte[], byte[]> raw, Exception exception)
+    {
+        var context = new DeserializationErrorContext(Id, sourceName, raw.Topic, raw.Partition.Value, raw.Offset.Value, raw.Message.Key, raw.Message.Value);
+        DeserializationHandlerResponse response;
+        try
+        {
+            response = _deserializationHandler.Handle(context, exception);
+        }
+        catch (Exception handlerError)
+        {
+            throw new StreamsException($"task {Id}: the deserialization handler threw for {raw.TopicPartitionOffset}: {handlerError.Message}",
+                new AggregateException(exception, handlerError), Id, raw.Topic, raw.Partition.Value, raw.Offset.Value);
+        }
+        switch (response)
+        {
+            case DeserializationHandlerResponse.DeadLetter:
+                SendToDeadLetter(raw, exception.Message, "deserialization");
+                break;
+            case DeserializationHandlerResponse.Continue:
+                _metrics.RecordSkipped();
+                _logger.LogWarning(exception, "Task {TaskId}: skipping record {Coordinates} that source {Source} could not deserialize",
+                    Id, raw.TopicPartitionOffset, sourceName);
+                break;
+            default:
+                throw new StreamsException(
+                    $"task {Id}: source '{sourceName}' could not deserialize {raw.TopicPartitionOffset} and the deserialization handler chose to fail: {exception.Message}",
+                    exception, Id, raw.Topic, raw.Partition.Value, raw.Offset.Value);
+        }
+    }
+
+    private void SendToDeadLetter(ConsumeResult<byte[], byte[]> raw, string reason, string? kind)
+    {
+        var headers = new Headers();
+        if (raw.Message.Headers is { } original)
+        {
+            foreach (var h in original) headers.Add(h.Key, h.GetValueBytes());
+        }
+        headers.Add(DeadLetterHeaders.SourceTopic, Encoding.UTF8.GetBytes(raw.Topic));
+        headers.Add(DeadLetterHeaders.SourcePartition, Encoding.UTF8.GetBytes(raw.Partition.Value.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(DeadLetterHeaders.SourceOffset, Encoding.UTF8.GetBytes(raw.Offset.Value.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(DeadLetterHeaders.ErrorReason, Encoding.UTF8.GetBytes(reason));
+        if (kind is not null) headers.Add(DeadLetterHeaders.ErrorKind, Encoding.UTF8.GetBytes(kind));
+        long ts = raw.Message.Timestamp.UnixTimestampMs >= 0 ? raw.Message.Timestamp.UnixTimestampMs : WallClockMs;
+        Collector.Send(_settings.DeadLetterTopic, null, raw.Message.Key, raw.Message.Value, ts, headers);
+        _metrics.RecordDeadLettered();
+        _logger.LogDebug("Task {TaskId}: dead-lettered {Coordinates} ({Kind}): {Reason}", Id, raw.TopicPartitionOffset, kind, reason);
+    }
+
+    private RecordQueue? PickQueue(long wallClockNowMs)
+    {
+        RecordQueue? best = null;
+        int empty = 0;
+        for (int i = 0; i < _queueList.Count; i++)
+        {
+            var q = _queueList[i];
+            if (q.IsEmpty)
+            {
+                empty++;
+                continue;
+            }
+            // Kafka Streams' PartitionGroup: the partition whose head record is oldest goes first.
+            if (best is null || q.HeadTimestampMs < best.HeadTimestampMs) best = q;
+        }
+        if (best is null) return null;
+        if (empty > 0 && _settings.MaxTaskIdleMs > 0)
+        {
+            if (_idleSinceMs < 0) _idleSinceMs = wallClockNowMs;
+            if (wallClockNowMs - _idleSinceMs < _settings.MaxTaskIdleMs) return null;
+        }
+        else
+        {
+            _idleSinceMs = -1;
+        }
+        return best;
+    }
+
+    private void FirePunctuation(PunctuationSchedule schedule, long nowMs)
+    {
+        CurrentRecord = null;
+        CurrentMetadata = null;
+        CurrentTimestampMs = nowMs;
+        try
+        {
+            schedule.Punctuator.Punctuate(nowMs);
+        }
+        catch (Exception ex) when (ex is not StreamsException)
+        {
+            throw new StreamsException($"task {Id}: punctuator {schedule.Punctuator.GetType().Name} failed at {nowMs}: {ex.Message}", ex, Id);
+        }
+    }
+}

@@ -1,0 +1,320 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using StreamAnalytics.Streams.Api;
+using StreamAnalytics.Streams.Errors;
+
+namespace StreamAnalytics.Streams.Internals;
+
+/// <summary>
+/// One processing thread: a group consumer, a producer (transactional under exactly_once_v2), a restore consumer and
+/// the tasks of the partitions the group gave it. The loop: poll (rebalance handlers run inside), restore a batch,
+/// process round-robin, fire wall-clock punctuations, resume drained partitions, commit when due.
+/// </summary>
+/// <remarks>
+/// Wall-clock punctuations are checked on every iteration, including idle polls (which block at most <c>poll.ms</c>), so
+/// quiet partitions still flush. All clocks come from the injected <see cref="TimeProvider"/>; only the shutdown bound
+/// uses real elapsed time (a manual clock must not make shutdown hang). A fatal error stops the thread: its tasks are
+/// closed without committing, and the instance goes to Error.
+/// </remarks>
+internal sealed class StreamThread
+{
+    private const int MaxRecordsPerPoll = 1000;
+    private const int MaxRecordsPerProcessPhase = 1000;
+
+    private readonly StreamsConfig _config;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly StreamsMetrics _metrics;
+    private readonly Action<StreamThread, StreamThreadState, StreamThreadState> _onStateChange;
+    private readonly IReadOnlyList<string> _sourceTopics;
+    private readonly TaskManager _taskManager;
+    private readonly StoreChangelogReader _reader;
+    private readonly RecordCollector _collector;
+    private readonly IConsumer<byte[], byte[]> _consumer;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _statusLock = new();
+    private Thread? _thread;
+    private volatile bool _stopRequested;
+    private long _shutdownDeadlineTicks;
+    private long _lastCommitMs;
+    private bool _hadAssignment;
+    private IReadOnlyList<PartitionStatus> _partitionStatus = [];
+    private IReadOnlyList<StoreRestoreStatus> _restoreStatus = [];
+
+    public StreamThread(
+        int index, Topology topology, StreamsConfig config, string processId, TimeProvider time, ILoggerFactory loggerFactory,
+        IDeserializationExceptionHandler deserializationHandler, StreamsMetrics metrics, Action<StreamThread, StreamThreadState, StreamThreadState> onStateChange)
+    {
+        Index = index;
+        _config = config;
+        _time = time;
+        _metrics = metrics;
+        _onStateChange = onStateChange;
+        string appId = config.ApplicationId!;
+        Name = $"{config.ClientId ?? appId}-StreamThread-{index}";
+        _logger = loggerFactory.CreateLogger($"StreamAnalytics.Streams.StreamThread.{index}");
+        var timeout = TimeSpan.FromMilliseconds(config.CommitTimeoutMs);
+        bool eos = config.ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2;
+
+        var subtopologyByTopic = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var sub in topology.Subtopologies)
+        {
+            foreach (var t in sub.SourceTopics) subtopologyByTopic[t.Resolve(appId)] = sub.Id;
+        }
+        _sourceTopics = subtopologyByTopic.Keys.ToList();
+
+        // EOS v2: one transactional id per thread; the process id keeps two instances of one application apart.
+        string? transactionalId = eos ? $"{appId}-{processId}-{index}" : null;
+        var producer = new ProducerBuilder<byte[], byte[]>(ClientConfigs.Producer(config, Name + "-producer", transactionalId))
+            .SetErrorHandler((_, e) => LogClientError("producer", e))
+            .Build();
+        _collector = new RecordCollector(producer, eos, timeout, _logger);
+
+        var restoreConfig = ClientConfigs.RestoreConsumer(config, Name + "-restore-consumer");
+        _reader = new StoreChangelogReader(
+            () => new ConsumerBuilder<byte[], byte[]>(restoreConfig).SetErrorHandler((_, e) => LogClientError("restore consumer", e)).Build(),
+            timeout, metrics, _logger);
+
+        var settings = TaskSettings.From(config);
+        var consumerConfig = ClientConfigs.MainConsumer(config, Name + "-consumer");
+        _taskManager = new TaskManager(
+            subtopologyByTopic,
+            (id, partitions) => new StreamTask(id, topology.Subtopologies[id.Subtopology], partitions, settings, _collector, time, deserializationHandler, metrics,
+                loggerFactory.CreateLogger("StreamAnalytics.Streams.StreamTask")),
+            _reader, _collector, eos, ClientConfigs.ResetOffset(consumerConfig), timeout, metrics, _logger);
+        _consumer = new ConsumerBuilder<byte[], byte[]>(consumerConfig)
+            .SetErrorHandler((_, e) => LogClientError("consumer", e))
+            .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
+            .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions))
+            .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
+            .Build();
+        _taskManager.Consumer = _consumer;
+    }
+
+    public int Index { get; }
+
+    public string Name { get; }
+
+    public StreamThreadState State { get; private set; } = StreamThreadState.Created;
+
+    public Exception? FatalError { get; private set; }
+
+    /// <summary>Completes when the thread has released its clients.</summary>
+    public Task Completion => _completion.Task;
+
+    public IReadOnlyList<PartitionStatus> PartitionStatusSnapshot
+    {
+        get
+        {
+            lock (_statusLock) return _partitionStatus;
+        }
+    }
+
+    public IReadOnlyList<StoreRestoreStatus> RestoreStatusSnapshot
+    {
+        get
+        {
+            lock (_statusLock) return _restoreStatus;
+        }
+    }
+
+    public void Start()
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = Name };
+        _thread.Start();
+    }
+
+    /// <summary>Asks the loop to stop; it drains queued records for half of <paramref name="budget"/>, commits, and leaves the group.</summary>
+    public void RequestStop(TimeSpan budget)
+    {
+        Interlocked.Exchange(ref _shutdownDeadlineTicks, Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * Stopwatch.Frequency));
+        _stopRequested = true;
+    }
+
+    private void Run()
+    {
+        bool clean = true;
+        try
+        {
+            _collector.InitTransactions();
+            _consumer.Subscribe(_sourceTopics);
+            SetState(StreamThreadState.Starting);
+            _lastCommitMs = NowMs();
+            while (!_stopRequested) RunOnce();
+            SetState(StreamThreadState.PendingShutdown);
+            Drain();
+        }
+        catch (Exception ex)
+        {
+            clean = false;
+            FatalError = ex;
+            _logger.LogError(ex, "Stream thread {Thread} failed: {Error}", Name, ex.Message);
+        }
+        finally
+        {
+            Shutdown(clean);
+            lock (_statusLock) _partitionStatus = [];
+            SetState(StreamThreadState.Dead);
+            _completion.TrySetResult();
+        }
+    }
+
+    internal void RunOnce()
+    {
+        long now = NowMs();
+        bool busy = _taskManager.HasProcessableRecords(now) || _reader.HasRestoring;
+        Poll(busy ? TimeSpan.Zero : TimeSpan.FromMilliseconds(_config.PollMs));
+        if (_taskManager.ReviveNeeded) _taskManager.ReviveTasks();
+
+        if (_reader.HasRestoring)
+        {
+            var restored = _reader.Restore(_config.StateRestoreBatchRecords, TimeSpan.FromMilliseconds(Math.Min(_config.PollMs, 50)));
+            _taskManager.CompleteRestorations(restored);
+            UpdateStatus();
+            MaybeSetRunning();
+        }
+
+        now = NowMs();
+        _taskManager.Process(now, MaxRecordsPerProcessPhase);
+        _taskManager.PunctuateWallClock(NowMs());
+        _taskManager.ResumeDrained();
+        MaybeCommit(force: _taskManager.CommitRequested);
+    }
+
+    private void Poll(TimeSpan timeout)
+    {
+        for (int n = 0; n < MaxRecordsPerPoll; n++)
+        {
+            ConsumeResult<byte[], byte[]>? record;
+            try
+            {
+                record = _consumer.Consume(timeout);
+            }
+            catch (ConsumeException ex) when (ex.Error.Code == ErrorCode.Local_Application && ex.InnerException is not null)
+            {
+                // One of our rebalance handlers threw.
+                throw new StreamsException($"rebalance handling failed: {ex.InnerException.Message}", ex.InnerException);
+            }
+            catch (ConsumeException ex) when (!ex.Error.IsFatal)
+            {
+                _logger.LogWarning("Consume error on {Coordinates}: {Error}", ex.ConsumerRecord?.TopicPartitionOffset, ex.Error);
+                return;
+            }
+            if (record is null) return;
+            _taskManager.Route(record);
+            timeout = TimeSpan.Zero;
+        }
+    }
+
+    private void MaybeCommit(bool force)
+    {
+        long now = NowMs();
+        if (!force && now - _lastCommitMs < _config.CommitIntervalMs) return;
+        _lastCommitMs = now;
+        _taskManager.CommitAll();
+        if (_taskManager.ReviveNeeded) _taskManager.ReviveTasks();
+        UpdateStatus();
+    }
+
+    /// <summary>Processes what is queued (until the shutdown budget is half spent), then commits.</summary>
+    private void Drain()
+    {
+        long deadline = Interlocked.Read(ref _shutdownDeadlineTicks);
+        long halfway = Stopwatch.GetTimestamp() + (deadline - Stopwatch.GetTimestamp()) / 2;
+        while (Stopwatch.GetTimestamp() < halfway && _taskManager.Process(NowMs(), MaxRecordsPerProcessPhase) > 0) { }
+        _taskManager.CloseAll(clean: true);
+    }
+
+    private void Shutdown(bool clean)
+    {
+        if (!clean)
+        {
+            try
+            {
+                _taskManager.CloseAll(clean: false);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning(ex, "Closing tasks after a failure failed");
+            }
+        }
+        try
+        {
+            // Leaves the group now instead of after session.timeout.ms; the revoked handler finds no tasks left.
+            _consumer.Close();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Closing the consumer failed");
+        }
+        _consumer.Dispose();
+        _reader.Dispose();
+        try
+        {
+            if (clean && _config.ProcessingGuarantee == ProcessingGuarantee.AtLeastOnce) _collector.Producer.Flush(TimeSpan.FromMilliseconds(_config.CommitTimeoutMs));
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Flushing the producer failed");
+        }
+        _collector.Dispose();
+    }
+
+    private void OnAssigned(List<TopicPartition> partitions)
+    {
+        _hadAssignment = true;
+        _taskManager.HandleAssigned(partitions);
+        SetState(StreamThreadState.PartitionsAssigned);
+        MaybeSetRunning();
+        UpdateStatus();
+    }
+
+    private void OnRevoked(List<TopicPartitionOffset> partitions)
+    {
+        if (partitions.Count == 0) return;
+        _taskManager.HandleRevoked(partitions.Select(p => p.TopicPartition).ToList());
+        if (!_stopRequested) SetState(StreamThreadState.PartitionsRevoked);
+        UpdateStatus();
+    }
+
+    private void OnLost(List<TopicPartitionOffset> partitions)
+    {
+        _taskManager.HandleLost(partitions.Select(p => p.TopicPartition).ToList());
+        if (!_stopRequested) SetState(StreamThreadState.PartitionsRevoked);
+        UpdateStatus();
+    }
+
+    private void MaybeSetRunning()
+    {
+        if (_hadAssignment && State == StreamThreadState.PartitionsAssigned && !_taskManager.HasRestoringTasks) SetState(StreamThreadState.Running);
+    }
+
+    private void SetState(StreamThreadState next)
+    {
+        var old = State;
+        if (old == next || old == StreamThreadState.Dead) return;
+        if (old == StreamThreadState.PendingShutdown && next != StreamThreadState.Dead) return;
+        State = next;
+        _onStateChange(this, old, next);
+    }
+
+    private void UpdateStatus()
+    {
+        var partitions = _taskManager.PartitionStatus();
+        var restores = _reader.Status().ToList();
+        lock (_statusLock)
+        {
+            _partitionStatus = partitions;
+            _restoreStatus = restores;
+        }
+    }
+
+    private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private void LogClientError(string client, Error error)
+    {
+        if (error.IsFatal) _logger.LogError("{Thread} {Client} fatal error: {Error}", Name, client, error);
+        else _logger.LogWarning("{Thread} {Client} error: {Error}", Name, client, error);
+    }
+}

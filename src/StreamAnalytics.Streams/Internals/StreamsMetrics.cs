@@ -1,0 +1,93 @@
+using System.Diagnostics.Metrics;
+
+namespace StreamAnalytics.Streams.Internals;
+
+/// <summary>
+/// Instruments of one instance on a <see cref="Meter"/> named <see cref="MeterName"/> (one Meter per instance, all
+/// tagged <c>application.id</c>). Counters only go up. The gauges read the stream threads' last snapshots.
+/// </summary>
+/// <remarks>
+/// <list type="table">
+/// <item><term>streams.records.consumed</term><description>counter {record}: polled from input topics.</description></item>
+/// <item><term>streams.records.processed</term><description>counter {record}: handed to a source node.</description></item>
+/// <item><term>streams.records.dead_lettered</term><description>counter {record}: sent to the dead-letter topic.</description></item>
+/// <item><term>streams.records.skipped</term><description>counter {record}: undeserializable and skipped.</description></item>
+/// <item><term>streams.commits</term><description>counter {commit}: successful commits (offsets and outputs).</description></item>
+/// <item><term>streams.commit.failures</term><description>counter {commit}: failed commits (the tasks rewind to the last commit).</description></item>
+/// <item><term>streams.rebalances</term><description>counter {rebalance}: assignment and revocation callbacks.</description></item>
+/// <item><term>streams.restore.records</term><description>counter {record}: changelog records replayed into stores.</description></item>
+/// <item><term>streams.consumer.lag</term><description>gauge {record}, tags topic, partition: high watermark minus committed offset.</description></item>
+/// <item><term>streams.queue.size</term><description>gauge {record}, tags topic, partition: records waiting in the input queue.</description></item>
+/// </list>
+/// Thread-safe.
+/// </remarks>
+internal sealed class StreamsMetrics : IDisposable
+{
+    public const string MeterName = "StreamAnalytics.Streams";
+
+    private readonly Meter _meter;
+    private readonly KeyValuePair<string, object?> _app;
+    private readonly Counter<long> _consumed;
+    private readonly Counter<long> _processed;
+    private readonly Counter<long> _deadLettered;
+    private readonly Counter<long> _skipped;
+    private readonly Counter<long> _commits;
+    private readonly Counter<long> _commitFailures;
+    private readonly Counter<long> _rebalances;
+    private readonly Counter<long> _restored;
+    private long _consumedTotal, _processedTotal, _deadLetteredTotal, _skippedTotal, _commitsTotal, _commitFailuresTotal, _rebalancesTotal, _restoredTotal;
+
+    public StreamsMetrics(string applicationId, Func<IEnumerable<PartitionStatus>>? partitions = null)
+    {
+        _meter = new Meter(MeterName);
+        _app = new("application.id", applicationId);
+        _consumed = _meter.CreateCounter<long>("streams.records.consumed", "{record}", "Records polled from input topics");
+        _processed = _meter.CreateCounter<long>("streams.records.processed", "{record}", "Records handed to a source node");
+        _deadLettered = _meter.CreateCounter<long>("streams.records.dead_lettered", "{record}", "Records sent to the dead-letter topic");
+        _skipped = _meter.CreateCounter<long>("streams.records.skipped", "{record}", "Undeserializable records skipped");
+        _commits = _meter.CreateCounter<long>("streams.commits", "{commit}", "Successful commits");
+        _commitFailures = _meter.CreateCounter<long>("streams.commit.failures", "{commit}", "Failed commits");
+        _rebalances = _meter.CreateCounter<long>("streams.rebalances", "{rebalance}", "Partition assignment and revocation callbacks");
+        _restored = _meter.CreateCounter<long>("streams.restore.records", "{record}", "Changelog records replayed into stores");
+        if (partitions is not null)
+        {
+            _meter.CreateObservableGauge("streams.consumer.lag", () => Observe(partitions, p => p.Lag), "{record}", "High watermark minus committed offset");
+            _meter.CreateObservableGauge("streams.queue.size", () => Observe(partitions, p => p.QueuedRecords), "{record}", "Records waiting in the input queue");
+        }
+    }
+
+    public long Consumed => Interlocked.Read(ref _consumedTotal);
+    public long Processed => Interlocked.Read(ref _processedTotal);
+    public long DeadLettered => Interlocked.Read(ref _deadLetteredTotal);
+    public long Skipped => Interlocked.Read(ref _skippedTotal);
+    public long Commits => Interlocked.Read(ref _commitsTotal);
+    public long CommitFailures => Interlocked.Read(ref _commitFailuresTotal);
+    public long Rebalances => Interlocked.Read(ref _rebalancesTotal);
+    public long Restored => Interlocked.Read(ref _restoredTotal);
+
+    public void RecordConsumed(int n = 1) => Add(_consumed, ref _consumedTotal, n);
+    public void RecordProcessed() => Add(_processed, ref _processedTotal, 1);
+    public void RecordDeadLettered() => Add(_deadLettered, ref _deadLetteredTotal, 1);
+    public void RecordSkipped() => Add(_skipped, ref _skippedTotal, 1);
+    public void RecordCommit() => Add(_commits, ref _commitsTotal, 1);
+    public void RecordCommitFailure() => Add(_commitFailures, ref _commitFailuresTotal, 1);
+    public void RecordRebalance() => Add(_rebalances, ref _rebalancesTotal, 1);
+    public void RecordRestored(int n) => Add(_restored, ref _restoredTotal, n);
+
+    public void Dispose() => _meter.Dispose();
+
+    private void Add(Counter<long> counter, ref long total, int n)
+    {
+        Interlocked.Add(ref total, n);
+        counter.Add(n, _app);
+    }
+
+    private IEnumerable<Measurement<long>> Observe(Func<IEnumerable<PartitionStatus>> partitions, Func<PartitionStatus, long?> value)
+    {
+        foreach (var p in partitions())
+        {
+            if (value(p) is { } v)
+                yield return new Measurement<long>(v, _app, new("topic", p.Topic), new("partition", p.Partition));
+        }
+    }
+}

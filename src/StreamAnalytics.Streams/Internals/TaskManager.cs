@@ -1,0 +1,426 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using StreamAnalytics.Streams.Api;
+using StreamAnalytics.Streams.Errors;
+
+namespace StreamAnalytics.Streams.Internals;
+
+/// <summary>
+/// The tasks of one stream thread: created when the group assigns partitions (cooperative-sticky, so assignments and
+/// revocations are incremental), committed and closed when partitions are revoked, closed without commit when they are
+/// lost, and rewound to the last commit ("revived") when a commit fails.
+/// </summary>
+/// <remarks>
+/// Rebalance handlers run inside the thread's <c>Consume</c> call, so every method here runs on the stream thread.
+/// Committing: every running task flushes (stores, flushable processors), then at_least_once flushes the producer and
+/// checks each delivery before <c>Commit(offsets)</c>, while exactly_once_v2 sends the offsets to the transaction
+/// and commits it. A failed delivery or an aborted transaction means outputs since the last commit may be missing, so
+/// all tasks are closed and recreated from their changelogs, and their partitions sought back to the committed offsets.
+/// </remarks>
+internal sealed class TaskManager
+{
+    private readonly Dictionary<TaskId, StreamTask> _tasks = new();
+    private readonly Dictionary<TopicPartition, StreamTask> _byPartition = new();
+    private readonly Dictionary<string, int> _subtopologyByTopic;
+    private readonly Func<TaskId, IReadOnlyList<TopicPartition>, StreamTask> _createTask;
+    private readonly StoreChangelogReader _reader;
+    private readonly RecordCollector _collector;
+    private readonly bool _exactlyOnce;
+    private readonly Offset _resetOffset;
+    private readonly TimeSpan _timeout;
+    private readonly StreamsMetrics _metrics;
+    private readonly ILogger _logger;
+    private bool _reviveNeeded;
+
+    public TaskManager(
+        Dictionary<string, int> subtopologyByTopic, Func<TaskId, IReadOnlyList<TopicPartition>, StreamTask> createTask, StoreChangelogReader reader,
+        RecordCollector collector, bool exactlyOnce, Offset resetOffset, TimeSpan timeout, StreamsMetrics metrics, ILogger logger)
+    {
+        _subtopologyByTopic = subtopologyByTopic;
+        _createTask = createTask;
+        _reader = reader;
+        _collector = collector;
+        _exactlyOnce = exactlyOnce;
+        _resetOffset = resetOffset;
+        _timeout = timeout;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <summary>Set right after the consumer is built (the consumer's handlers call into this object).</summary>
+    public IConsumer<byte[], byte[]>? Consumer { get; set; }
+
+    public IReadOnlyCollection<StreamTask> Tasks => _tasks.Values;
+
+    public bool HasRestoringTasks
+    {
+        get
+        {
+            foreach (var t in _tasks.Values)
+            {
+                if (t.State == StreamTaskState.Restoring) return true;
+            }
+            return false;
+        }
+    }
+
+    public bool ReviveNeeded => _reviveNeeded;
+
+    public void HandleAssigned(IReadOnlyList<TopicPartition> partitions)
+    {
+        _metrics.RecordRebalance();
+        foreach (var group in partitions.GroupBy(tp => new TaskId(SubtopologyOf(tp.Topic), tp.Partition.Value)))
+        {
+            if (_tasks.TryGetValue(group.Key, out var existing))
+            {
+                foreach (var tp in group)
+                {
+                    existing.AddPartition(tp);
+                    _byPartition[tp] = existing;
+                }
+                continue;
+            }
+            var task = _createTask(group.Key, group.ToList());
+            _tasks[task.Id] = task;
+            foreach (var tp in group) _byPartition[tp] = task;
+            StartTask(task);
+        }
+        _logger.LogInformation("Assigned {Partitions}; tasks now {Tasks}", string.Join(", ", partitions), string.Join(", ", _tasks.Keys.Order()));
+    }
+
+    public void HandleRevoked(IReadOnlyList<TopicPartition> partitions)
+    {
+        _metrics.RecordRebalance();
+        var affected = partitions.Where(_byPartition.ContainsKey).Select(tp => _byPartition[tp]).Distinct().ToList();
+        if (affected.Count == 0) return;
+        // The transaction (exactly_once_v2) or the producer flush (at_least_once) covers every task of the thread, so
+        // everything is committed, not only the revoked tasks.
+        bool committed, threw = false;
+        try
+        {
+            committed = CommitAll();
+        }
+        catch (Exception ex) when (ex is KafkaException or StreamsException)
+        {
+            committed = false;
+            threw = true;
+            _logger.LogWarning(ex, "Commit before revoking {Partitions} failed; their next owner re-processes from the last commit", string.Join(", ", partitions));
+        }
+        // An uncommitted transaction holds outputs of the revoked tasks too: abort it, and rewind the tasks we keep.
+        if (!committed && _exactlyOnce) AbortQuietly();
+        foreach (var tp in partitions)
+        {
+            if (_byPartition.Remove(tp, out var task)) task.RemovePartition(tp);
+        }
+        foreach (var task in affected)
+        {
+            if (task.Partitions.Count == 0) CloseTask(task);
+        }
+        if (!committed && (_exactlyOnce || threw)) _reviveNeeded = true;
+        if (_tasks.Count == 0) _reviveNeeded = false;
+        _logger.LogInformation("Revoked {Partitions}; tasks now {Tasks}", string.Join(", ", partitions), string.Join(", ", _tasks.Keys.Order()));
+    }
+
+    public void HandleLost(IReadOnlyList<TopicPartition> partitions)
+    {
+        _metrics.RecordRebalance();
+        _logger.LogWarning("Lost {Partitions} (fell out of the group); closing their tasks without committing", string.Join(", ", partitions));
+        if (_exactlyOnce && _collector.InTransaction)
+        {
+            // The open transaction holds outputs of the lost tasks; abort it and rewind the tasks we keep.
+            AbortQuietly();
+            _reviveNeeded = true;
+        }
+        foreach (var tp in partitions)
+        {
+            if (_byPartition.Remove(tp, out var task)) task.RemovePartition(tp);
+        }
+        foreach (var task in _tasks.Values.Where(t => t.Partitions.Count == 0).ToList()) CloseTask(task);
+        if (_tasks.Count == 0) _reviveNeeded = false;
+    }
+
+    /// <summary>Queues a polled record in its task; pauses the partition when its queue is full.</summary>
+    public void Route(ConsumeResult<byte[], byte[]> record)
+    {
+        var tp = record.TopicPartition;
+        if (!_byPartition.TryGetValue(tp, out var task))
+        {
+            _logger.LogDebug("Dropping {Coordinates}: no task owns the partition", record.TopicPartitionOffset);
+            return;
+        }
+        _metrics.RecordConsumed();
+        var queue = task.QueueOf(tp)!;
+        if (!task.TryEnqueue(record))
+        {
+            Pause(queue);
+            if (!queue.Rewound)
+            {
+                // Read it again after resume rather than growing the queue.
+                Consumer!.Seek(record.TopicPartitionOffset);
+                queue.Rewound = true;
+            }
+            return;
+        }
+        if (queue.IsFull) Pause(queue);
+    }
+
+    /// <summary>Processes records round-robin over running tasks, up to <paramref name="maxRecords"/>; fires stream-time punctuations after each.</summary>
+    public int Process(long wallClockNowMs, int maxRecords, int maxPerTaskTurn = 100)
+    {
+        int total = 0;
+        bool progress = true;
+        while (progress && total < maxRecords)
+        {
+            progress = false;
+            foreach (var task in _tasks.Values)
+            {
+                int n = 0;
+                while (n < maxPerTaskTurn && task.Process(wallClockNowMs))
+                {
+                    n++;
+                    task.MaybePunctuateStreamTime();
+                }
+                if (n > 0)
+                {
+                    progress = true;
+                    total += n;
+                }
+            }
+        }
+        return total;
+    }
+
+    public bool HasProcessableRecords(long wallClockNowMs)
+    {
+        foreach (var t in _tasks.Values)
+        {
+            if (t.IsProcessable(wallClockNowMs)) return true;
+        }
+        return false;
+    }
+
+    public void PunctuateWallClock(long wallClockNowMs)
+    {
+        foreach (var task in _tasks.Values) task.MaybePunctuateSystemTime(wallClockNowMs);
+    }
+
+    public bool CommitRequested => _tasks.Values.Any(t => t.CommitRequested);
+
+    /// <summary>Resumes partitions whose queues drained below half.</summary>
+    public void ResumeDrained()
+    {
+        foreach (var task in _tasks.Values)
+        {
+            foreach (var q in task.Queues)
+            {
+                if (q.Paused && q.Count <= q.ResumeThreshold)
+                {
+                    Consumer!.Resume([q.Partition]);
+                    q.Paused = false;
+                    q.Rewound = false;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Commits every running task. Returns false when the commit failed in a way that is retried or repaired (then
+    /// <see cref="ReviveNeeded"/> says whether the tasks must rewind); throws on fatal producer or consumer errors.
+    /// </summary>
+    public bool CommitAll()
+    {
+        var offsets = new List<TopicPartitionOffset>();
+        var committing = new List<StreamTask>();
+        foreach (var task in _tasks.Values)
+        {
+            if (task.State != StreamTaskState.Running) continue;
+            bool needed = task.CommitNeeded;
+            offsets.AddRange(task.PrepareCommit(CancellationToken.None));
+            if (needed) committing.Add(task);
+        }
+        if (_exactlyOnce)
+        {
+            if (!_collector.InTransaction && offsets.Count == 0) return true;
+            try
+            {
+                _collector.CommitTransaction(offsets, Consumer!.ConsumerGroupMetadata);
+            }
+            catch (KafkaException ex) when (ex is KafkaTxnRequiresAbortException || (ex is not KafkaRetriableException && !ex.Error.IsFatal))
+            {
+                return FailCommit(ex, revive: true);
+            }
+            catch (KafkaRetriableException ex)
+            {
+                return FailCommit(ex, revive: false);
+            }
+            catch (StreamsException ex)
+            {
+                return FailCommit(ex, revive: true);
+            }
+        }
+        else
+        {
+            try
+            {
+                _collector.Flush();
+            }
+            catch (StreamsException ex)
+            {
+                return FailCommit(ex, revive: true);
+            }
+            if (offsets.Count > 0)
+            {
+                try
+                {
+                    Consumer!.Commit(offsets);
+                }
+                catch (KafkaException ex) when (!ex.Error.IsFatal)
+                {
+                    // Typically a rebalance in progress: the offsets stay pending and the next commit retries them.
+                    return FailCommit(ex, revive: false);
+                }
+            }
+        }
+        foreach (var task in committing) task.PostCommit();
+        _metrics.RecordCommit();
+        return true;
+    }
+
+    /// <summary>After a failed commit: closes every task without committing, recreates it (restoring its stores) and seeks its partitions to the committed offsets.</summary>
+    public void ReviveTasks()
+    {
+        if (!_reviveNeeded) return;
+        _reviveNeeded = false;
+        var consumer = Consumer!;
+        var old = _tasks.Values.ToList();
+        var partitions = old.SelectMany(t => t.Partitions).ToList();
+        _logger.LogWarning("Rewinding tasks {Tasks} to their last committed offsets", string.Join(", ", old.Select(t => t.Id)));
+        var paused = old.SelectMany(t => t.Queues).Where(q => q.Paused).Select(q => q.Partition).ToList();
+        foreach (var task in old) CloseTask(task);
+        _collector.ClearError();
+        if (partitions.Count == 0) return;
+        var committed = consumer.Committed(partitions, _timeout);
+        foreach (var tpo in committed)
+        {
+            consumer.Seek(tpo.Offset.IsSpecial ? new TopicPartitionOffset(tpo.TopicPartition, _resetOffset) : tpo);
+        }
+        if (paused.Count > 0) consumer.Resume(paused);
+        HandleAssignedWithoutMetrics(partitions);
+    }
+
+    /// <summary>Shutdown: commits (if <paramref name="clean"/>) and closes every task.</summary>
+    public void CloseAll(bool clean)
+    {
+        if (clean && _tasks.Count > 0)
+        {
+            try
+            {
+                if (!CommitAll()) _logger.LogWarning("Final commit failed; the next owner re-processes from the last commit");
+            }
+            catch (Exception ex) when (ex is KafkaException or StreamsException)
+            {
+                _logger.LogWarning(ex, "Final commit failed; the next owner re-processes from the last commit");
+            }
+        }
+        if (_exactlyOnce) AbortQuietly();
+        foreach (var task in _tasks.Values.ToList()) CloseTask(task);
+    }
+
+    /// <summary>Notifies the reader of finished restores and starts those tasks.</summary>
+    public void CompleteRestorations(IEnumerable<StreamTask> restored)
+    {
+        foreach (var task in restored)
+        {
+            if (task.State == StreamTaskState.Restoring) task.CompleteRestoration();
+        }
+    }
+
+    public IReadOnlyList<PartitionStatus> PartitionStatus()
+    {
+        var result = new List<PartitionStatus>();
+        var consumer = Consumer;
+        foreach (var task in _tasks.Values)
+        {
+            foreach (var q in task.Queues)
+            {
+                long committed = task.CommittedOffsets.TryGetValue(q.Partition, out long c) ? c : -1;
+                long? lag = null;
+                if (consumer is not null)
+                {
+                    try
+                    {
+                        var wm = consumer.GetWatermarkOffsets(q.Partition);
+                        long from = committed >= 0 ? committed : consumer.Position(q.Partition).Value;
+                        if (wm.High.Value >= 0 && from >= 0) lag = Math.Max(0, wm.High.Value - from);
+                    }
+                    catch (KafkaException)
+                    {
+                        // Watermarks are unknown until the first fetch response.
+                    }
+                }
+                result.Add(new PartitionStatus(q.Partition.Topic, q.Partition.Partition.Value, task.Id, committed, lag, q.Count, q.Paused));
+            }
+        }
+        return result;
+    }
+
+    private void HandleAssignedWithoutMetrics(IReadOnlyList<TopicPartition> partitions)
+    {
+        foreach (var group in partitions.GroupBy(tp => new TaskId(SubtopologyOf(tp.Topic), tp.Partition.Value)))
+        {
+            var task = _createTask(group.Key, group.ToList());
+            _tasks[task.Id] = task;
+            foreach (var tp in group) _byPartition[tp] = task;
+            StartTask(task);
+        }
+    }
+
+    private bool FailCommit(Exception ex, bool revive)
+    {
+        _metrics.RecordCommitFailure();
+        _logger.LogWarning(ex, "Commit failed{Action}: {Error}", revive ? "; rewinding tasks to the last commit" : "; will retry", ex.Message);
+        if (revive)
+        {
+            if (_exactlyOnce) AbortQuietly();
+            _reviveNeeded = true;
+        }
+        return false;
+    }
+
+    private void AbortQuietly()
+    {
+        try
+        {
+            _collector.AbortTransaction();
+        }
+        catch (KafkaException ex) when (!ex.Error.IsFatal)
+        {
+            _logger.LogWarning(ex, "Aborting the transaction failed");
+        }
+    }
+
+    private void StartTask(StreamTask task)
+    {
+        task.InitializeStateStores();
+        if (task.HasLoggedStores) _reader.Register(task);
+        else task.CompleteRestoration();
+    }
+
+    private void CloseTask(StreamTask task)
+    {
+        _reader.Unregister(task);
+        foreach (var tp in task.Partitions.ToList()) _byPartition.Remove(tp);
+        task.Close();
+        _tasks.Remove(task.Id);
+    }
+
+    private void Pause(RecordQueue queue)
+    {
+        if (queue.Paused) return;
+        Consumer!.Pause([queue.Partition]);
+        queue.Paused = true;
+    }
+
+    private int SubtopologyOf(string topic) =>
+        _subtopologyByTopic.TryGetValue(topic, out int id) ? id : throw new StreamsException($"assigned topic '{topic}' is not a source of the topology");
+}

@@ -1,0 +1,86 @@
+using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Formats.Model;
+
+namespace StreamAnalytics.Features.Tests.Extract.ServiceGraph;
+
+public class LinkBuilderTests
+{
+    [Fact]
+    public void Parent_rule_edges_carry_durations_of_the_child_spans()
+    {
+        var f = Features.Of(new TestTrace()
+            .Add(1, 0, "a", 0, 100)
+            .Add(2, 1, "b", 10, 20)
+            .Add(3, 1, "b", 40, 30), LinkSemantics.Parent);
+
+        var edge = Assert.Single(f.Edges);
+        Assert.Equal(50, edge.TotalDurationUs);
+        Assert.Equal(new long[] { 20, 30 }, edge.DurationsUs);
+    }
+
+    [Fact]
+    public void A_call_within_one_service_is_not_an_edge()
+    {
+        var f = Features.Of(new TestTrace().Add(1, 0, "a").Add(2, 1, "a").Add(3, 2, "a"), LinkSemantics.Parent);
+
+        Assert.Empty(f.Edges);
+    }
+
+    [Fact]
+    public void Edges_are_sorted_by_client_then_server_then_connection_type()
+    {
+        var f = Features.Of(new TestTrace()
+            .Add(1, 0, "z")
+            .Add(2, 1, "b")
+            .Add(3, 1, "a")
+            .Add(4, 3, "a", kind: SpanKind.Client, peer: "db", peerKind: PeerKind.Database)
+            .Add(5, 3, "c"), LinkSemantics.Parent);
+
+        Assert.Equal(
+            new[] { ("a", "c", "direct"), ("a", "db", "database"), ("z", "a", "direct"), ("z", "b", "direct") },
+            f.Edges.Select(e => (e.Client, e.Server, e.ConnectionType)).ToArray());
+    }
+
+    [Fact]
+    public void Auto_treats_an_inferred_shared_pair_as_zipkin_data()
+    {
+        // Under OpenTelemetry rules the client would pair with its server child and the root server would get "user";
+        // Zipkin reads the same spans as one RPC.
+        var t = new TestTrace()
+            .Add(5, 0, "web", kind: SpanKind.Client)
+            .Add(5, 0, "app", kind: SpanKind.Server);
+
+        var f = Features.Of(t);
+
+        Assert.Equal(new[] { ("web", "app", "direct", 1) }, f.Edges.Select(e => (e.Client, e.Server, e.ConnectionType, e.Calls)).ToArray());
+    }
+
+    [Fact]
+    public void Zipkin_rules_give_no_link_for_single_spans_missing_a_service_name()
+    {
+        var incomplete = new (string? Local, string? Remote, SpanKind Kind)[]
+        {
+            (null, null, SpanKind.Server), ("server", null, SpanKind.Server), (null, "client", SpanKind.Server),
+            (null, null, SpanKind.Client), ("client", null, SpanKind.Client), (null, "server", SpanKind.Client),
+        };
+        foreach (var (local, remote, kind) in incomplete)
+        {
+            var f = Features.Of(new TestTrace().Add(1, 0, local, kind: kind, peer: remote), LinkSemantics.Zipkin);
+            Assert.Empty(f.Edges);
+        }
+    }
+
+    [Fact]
+    public void The_same_trace_gives_different_links_under_each_semantics()
+    {
+        // web server -> web client -> app server: Zipkin and OTel agree on web->app; only OTel adds user->web.
+        TestTrace Trace() => new TestTrace()
+            .Add(1, 0, "web", kind: SpanKind.Server)
+            .Add(2, 1, "web", kind: SpanKind.Client)
+            .Add(3, 2, "app", kind: SpanKind.Server);
+
+        Assert.Equal(2, Features.Of(Trace(), LinkSemantics.OpenTelemetry).Edges.Count);
+        Assert.Single(Features.Of(Trace(), LinkSemantics.Zipkin).Edges);
+        Assert.Single(Features.Of(Trace(), LinkSemantics.Parent).Edges);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Text;
+using System.Text.Json;
+using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Formats.Model;
+
+namespace StreamAnalytics.Features.Tests.Extract;
+
+public class TraceFeaturesJsonTests
+{
+    private static TraceFeatures Sample() => Features.Of(new TestTrace()
+        .Add(1, 0, "web", 0, 100, SpanKind.Server, "GET /")
+        .Add(2, 1, "web", 10, 50, SpanKind.Client, "call")
+        .Add(3, 2, "app", 12, 40, SpanKind.Server, "handle", error: true)
+        .Add(4, 77, "orphan", 5, 1));
+
+    [Fact]
+    public void Fields_are_camel_case_in_a_fixed_order()
+    {
+        using var doc = JsonDocument.Parse(TraceFeaturesJson.ToUtf8(Sample()));
+
+        Assert.Equal(
+            new[]
+            {
+                "traceId", "revision", "completionReason", "startTimeUs", "durationUs", "spanCount", "serviceCount",
+                "errorCount", "rootService", "rootOperation", "rootError", "depth", "maxFanOut", "spanCounts", "edges",
+                "servicePaths", "criticalPath", "criticalPathByService", "selfTimeByOperation", "networkLatencies", "quality",
+            },
+            doc.RootElement.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal("0123456789abcdeffedcba9876543210", doc.RootElement.GetProperty("traceId").GetString());
+        Assert.Equal(JsonValueKind.Object, doc.RootElement.GetProperty("spanCounts").ValueKind);
+    }
+
+    [Fact]
+    public void Edge_durations_are_not_written()
+    {
+        string json = Encoding.UTF8.GetString(TraceFeaturesJson.ToUtf8(Sample()));
+
+        Assert.Contains("\"totalDurationUs\"", json);
+        Assert.DoesNotContain("durationsUs", json, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Parse_reads_back_what_write_wrote()
+    {
+        TraceFeatures original = Sample();
+        byte[] bytes = TraceFeaturesJson.ToUtf8(original);
+
+        TraceFeatures parsed = TraceFeaturesJson.Parse(bytes);
+
+        Assert.Equal(bytes, TraceFeaturesJson.ToUtf8(parsed));
+        Assert.Equal(original.Quality.OrphanSpans, parsed.Quality.OrphanSpans);
+        Assert.Equal(original.Edges.Count, parsed.Edges.Count);
+    }
+
+    [Fact]
+    public void Dictionaries_are_written_in_key_order_whatever_the_insertion_order()
+    {
+        var a = new TraceFeatures { SpanCounts = { ["b::x"] = 1, ["a::x"] = 2 } };
+        var b = new TraceFeatures { SpanCounts = { ["a::x"] = 2, ["b::x"] = 1 } };
+
+        Assert.Equal(TraceFeaturesJson.ToUtf8(a), TraceFeaturesJson.ToUtf8(b));
+    }
+
+    [Fact]
+    public void Write_goes_to_a_caller_owned_writer()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            TraceFeaturesJson.Write(writer, Sample());
+        }
+
+        Assert.Equal(TraceFeaturesJson.ToUtf8(Sample()), stream.ToArray());
+    }
+
+    [Fact]
+    public void Parse_rejects_a_null_document()
+    {
+        Assert.Throws<JsonException>(() => TraceFeaturesJson.Parse("null"u8));
+    }
+}

@@ -191,6 +191,7 @@ internal sealed class JaegerJsonDecoder : ISpanDecoder
     private static bool ReadReference(scoped ref Utf8JsonReader reader, scoped ref JsonDecodeContext context, out Reference reference)
     {
         reference = default;
+        Span<byte> bytes = stackalloc byte[16];
         if (!JsonDecoding.ExpectStart(ref reader, ref context, JsonTokenType.StartObject, "span 0: a reference")) return false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -204,7 +205,6 @@ internal sealed class JaegerJsonDecoder : ISpanDecoder
             {
                 reader.Read();
                 // Unlike the span's own id, an all-zero reference is tolerated: it is simply not a parent.
-                Span<byte> bytes = stackalloc byte[16];
                 int length = reader.TokenType == JsonTokenType.String ? DecodeId(JsonValues.Utf8(ref reader, context.Scratch), bytes) : -1;
                 if (length != 8 || !SpanId.TryRead(bytes[..8], out reference.Span))
                     return context.Failure.Set(DecodeErrorKind.InvalidId, "span 0: reference spanId is not an 8-byte id", reader.TokenStartIndex);

@@ -1,0 +1,19 @@
+using StreamAnalytics.Features.Aggregate;
+using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Streams.Api;
+
+namespace StreamAnalytics.Sinks;
+
+/// <summary>
+/// A destination for per-trace features and aggregate documents outside Kafka. The trace topology hands every
+/// document to <c>Add</c> on the task's thread; the runtime calls <see cref="IFlushable.Flush"/> before committing
+/// offsets, and commits only if it returns, so an offset is never committed before its documents are durable.
+/// </summary>
+public interface ISink : IFlushable
+{
+    /// <summary>Buffers a trace's features document. May block (back-pressure) while the sink's buffer is full.</summary>
+    void Add(TraceFeatures features, CancellationToken cancellationToken = default);
+
+    /// <summary>Buffers an aggregate document. May block (back-pressure) while the sink's buffer is full.</summary>
+    void Add(AggregateDocument aggregate, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,53 @@
+using System.Text;
+
+namespace StreamAnalytics.Sinks.Prometheus;
+
+/// <summary>
+/// How instrument names and units become Prometheus names: invalid characters become <c>_</c>; the unit is appended
+/// as a suffix unless the name already ends with it (<c>s</c> → <c>_seconds</c>, <c>ms</c> → <c>_milliseconds</c>,
+/// <c>By</c> → <c>_bytes</c>; <c>1</c> and annotations such as <c>{spans}</c> add nothing); counters end in
+/// <c>_total</c>. So <c>trace_analytics_trace_duration</c> with unit <c>s</c> and
+/// <c>trace_analytics_trace_duration_seconds</c> both export as <c>trace_analytics_trace_duration_seconds</c>.
+/// </summary>
+internal static class PrometheusNames
+{
+    public static string MetricName(string instrumentName, string? unit, bool counter)
+    {
+        string name = Sanitize(instrumentName, allowColon: true);
+        if (counter && name.EndsWith("_total", StringComparison.Ordinal)) name = name[..^6];
+        string suffix = UnitSuffix(unit);
+        if (suffix.Length > 0 && !name.EndsWith("_" + suffix, StringComparison.Ordinal)) name += "_" + suffix;
+        return counter ? name + "_total" : name;
+    }
+
+    public static string LabelName(string tagKey)
+    {
+        string name = Sanitize(tagKey, allowColon: false);
+        return name.StartsWith("__", StringComparison.Ordinal) ? "tag" + name : name; // __ is reserved for Prometheus
+    }
+
+    private static string UnitSuffix(string? unit) => unit switch
+    {
+        null or "" or "1" => "",
+        "s" => "seconds",
+        "ms" => "milliseconds",
+        "us" => "microseconds",
+        "ns" => "nanoseconds",
+        "By" => "bytes",
+        "KiBy" => "kibibytes",
+        "MiBy" => "mebibytes",
+        "%" => "percent",
+        _ when unit.StartsWith('{') => "",
+        _ => Sanitize(unit, allowColon: false).Trim('_'),
+    };
+
+    private static string Sanitize(string s, bool allowColon)
+    {
+        if (s.Length == 0) return "_";
+        var sb = new StringBuilder(s.Length + 1);
+        if (char.IsAsciiDigit(s[0])) sb.Append('_');
+        foreach (char c in s)
+            sb.Append(char.IsAsciiLetterOrDigit(c) || c == '_' || (allowColon && c == ':') ? c : '_');
+        return sb.ToString();
+    }
+}

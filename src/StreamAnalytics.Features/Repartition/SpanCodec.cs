@@ -33,7 +33,8 @@ namespace StreamAnalytics.Features.Repartition;
 /// Not thread-safe: an instance keeps scratch tables so that encoding and decoding allocate nothing per span; use one
 /// per task. Decoding never throws on bad bytes: it returns false with a <see cref="SpanCodecError"/> and leaves the
 /// <see cref="SpanBatch"/> as it found it. The only allocation while decoding is the string of a name the
-/// <see cref="StringTable"/> has not seen before.
+/// <see cref="StringTable"/> has not seen before. The encoder keeps each name's UTF-8 bytes by string id (at most one
+/// copy per name of the table), since every record repeats the same few names.
 /// </para>
 /// </remarks>
 public sealed class SpanCodec
@@ -52,7 +53,14 @@ public sealed class SpanCodec
     // A row without a trace id and without a parent: header, flags, span id, four one-byte varints (start, duration, 3 names).
     private const int MinRowBytes = 2 + 8 + 5;
 
-    private readonly Dictionary<int, int> _localByStringId = new();
+    // Encoding scratch, indexed by StringTable id (bounded by the table's MaxEntries): the local index of each name in
+    // the record being written (valid when its stamp equals _epoch, so nothing is cleared per record), and each
+    // name's UTF-8 bytes, cached because every record repeats the same few names.
+    private StringTable? _cachedTable;
+    private int[] _localStamp = new int[256];
+    private int[] _localIndex = new int[256];
+    private byte[]?[] _utf8ById = new byte[]?[256];
+    private int _epoch;
     private readonly List<int> _stringIdsInOrder = new();
     private int[] _stringIdByLocal = new int[64];
 
@@ -80,7 +88,25 @@ public sealed class SpanCodec
     /// <returns>The number of bytes written.</returns>
     public int Encode(ReadOnlySpan<ModelSpan> spans, StringTable strings, IBufferWriter<byte> output)
     {
-        _localByStringId.Clear();
+        if (!ReferenceEquals(_cachedTable, strings))
+        {
+            // Ids mean different names in another table.
+            Array.Clear(_utf8ById);
+            Array.Clear(_localStamp);
+            _cachedTable = strings;
+        }
+        if (_localStamp.Length < strings.Count)
+        {
+            int size = Math.Max(strings.Count, _localStamp.Length * 2);
+            Array.Resize(ref _localStamp, size);
+            Array.Resize(ref _localIndex, size);
+            Array.Resize(ref _utf8ById, size);
+        }
+        if (++_epoch == int.MaxValue)
+        {
+            Array.Clear(_localStamp);
+            _epoch = 1;
+        }
         _stringIdsInOrder.Clear();
         for (int i = 0; i < spans.Length; i++)
         {
@@ -99,11 +125,12 @@ public sealed class SpanCodec
 
         for (int i = 0; i < _stringIdsInOrder.Count; i++)
         {
-            string value = strings[_stringIdsInOrder[i]];
-            int byteCount = Encoding.UTF8.GetByteCount(value);
-            Span<byte> dest = output.GetSpan(5 + byteCount);
-            int p = WriteVarint(dest, (uint)byteCount);
-            p += Encoding.UTF8.GetBytes(value, dest[p..]);
+            int id = _stringIdsInOrder[i];
+            byte[] utf8 = _utf8ById[id] ??= Encoding.UTF8.GetBytes(strings[id]);
+            Span<byte> dest = output.GetSpan(5 + utf8.Length);
+            int p = WriteVarint(dest, (uint)utf8.Length);
+            utf8.CopyTo(dest[p..]);
+            p += utf8.Length;
             output.Advance(p);
             written += p;
         }
@@ -264,12 +291,14 @@ public sealed class SpanCodec
 
     private void Collect(int stringId)
     {
-        if (stringId < ReservedStrings) return;
-        if (_localByStringId.TryAdd(stringId, _stringIdsInOrder.Count + ReservedStrings)) _stringIdsInOrder.Add(stringId);
+        if (stringId < ReservedStrings || _localStamp[stringId] == _epoch) return;
+        _localStamp[stringId] = _epoch;
+        _localIndex[stringId] = _stringIdsInOrder.Count + ReservedStrings;
+        _stringIdsInOrder.Add(stringId);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Local(int stringId) => stringId < ReservedStrings ? stringId : _localByStringId[stringId];
+    private int Local(int stringId) => stringId < ReservedStrings ? stringId : _localIndex[stringId];
 
     private static bool Fail(SpanCodecErrorKind kind, int offset, out SpanCodecError error)
     {

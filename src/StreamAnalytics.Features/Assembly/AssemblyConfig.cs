@@ -25,6 +25,11 @@ public sealed class AssemblyConfig
     public const string LateRetentionMsKey = "assembly.late.retention.ms";
     /// <summary>Key of <see cref="LateMaxBytes"/>.</summary>
     public const string LateMaxBytesKey = "assembly.late.max.bytes";
+    /// <summary>Key of <see cref="ChangelogRetentionMs"/>.</summary>
+    public const string ChangelogRetentionMsKey = "assembly.changelog.retention.ms";
+
+    /// <summary>What the default <see cref="EffectiveChangelogRetentionMs"/> adds to max duration + late retention: room for a restart.</summary>
+    public const long ChangelogRetentionMarginMs = 10 * 60 * 1000;
 
     /// <summary>Smallest accepted <see cref="MaxOpenBytes"/>: below this the store would thrash on every span.</summary>
     public const long MinOpenBytes = 64 * 1024;
@@ -85,6 +90,17 @@ public sealed class AssemblyConfig
     public long LateMaxBytes { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>
+    /// <c>retention.ms</c> of the open-trace changelog (an append log with <c>cleanup.policy=delete</c>). It must exceed
+    /// <see cref="MaxTraceDurationMs"/> + <see cref="LateRetentionMs"/>, or restore misses the first spans of long traces;
+    /// add the longest downtime to tolerate. Restore reads all of it, so longer costs restart time.
+    /// default: null = max duration + late retention + 10 min; importance: medium.
+    /// </summary>
+    public long? ChangelogRetentionMs { get; init; }
+
+    /// <summary>The changelog retention in effect (<see cref="ChangelogRetentionMs"/> or its default).</summary>
+    public long EffectiveChangelogRetentionMs => ChangelogRetentionMs ?? MaxTraceDurationMs + LateRetentionMs + ChangelogRetentionMarginMs;
+
+    /// <summary>
     /// Interval of the wall-clock and stream-time punctuators: a quarter of the gap, at most one second, at least 1 ms.
     /// Completion may lag its deadline by up to this much.
     /// </summary>
@@ -101,6 +117,11 @@ public sealed class AssemblyConfig
         if (MaxOpenTraces is < 1) throw Invalid(MaxOpenTracesKey, MaxOpenTraces.Value, "must be at least 1 (or unset for no cap)");
         if (LateRetentionMs < 0) throw Invalid(LateRetentionMsKey, LateRetentionMs, "must not be negative (0 disables late handling)");
         if (LateMaxBytes < 0) throw Invalid(LateMaxBytesKey, LateMaxBytes, "must not be negative (0 disables late handling)");
+        if (ChangelogRetentionMs is long retention && retention <= MaxTraceDurationMs + LateRetentionMs)
+        {
+            throw Invalid(ChangelogRetentionMsKey, retention,
+                $"must be greater than {MaxTraceDurationMsKey} + {LateRetentionMsKey} ({MaxTraceDurationMs + LateRetentionMs}), or restore loses spans");
+        }
         return this;
     }
 
@@ -128,8 +149,9 @@ public sealed class AssemblyConfig
                 },
                 LateRetentionMsKey => new AssemblyConfig(c) { LateRetentionMs = ParseLong(key, value) },
                 LateMaxBytesKey => new AssemblyConfig(c) { LateMaxBytes = ParseLong(key, value) },
+                ChangelogRetentionMsKey => new AssemblyConfig(c) { ChangelogRetentionMs = string.IsNullOrWhiteSpace(value) ? null : ParseLong(key, value) },
                 _ => throw new ArgumentException($"unknown setting '{key}'; assembly keys are {GapMsKey}, {MaxTraceDurationMsKey}, {RootGraceMsKey}, "
-                    + $"{MaxSpansPerTraceKey}, {MaxOpenBytesKey}, {MaxOpenTracesKey}, {LateRetentionMsKey}, {LateMaxBytesKey}", nameof(settings)),
+                    + $"{MaxSpansPerTraceKey}, {MaxOpenBytesKey}, {MaxOpenTracesKey}, {LateRetentionMsKey}, {LateMaxBytesKey}, {ChangelogRetentionMsKey}", nameof(settings)),
             };
         }
         return c.Validate();
@@ -148,6 +170,7 @@ public sealed class AssemblyConfig
         MaxOpenTraces = other.MaxOpenTraces;
         LateRetentionMs = other.LateRetentionMs;
         LateMaxBytes = other.LateMaxBytes;
+        ChangelogRetentionMs = other.ChangelogRetentionMs;
     }
 
     private static long ParseLong(string key, string value) =>

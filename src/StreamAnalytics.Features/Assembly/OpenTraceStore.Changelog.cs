@@ -29,6 +29,25 @@ public sealed partial class OpenTraceStore
     private IChangelog? _changelog;
 
     /// <summary>
+    /// Topic configs for the runtime to create the changelog with: <c>cleanup.policy=delete</c> (never compact an append
+    /// log), <c>retention.ms</c> = <see cref="AssemblyConfig.EffectiveChangelogRetentionMs"/>, and <c>segment.ms</c> a
+    /// quarter of that (at least a minute) so old segments actually become deletable on a slow partition.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ChangelogTopicConfig
+    {
+        get
+        {
+            long retention = _config.EffectiveChangelogRetentionMs;
+            return new Dictionary<string, string>
+            {
+                ["cleanup.policy"] = "delete",
+                ["retention.ms"] = retention.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["segment.ms"] = Math.Max(60_000, retention / 4).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+        }
+    }
+
+    /// <summary>
     /// Registers with the runtime (which then replays the changelog into the restore callback). State held from an
     /// earlier assignment is dropped first, since the changelog is the source of truth.
     /// </summary>

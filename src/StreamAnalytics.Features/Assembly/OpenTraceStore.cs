@@ -31,7 +31,7 @@ namespace StreamAnalytics.Features.Assembly;
 /// <see cref="IsOverBudget"/>. Methods never throw for bad input: they return an <see cref="AddOutcome"/> and count.
 /// </para>
 /// </remarks>
-public sealed partial class OpenTraceStore : IStateStore
+public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
 {
     /// <summary>The store name used by the trace topology: its changelog is <c>{application.id}-open-traces-changelog</c>.</summary>
     public const string DefaultName = "open-traces";

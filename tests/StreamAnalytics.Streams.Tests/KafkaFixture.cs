@@ -1,5 +1,6 @@
 using StreamAnalytics.Streams.Embedded;
 
+
 namespace StreamAnalytics.Streams.Tests;
 
 /// <summary>
@@ -30,6 +31,9 @@ public sealed class KafkaFixture : IDisposable
     public EmbeddedKafkaCluster? Embedded => _embedded;
 
     public bool IsRealKafka => _embedded is null;
+
+    /// <summary>How a KafkaStreams instance should create internal topics here: null (AdminClient) on real Kafka, the embedded admin otherwise.</summary>
+    public ITopicAdmin? TopicAdmin => _embedded is null ? null : new EmbeddedTopicAdmin(_embedded);
 
     /// <summary>Creates a uniquely named topic with the given partitions and returns its name.</summary>
     public string CreateTopic(string prefix, int partitions)

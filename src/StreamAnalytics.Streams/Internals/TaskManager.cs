@@ -85,7 +85,7 @@ internal sealed class TaskManager
             foreach (var tp in group) _byPartition[tp] = task;
             StartTask(task);
         }
-        _logger.LogInformation("Assigned {Partitions}; tasks now {Tasks}", string.Join(", ", partitions), string.Join(", ", _tasks.Keys.Order()));
+        _logger.LogInformation("Assigned {Partitions}; tasks now {Tasks}", string.Join(", ", partitions), TaskList());
     }
 
     public void HandleRevoked(IReadOnlyList<TopicPartition> partitions)
@@ -118,7 +118,7 @@ internal sealed class TaskManager
         }
         if (!committed && (_exactlyOnce || threw)) _reviveNeeded = true;
         if (_tasks.Count == 0) _reviveNeeded = false;
-        _logger.LogInformation("Revoked {Partitions}; tasks now {Tasks}", string.Join(", ", partitions), string.Join(", ", _tasks.Keys.Order()));
+        _logger.LogInformation("Revoked {Partitions}; tasks now {Tasks}", string.Join(", ", partitions), TaskList());
     }
 
     public void HandleLost(IReadOnlyList<TopicPartition> partitions)
@@ -231,12 +231,20 @@ internal sealed class TaskManager
     {
         var offsets = new List<TopicPartitionOffset>();
         var committing = new List<StreamTask>();
-        foreach (var task in _tasks.Values)
+        try
         {
-            if (task.State != StreamTaskState.Running) continue;
-            bool needed = task.CommitNeeded;
-            offsets.AddRange(task.PrepareCommit(CancellationToken.None));
-            if (needed) committing.Add(task);
+            foreach (var task in _tasks.Values)
+            {
+                if (task.State != StreamTaskState.Running) continue;
+                bool needed = task.CommitNeeded;
+                offsets.AddRange(task.PrepareCommit(CancellationToken.None));
+                if (needed) committing.Add(task);
+            }
+        }
+        catch (StreamsException ex)
+        {
+            // A store or IFlushable processor could not flush: skip this commit; the next one retries (IFlushable's contract).
+            return FailCommit(ex, revive: false);
         }
         if (_exactlyOnce)
         {
@@ -420,6 +428,8 @@ internal sealed class TaskManager
         Consumer!.Pause([queue.Partition]);
         queue.Paused = true;
     }
+
+    private string TaskList() => string.Join(", ", _tasks.Keys.OrderBy(k => k.Subtopology).ThenBy(k => k.Partition));
 
     private int SubtopologyOf(string topic) =>
         _subtopologyByTopic.TryGetValue(topic, out int id) ? id : throw new StreamsException($"assigned topic '{topic}' is not a source of the topology");

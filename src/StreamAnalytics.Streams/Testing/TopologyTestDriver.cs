@@ -1,0 +1,293 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StreamAnalytics.Streams.Api;
+using StreamAnalytics.Streams.Errors;
+using StreamAnalytics.Streams.Internals;
+using StreamAnalytics.Streams.State;
+
+namespace StreamAnalytics.Streams.Testing;
+
+/// <summary>
+/// Runs a <see cref="Topology"/> synchronously, without a broker, with the same tasks, stores, punctuation and
+/// dead-letter logic as the runtime, so processor authors can test them (Kafka Streams' TopologyTestDriver).
+/// </summary>
+/// <remarks>
+/// <para>Single-threaded: call everything from the test's thread. Each <see cref="PipeInput"/> processes the record and
+/// everything it leads to before returning: records written to a topic the topology also reads (repartition topics) are
+/// fed back in, and then the tasks "commit" (stores and <see cref="IFlushable"/> processors are flushed). Exceptions from
+/// processors propagate out of PipeInput as <see cref="StreamsException"/>.</para>
+/// <para>Tasks are created on the first record of their partition, or up front for every partition that has records in
+/// <c>restoreFrom</c>: pass <see cref="ChangelogRecords"/> of one driver to a new one to simulate a restart or a task
+/// moving to another instance. Wall-clock time only moves with <see cref="AdvanceWallClockTime"/>; like the runtime,
+/// a jump over several punctuation intervals fires each punctuator once.</para>
+/// </remarks>
+public sealed class TopologyTestDriver : IDisposable
+{
+    private readonly Topology _topology;
+    private readonly TaskSettings _settings;
+    private readonly int _partitionsPerTopic;
+    private readonly IDeserializationExceptionHandler _deserializationHandler;
+    private readonly StreamsMetrics _metrics;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly Dictionary<string, int> _subtopologyByTopic = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _declaredPartitions = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _changelogTopics = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<TaskId, StreamTask> _tasks = new(Comparer<TaskId>.Create((a, b) => a.Subtopology != b.Subtopology ? a.Subtopology.CompareTo(b.Subtopology) : a.Partition.CompareTo(b.Partition)));
+    private readonly Dictionary<string, List<TestRecord>> _written = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _readPosition = new(StringComparer.Ordinal);
+    private readonly Dictionary<TopicPartition, long> _inputOffsets = new();
+    private readonly Queue<TestRecord> _feedback = new();
+    private readonly List<TestRecord> _changelog = new();
+    private readonly List<TestRecord> _restoreFrom;
+    private readonly Collector _collector;
+    private bool _disposed;
+
+    /// <param name="topology">The topology under test.</param>
+    /// <param name="config">Only <c>application.id</c> (default <c>test-driver</c>), <c>buffered.records.per.partition</c> and <c>max.task.idle.ms</c> matter.</param>
+    /// <param name="initialWallClock">Start of the driver's wall clock (default 2026-01-01T00:00Z).</param>
+    /// <param name="restoreFrom">Changelog records (e.g. another driver's <see cref="ChangelogRecords"/>) replayed into the stores of new tasks.</param>
+    /// <param name="partitionsPerTopic">Partition count assumed for output and repartition topics without a declared count.</param>
+    /// <param name="deserializationExceptionHandler">Default: dead-letter.</param>
+    /// <param name="loggerFactory">Default: none.</param>
+    public TopologyTestDriver(
+        Topology topology, StreamsConfig? config = null, DateTimeOffset? initialWallClock = null, IEnumerable<TestRecord>? restoreFrom = null,
+        int partitionsPerTopic = 1, IDeserializationExceptionHandler? deserializationExceptionHandler = null, ILoggerFactory? loggerFactory = null)
+    {
+        _topology = topology ?? throw new ArgumentNullException(nameof(topology));
+        var cfg = config?.Clone() ?? new StreamsConfig();
+        cfg.ApplicationId ??= "test-driver";
+        cfg.ValidateCore(requireBootstrap: false);
+        if (partitionsPerTopic <= 0) throw new ArgumentOutOfRangeException(nameof(partitionsPerTopic), partitionsPerTopic, "must be positive");
+        _settings = TaskSettings.From(cfg);
+        _partitionsPerTopic = partitionsPerTopic;
+        _deserializationHandler = deserializationExceptionHandler ?? new DeadLetterExceptionHandler();
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _metrics = new StreamsMetrics(_settings.ApplicationId);
+        _collector = new Collector(this);
+        Time = new ManualTimeProvider(initialWallClock ?? new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+        foreach (var sub in topology.Subtopologies)
+        {
+            foreach (var t in sub.SourceTopics) _subtopologyByTopic[t.Resolve(ApplicationId)] = sub.Id;
+            foreach (var s in sub.Stores.Where(s => s.LoggingEnabled)) _changelogTopics.Add(s.ChangelogTopic(ApplicationId));
+        }
+        foreach (var r in topology.Repartitions)
+        {
+            if (r.Partitions is { } n) _declaredPartitions[r.Topic.Resolve(ApplicationId)] = n;
+        }
+
+        _restoreFrom = restoreFrom?.ToList() ?? [];
+        foreach (var (topic, partition) in _restoreFrom.Select(r => (r.Topic, r.Partition)).Distinct().ToList())
+        {
+            var sub = topology.Subtopologies.FirstOrDefault(s => s.Stores.Any(st => st.LoggingEnabled && st.ChangelogTopic(ApplicationId) == topic));
+            if (sub is null) continue;
+            GetOrCreateTask(new TopicPartition(sub.SourceTopics[0].Resolve(ApplicationId), partition));
+        }
+    }
+
+    public string ApplicationId => _settings.ApplicationId;
+
+    /// <summary>The dead-letter topic, <c>{application.id}-dlq</c>; read it with <see cref="ReadOutput(string)"/>.</summary>
+    public string DeadLetterTopic => _settings.DeadLetterTopic;
+
+    /// <summary>The driver's wall clock. Prefer <see cref="AdvanceWallClockTime"/>, which also fires punctuations.</summary>
+    public ManualTimeProvider Time { get; }
+
+    /// <summary>Every record written to a store changelog so far, in write order: pass it as <c>restoreFrom</c> to a new driver.</summary>
+    public IReadOnlyList<TestRecord> ChangelogRecords => _changelog;
+
+    public long RecordsProcessed => _metrics.Processed;
+
+    public long RecordsDeadLettered => _metrics.DeadLettered;
+
+    public long RecordsSkipped => _metrics.Skipped;
+
+    /// <summary>Processes one record read from <paramref name="topic"/> and all its consequences (see remarks on the class).</summary>
+    /// <exception cref="ArgumentException">No source reads <paramref name="topic"/>.</exception>
+    public void PipeInput(string topic, byte[]? key, byte[]? value, long timestampMs, int partition = 0, IReadOnlyList<KeyValuePair<string, byte[]>>? headers = null)
+    {
+        ThrowIfDisposed();
+        if (!_subtopologyByTopic.ContainsKey(topic)) throw new ArgumentException($"no source of the topology reads topic '{topic}'", nameof(topic));
+        Enqueue(topic, partition, key, value, timestampMs, headers);
+        RunUntilIdle();
+    }
+
+    /// <summary>Serializes and pipes a typed record.</summary>
+    public void PipeInput<TKey, TValue>(string topic, TKey key, TValue value, ISerializer<TKey> keySerializer, ISerializer<TValue> valueSerializer, long timestampMs, int partition = 0)
+    {
+        PipeInput(topic, keySerializer.Serialize(key, new SerializationContext(MessageComponentType.Key, topic)),
+            valueSerializer.Serialize(value, new SerializationContext(MessageComponentType.Value, topic)), timestampMs, partition);
+    }
+
+    /// <summary>Moves the wall clock forward and fires the wall-clock punctuations now due (each once), then processes what they caused.</summary>
+    public void AdvanceWallClockTime(TimeSpan by)
+    {
+        ThrowIfDisposed();
+        Time.Advance(by);
+        long now = Time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var task in _tasks.Values.ToList()) task.MaybePunctuateSystemTime(now);
+        RunUntilIdle();
+    }
+
+    /// <summary>Records written to <paramref name="topic"/> since the last call for it (outputs, dead letters, changelogs alike).</summary>
+    public IReadOnlyList<TestRecord> ReadOutput(string topic)
+    {
+        if (!_written.TryGetValue(topic, out var list)) return [];
+        int from = _readPosition.GetValueOrDefault(topic);
+        _readPosition[topic] = list.Count;
+        return list.GetRange(from, list.Count - from);
+    }
+
+    /// <summary>Like <see cref="ReadOutput(string)"/>, deserialized.</summary>
+    public IReadOnlyList<Record<TKey, TValue>> ReadOutput<TKey, TValue>(string topic, IDeserializer<TKey> keyDeserializer, IDeserializer<TValue> valueDeserializer)
+    {
+        var result = new List<Record<TKey, TValue>>();
+        foreach (var r in ReadOutput(topic))
+        {
+            result.Add(new Record<TKey, TValue>(
+                keyDeserializer.Deserialize(r.Key, r.Key is null, new SerializationContext(MessageComponentType.Key, topic)),
+                valueDeserializer.Deserialize(r.Value, r.Value is null, new SerializationContext(MessageComponentType.Value, topic)),
+                r.TimestampMs, r.Headers.Count == 0 ? null : r.Headers));
+        }
+        return result;
+    }
+
+    /// <summary>The store <paramref name="name"/> of the task for <paramref name="partition"/> (created if needed).</summary>
+    /// <exception cref="ArgumentException">No such store.</exception>
+    public TStore GetStateStore<TStore>(string name, int partition = 0) where TStore : class, IStateStore
+    {
+        ThrowIfDisposed();
+        var sub = _topology.Subtopologies.FirstOrDefault(s => s.Stores.Any(st => st.Name == name))
+            ?? throw new ArgumentException($"the topology has no store '{name}'", nameof(name));
+        var task = GetOrCreateTask(new TopicPartition(sub.SourceTopics[0].Resolve(ApplicationId), partition));
+        var store = task.StateManager.GetStore(name);
+        return store as TStore ?? throw new ArgumentException($"store '{name}' is a {store.GetType().Name}, not a {typeof(TStore).Name}", nameof(name));
+    }
+
+    /// <summary>Closes every task (processors, then stores).</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var task in _tasks.Values) task.Close();
+        _metrics.Dispose();
+    }
+
+    private void Enqueue(string topic, int partition, byte[]? key, byte[]? value, long timestampMs, IReadOnlyList<KeyValuePair<string, byte[]>>? headers)
+    {
+        var tp = new TopicPartition(topic, new Partition(partition));
+        var task = GetOrCreateTask(tp);
+        long offset = _inputOffsets.GetValueOrDefault(tp);
+        _inputOffsets[tp] = offset + 1;
+        Headers? h = null;
+        if (headers is { Count: > 0 })
+        {
+            h = new Headers();
+            foreach (var kv in headers) h.Add(kv.Key, kv.Value);
+        }
+        var raw = new ConsumeResult<byte[], byte[]>
+        {
+            Topic = topic,
+            Partition = new Partition(partition),
+            Offset = new Offset(offset),
+            Message = new Message<byte[], byte[]> { Key = key!, Value = value!, Timestamp = new Timestamp(timestampMs, TimestampType.CreateTime), Headers = h },
+        };
+        while (!task.TryEnqueue(raw))
+        {
+            if (!task.Process(Time.GetUtcNow().ToUnixTimeMilliseconds())) throw new InvalidOperationException($"task {task.Id} is full and cannot process");
+            task.MaybePunctuateStreamTime();
+        }
+    }
+
+    private void RunUntilIdle()
+    {
+        bool progress = true;
+        while (progress)
+        {
+            progress = false;
+            foreach (var task in _tasks.Values.ToList())
+            {
+                while (task.Process(Time.GetUtcNow().ToUnixTimeMilliseconds()))
+                {
+                    task.MaybePunctuateStreamTime();
+                    progress = true;
+                }
+            }
+            while (_feedback.TryDequeue(out var r))
+            {
+                Enqueue(r.Topic, r.Partition, r.Key, r.Value, r.TimestampMs, r.Headers);
+                progress = true;
+            }
+        }
+        foreach (var task in _tasks.Values)
+        {
+            task.PrepareCommit(CancellationToken.None);
+            task.PostCommit();
+        }
+    }
+
+    private StreamTask GetOrCreateTask(TopicPartition tp)
+    {
+        int sub = _subtopologyByTopic[tp.Topic];
+        var id = new TaskId(sub, tp.Partition.Value);
+        if (_tasks.TryGetValue(id, out var task))
+        {
+            task.AddPartition(tp);
+            return task;
+        }
+        task = new StreamTask(id, _topology.Subtopologies[sub], [tp], _settings, _collector, Time, _deserializationHandler, _metrics,
+            _loggerFactory.CreateLogger("StreamAnalytics.Streams.StreamTask"));
+        _tasks[id] = task;
+        task.InitializeStateStores();
+        foreach (var store in task.StateManager.Stores)
+        {
+            if (store.ChangelogPartition is not { } changelog) continue;
+            foreach (var r in _restoreFrom)
+            {
+                if (r.Topic == changelog.Topic && r.Partition == changelog.Partition.Value) store.Replay(r.Offset, r.Key, r.Value, r.Value is null);
+            }
+        }
+        task.CompleteRestoration();
+        return task;
+    }
+
+    private int PartitionCount(string topic) => _declaredPartitions.TryGetValue(topic, out int n) ? n : _partitionsPerTopic;
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    private void Written(string topic, int? partition, byte[]? key, byte[]? value, long timestampMs, Headers? headers)
+    {
+        int p = partition ?? (key is null ? 0 : (int)(Fnv1a(key) % (uint)PartitionCount(topic)));
+        if (!_written.TryGetValue(topic, out var list)) _written[topic] = list = new List<TestRecord>();
+        long offset = 0;
+        for (int i = list.Count - 1; i >= 0; i--)
+        {
+            if (list[i].Partition == p)
+            {
+                offset = list[i].Offset + 1;
+                break;
+            }
+        }
+        var hs = headers is null ? [] : headers.Select(h => new KeyValuePair<string, byte[]>(h.Key, h.GetValueBytes())).ToArray();
+        var record = new TestRecord(topic, p, offset, key, value, timestampMs, hs);
+        list.Add(record);
+        if (_changelogTopics.Contains(topic)) _changelog.Add(record);
+        if (_subtopologyByTopic.ContainsKey(topic)) _feedback.Enqueue(record);
+    }
+
+    private static uint Fnv1a(byte[] bytes)
+    {
+        uint hash = 2166136261;
+        foreach (byte b in bytes) hash = (hash ^ b) * 16777619;
+        return hash;
+    }
+
+    private sealed class Collector(TopologyTestDriver driver) : IRecordCollector
+    {
+        public void Send(string topic, int? partition, byte[]? key, byte[]? value, long timestampMs, Headers? headers) =>
+            driver.Written(topic, partition, key, value, timestampMs, headers);
+
+        public int GetPartitionCount(string topic) => driver.PartitionCount(topic);
+    }
+}

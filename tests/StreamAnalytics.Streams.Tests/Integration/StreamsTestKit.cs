@@ -1,0 +1,116 @@
+using Confluent.Kafka;
+using StreamAnalytics.Streams.Api;
+using StreamAnalytics.Streams.State;
+
+namespace StreamAnalytics.Streams.Tests.Integration;
+
+/// <summary>Shared pieces of the integration tests: a fast config, a counting topology, produce and consume helpers.</summary>
+internal static class StreamsTestKit
+{
+    public static StreamsConfig Config(KafkaFixture kafka, string applicationId, ProcessingGuarantee guarantee = ProcessingGuarantee.AtLeastOnce)
+    {
+        var config = new StreamsConfig
+        {
+            ApplicationId = applicationId,
+            BootstrapServers = kafka.BootstrapServers,
+            ProcessingGuarantee = guarantee,
+            CommitIntervalMs = 200,
+            PollMs = 50,
+        };
+        // Short group timeouts so a member that leaves or dies is noticed quickly on this small machine.
+        config["consumer.session.timeout.ms"] = "6000";
+        config["consumer.heartbeat.interval.ms"] = "300";
+        config["consumer.topic.metadata.refresh.interval.ms"] = "1000";
+        return config;
+    }
+
+    public static IKafkaStreams Build(KafkaFixture kafka, Topology topology, StreamsConfig config, Action<KafkaStreamsBuilder>? customize = null)
+    {
+        var builder = new KafkaStreamsBuilder(topology, config);
+        if (kafka.TopicAdmin is { } admin) builder.SetTopicAdmin(admin);
+        customize?.Invoke(builder);
+        return builder.Build();
+    }
+
+    /// <summary>source "in" (string, string) → "count" (per-key count in store "counts") → sink "out" (string, long).</summary>
+    public static Topology CountingTopology(string input, string output) =>
+        new Topology()
+            .AddSource("in", Deserializers.Utf8, Deserializers.Utf8, input)
+            .AddProcessor("count", () => new CountProcessor(), "in")
+            .AddStateStore(Stores.InMemoryKeyValueStore("counts", Serdes.String, Serdes.Int64), "count")
+            .AddSink("out", output, Serializers.Utf8, Serializers.Int64, "count");
+
+    public static void Produce(KafkaFixture kafka, string topic, IEnumerable<(string Key, string Value)> records)
+    {
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5, EnableIdempotence = true }).Build();
+        foreach (var (k, v) in records) producer.Produce(topic, new Message<string, string> { Key = k, Value = v });
+        if (producer.Flush(TimeSpan.FromSeconds(30)) != 0) throw new InvalidOperationException("test producer did not flush");
+    }
+
+    public static void ProduceRaw(KafkaFixture kafka, string topic, IEnumerable<Message<byte[], byte[]>> records)
+    {
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5 }).Build();
+        foreach (var m in records) producer.Produce(topic, m);
+        if (producer.Flush(TimeSpan.FromSeconds(30)) != 0) throw new InvalidOperationException("test producer did not flush");
+    }
+
+    /// <summary>Reads <paramref name="topic"/> from the beginning until <paramref name="until"/> holds for what was read, or the timeout passes.</summary>
+    public static List<ConsumeResult<byte[], byte[]>> ReadAll(
+        KafkaFixture kafka, string topic, Func<List<ConsumeResult<byte[], byte[]>>, bool> until, TimeSpan timeout, bool readCommitted = false)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = kafka.BootstrapServers,
+            GroupId = "reader-" + Guid.NewGuid().ToString("N"),
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+            IsolationLevel = readCommitted ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
+        }).Build();
+        consumer.Subscribe(topic);
+        var read = new List<ConsumeResult<byte[], byte[]>>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (!until(read) && DateTime.UtcNow < deadline)
+        {
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (r is not null && !r.IsPartitionEOF) read.Add(r);
+        }
+        consumer.Close();
+        return read;
+    }
+
+    /// <summary>Counts per key: (key, count) pairs as written by the counting topology.</summary>
+    public static List<(string Key, long Count)> Counts(IEnumerable<ConsumeResult<byte[], byte[]>> records) =>
+        records.Select(r => (Deserializers.Utf8.Deserialize(r.Message.Key, false, default), Deserializers.Int64.Deserialize(r.Message.Value, false, default))).ToList();
+
+    public static async Task WaitUntil(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out after {timeout} waiting for {what}");
+            await Task.Delay(50);
+        }
+    }
+
+    public sealed class CountProcessor : IProcessor<string, string, string, long>
+    {
+        private IProcessorContext<string, long>? _context;
+        private IKeyValueStore<string, long>? _store;
+
+        public void Init(IProcessorContext<string, long> context)
+        {
+            _context = context;
+            _store = context.GetStateStore<IKeyValueStore<string, long>>("counts");
+        }
+
+        public void Process(Record<string, string> record)
+        {
+            _store!.TryGet(record.Key, out long count);
+            count++;
+            _store.Put(record.Key, count);
+            _context!.Forward(new Record<string, long>(record.Key, count, record.TimestampMs));
+        }
+
+        public void Close() { }
+    }
+}

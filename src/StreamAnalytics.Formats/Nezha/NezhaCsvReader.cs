@@ -59,14 +59,32 @@ public static class NezhaCsvReader
     }
 
     /// <summary>
-    /// The deployment name of a pod: the name without its last two dash-separated parts (replicaset hash and pod
-    /// suffix). A name with fewer than two dashes is returned unchanged.
+    /// The workload name of a pod: a Deployment's pod <c>&lt;name&gt;-&lt;replicaset hash&gt;-&lt;5-character suffix&gt;</c> loses
+    /// both generated parts, a StatefulSet's pod <c>&lt;name&gt;-&lt;ordinal&gt;</c> loses its ordinal; any other name is
+    /// returned unchanged (so a service whose own name has dashes, like <c>ts-ui-dashboard</c>, is not cut).
     /// </summary>
     public static string ServiceOfPod(string podName)
     {
         int last = podName.LastIndexOf('-');
         if (last <= 0) return podName;
+        ReadOnlySpan<char> suffix = podName.AsSpan(last + 1);
         int previous = podName.LastIndexOf('-', last - 1);
-        return previous <= 0 ? podName : podName[..previous];
+        if (previous > 0)
+        {
+            ReadOnlySpan<char> hash = podName.AsSpan(previous + 1, last - previous - 1);
+            // Kubernetes generates a pod-template-hash of up to 10 and a pod suffix of 5 lowercase alphanumerics.
+            if (suffix.Length == 5 && hash.Length is >= 6 and <= 10 && IsLowerAlphanumeric(suffix) && IsLowerAlphanumeric(hash))
+                return podName[..previous];
+        }
+        return !suffix.IsEmpty && suffix.ContainsAnyExceptInRange('0', '9') is false ? podName[..last] : podName;
+    }
+
+    private static bool IsLowerAlphanumeric(ReadOnlySpan<char> text)
+    {
+        foreach (char c in text)
+        {
+            if (c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9'))) return false;
+        }
+        return true;
     }
 }

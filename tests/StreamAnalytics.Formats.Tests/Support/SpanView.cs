@@ -32,7 +32,7 @@ public sealed record SpanView(
         (span.Flags & SpanFlags.StatusSet) != 0,
         (span.Flags & SpanFlags.Shared) != 0,
         (span.Flags & SpanFlags.NegativeDuration) != 0,
-        span.PeerKind == Model.PeerKind.None ? null : strings[span.Peer],
+        span.PeerKind == Formats.Model.PeerKind.None ? null : strings[span.Peer],
         span.PeerKind.ToString());
 
     public static List<SpanView> All(SpanBatch batch, StringTable strings)

@@ -28,7 +28,10 @@ public static class AssemblyMeter
 
     internal static void Register(AssemblyMetrics metrics)
     {
-        lock (Gate) Registered.Add(metrics);
+        lock (Gate)
+        {
+            if (!Registered.Contains(metrics)) Registered.Add(metrics);
+        }
     }
 
     internal static void Unregister(AssemblyMetrics metrics)

@@ -57,8 +57,8 @@ public sealed class AssemblyMetrics : IDisposable
         if (registerWithMeter) AssemblyMeter.Register(this);
     }
 
-    /// <summary>The <c>task</c> label.</summary>
-    public string Task { get; }
+    /// <summary>The <c>task</c> label (set by the store at <c>Init</c> when the store created these metrics itself).</summary>
+    public string Task { get; internal set; }
 
     /// <summary>Spans accepted into open traces.</summary>
     public long SpansAdded => Volatile.Read(ref SpansAddedCount);

@@ -55,17 +55,23 @@ public sealed partial class OpenTraceStore
     {
         ArgumentNullException.ThrowIfNull(context);
         Reset();
+        if (_ownsMetrics)
+        {
+            Metrics.Task = context.TaskId.ToString();
+            AssemblyMeter.Register(Metrics);
+        }
         _changelog = context.Register(this, Restore);
     }
 
     /// <summary>Nothing to do: changelog records are handed to <see cref="IChangelog"/> as changes happen.</summary>
     public void Flush() { }
 
-    /// <summary>Drops the in-memory state (the changelog keeps it) and stops logging.</summary>
+    /// <summary>Drops the in-memory state (the changelog keeps it), stops logging and, for metrics it created, stops reporting them.</summary>
     public void Close()
     {
         Reset();
         _changelog = null;
+        if (_ownsMetrics) AssemblyMeter.Unregister(Metrics);
     }
 
     private void LogTombstone(TraceId traceId)

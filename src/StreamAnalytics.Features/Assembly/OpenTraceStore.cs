@@ -39,12 +39,13 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
     /// <summary>Accounted bytes per held span: the 64-byte span and its 4-byte chain link.</summary>
     public static readonly int SpanSlotBytes = Unsafe.SizeOf<ModelSpan>() + sizeof(int);
 
-    /// <summary>Accounted bytes per trace: its entry plus two index slots (the index is kept at most half full).</summary>
+    /// <summary>Accounted bytes per trace: its entry plus two index slots (the index is kept at most half full, so 2–4 slots per trace; two are counted).</summary>
     public static readonly int TraceEntryBytes = Unsafe.SizeOf<TraceEntry>() + 2 * sizeof(int);
 
     private readonly AssemblyConfig _config;
     private readonly StringTable _strings;
     private readonly TimeProvider _timeProvider;
+    private readonly bool _ownsMetrics;
     private TraceTable _table = new();
     private SpanSlab _slab = new();
 
@@ -70,7 +71,11 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
     /// <param name="config">Limits and rules; validated here.</param>
     /// <param name="strings">The table that resolves span names (usually <see cref="StringTable.Shared"/>).</param>
     /// <param name="timeProvider">Wall clock used to stamp traces rebuilt by restore (their original arrival wall clock is not logged).</param>
-    /// <param name="metrics">Counters this store writes; created (and registered with the Meter) when null.</param>
+    /// <param name="metrics">
+    /// Counters this store writes. When null the store creates its own, reports them through <see cref="AssemblyMeter"/>
+    /// from <see cref="Init"/> (labelled with the task id) until <see cref="Close"/>: a store built only to be probed by
+    /// the topology is never registered.
+    /// </param>
     /// <param name="name">Store name, and so the changelog topic's middle part.</param>
     public OpenTraceStore(AssemblyConfig config, StringTable strings, TimeProvider timeProvider, AssemblyMetrics? metrics = null, string name = DefaultName)
     {
@@ -81,7 +86,8 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
         _config = config.Validate();
         _strings = strings;
         _timeProvider = timeProvider;
-        Metrics = metrics ?? new AssemblyMetrics();
+        _ownsMetrics = metrics is null;
+        Metrics = metrics ?? new AssemblyMetrics(registerWithMeter: false);
         Name = name;
     }
 

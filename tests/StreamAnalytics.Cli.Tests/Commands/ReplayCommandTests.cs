@@ -1,0 +1,117 @@
+using System.Text.Json;
+using StreamAnalytics.Cli.Tests.Generate;
+using StreamAnalytics.Formats;
+using StreamAnalytics.Formats.Files;
+using StreamAnalytics.Formats.Nezha;
+
+namespace StreamAnalytics.Cli.Tests.Commands;
+
+public class ReplayCommandTests
+{
+    private static string NezhaFile(string name) => RepositoryFiles.Find(Path.Combine("..", "shared", "data", "nezha", name));
+
+    private static string WriteInput(string dir, SpanFormat format, IEnumerable<byte[]> messages)
+    {
+        string path = Path.Combine(dir, "input." + format.ToConfigName());
+        using var stream = File.Create(path);
+        SpanFileWriter.Write(stream, format, messages);
+        return path;
+    }
+
+    private static List<JsonElement> ReadLines(string path) =>
+        File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+
+    [Theory]
+    [InlineData("otlp_json")]
+    [InlineData("otlp_proto")]
+    [InlineData("jaeger_json")]
+    [InlineData("jaeger_proto")]
+    [InlineData("zipkin_json")]
+    [InlineData("zipkin_proto")]
+    public async Task Every_format_of_the_real_Online_Boutique_traces_gives_the_same_trace_features(string formatName)
+    {
+        Assert.True(SpanFormatNames.TryParse(formatName, out var format));
+        var spans = NezhaCsvReader.Read(NezhaFile("onlineboutique_2022-08-23_17_00_trace.csv"));
+        string dir = Directory.CreateTempSubdirectory("replay-").FullName;
+
+        string reference = WriteInput(dir, SpanFormat.OtlpJson, SpanEncoders.Encode(SpanFormat.OtlpJson, spans, 100));
+        var (refCode, refOut, refErr) = await CliProcess.RunAsync(["replay", "--input", reference, "--format", "otlp_json", "--out", Path.Combine(dir, "ref")], TimeSpan.FromMinutes(3));
+        Assert.True(refCode == 0, refErr);
+        Assert.Contains("22969 spans read", refOut);
+        Assert.Contains("502 traces, 0 decode errors", refOut);
+
+        string input = WriteInput(dir, format, SpanEncoders.Encode(format, spans, 100));
+        var (code, stdout, stderr) = await CliProcess.RunAsync(["replay", "--input", input, "--format", formatName, "--out", Path.Combine(dir, "out")], TimeSpan.FromMinutes(3));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("502 traces, 0 decode errors", stdout);
+
+        static Dictionary<string, string> ByTrace(string path) => ReadLines(path).ToDictionary(e => e.GetProperty("traceId").GetString()!, e => e.GetRawText());
+        var expected = ByTrace(Path.Combine(dir, "ref", "traces.ndjson"));
+        var actual = ByTrace(Path.Combine(dir, "out", "traces.ndjson"));
+        Assert.Equal(expected.Count, actual.Count);
+        foreach (var (traceId, doc) in expected) Assert.Equal(doc, actual[traceId]);
+
+        var aggregates = ReadLines(Path.Combine(dir, "out", "aggregates.ndjson"));
+        Assert.Contains(aggregates, a => a.GetProperty("kind").GetString() == "rootOperation");
+        Assert.Equal(
+            ReadLines(Path.Combine(dir, "ref", "aggregates.ndjson")).Count,
+            aggregates.Count);
+    }
+
+    [Fact]
+    public async Task Span_counts_of_a_real_TrainTicket_trace_match_the_input_table()
+    {
+        string csv = NezhaFile("trainticket_2023-01-29_08_50_trace.csv");
+        var spans = NezhaCsvReader.Read(csv);
+        string dir = Directory.CreateTempSubdirectory("replay-tt-").FullName;
+        string input = WriteInput(dir, SpanFormat.ZipkinJson, SpanEncoders.Encode(SpanFormat.ZipkinJson, spans, 50));
+        var (code, _, stderr) = await CliProcess.RunAsync(["replay", "-i", input, "-f", "zipkin_json", "-o", dir], TimeSpan.FromMinutes(3));
+        Assert.True(code == 0, stderr);
+
+        var traces = ReadLines(Path.Combine(dir, "traces.ndjson"));
+        Assert.Equal(spans.Select(s => s.TraceId).Distinct().Count(), traces.Count);
+        foreach (var trace in traces.Take(20))
+        {
+            string id = trace.GetProperty("traceId").GetString()!;
+            var expected = spans.Where(s => s.TraceId == id)
+                .GroupBy(s => s.Service + "::" + s.Operation)
+                .ToDictionary(g => g.Key, g => g.Count());
+            var actual = trace.GetProperty("spanCounts").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
+            Assert.Equal(expected.OrderBy(kv => kv.Key), actual.OrderBy(kv => kv.Key));
+            Assert.Equal(expected.Values.Sum(), trace.GetProperty("spanCount").GetInt32());
+        }
+    }
+
+    [Fact]
+    public async Task Undecodable_messages_are_listed_with_reasons_and_the_valid_ones_still_count()
+    {
+        var spans = NezhaCsvReader.Read(NezhaFile("trainticket_2023-01-29_08_50_trace.csv"));
+        var messages = SpanEncoders.Encode(SpanFormat.OtlpJson, spans, 100).ToList();
+        messages.Insert(1, "{\"resourceSpans\": 5}"u8.ToArray());
+        messages.Insert(3, "not json at all"u8.ToArray());
+        string dir = Directory.CreateTempSubdirectory("replay-bad-").FullName;
+        string input = WriteInput(dir, SpanFormat.OtlpJson, messages);
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(["replay", "-i", input, "-f", "otlp_json", "-o", dir], TimeSpan.FromMinutes(3));
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"{spans.Count} spans read", stdout);
+        Assert.Contains("2 decode errors", stdout);
+        var dead = ReadLines(Path.Combine(dir, "dead-letter.ndjson"));
+        Assert.Equal([1L, 3L], dead.Select(d => d.GetProperty("message").GetInt64()));
+        Assert.All(dead, d => Assert.False(string.IsNullOrEmpty(d.GetProperty("reason").GetString())));
+    }
+
+    [Fact]
+    public async Task A_missing_file_and_an_unknown_format_fail_with_clear_messages()
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync(["replay", "-i", "/nonexistent/spans.json", "-f", "otlp_json", "-o", "/tmp/x"], TimeSpan.FromMinutes(1));
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist", stderr);
+
+        string file = Path.GetTempFileName();
+        (code, _, stderr) = await CliProcess.RunAsync(["replay", "-i", file, "-f", "avro", "-o", "/tmp/x"], TimeSpan.FromMinutes(1));
+        Assert.Equal(2, code);
+        Assert.Contains("unknown --format 'avro'", stderr);
+        Assert.Contains("otlp_proto", stderr);
+    }
+}

@@ -34,6 +34,8 @@ public sealed class MetricsCollector : IDisposable
     private readonly PrometheusExporterConfig _config;
     private readonly MeterListener _listener;
     private readonly object _familiesLock = new();
+    // Observable series are rebuilt at each scrape, so two concurrent scrapes must not interleave.
+    private readonly object _scrapeLock = new();
     private readonly Dictionary<string, MetricFamily> _families = new(StringComparer.Ordinal);
     private long _conflicts;
 
@@ -71,6 +73,11 @@ public sealed class MetricsCollector : IDisposable
     public void WriteTo(IBufferWriter<byte> output, ExpositionFormat format)
     {
         ArgumentNullException.ThrowIfNull(output);
+        lock (_scrapeLock) Write(output, format);
+    }
+
+    private void Write(IBufferWriter<byte> output, ExpositionFormat format)
+    {
         MetricFamily[] families;
         lock (_familiesLock)
         {

@@ -110,4 +110,12 @@ internal static class JsonDecoding
     /// <summary>True when the reader is on <paramref name="start"/>; otherwise records an InvalidField failure naming <paramref name="what"/>.</summary>
     public static bool ExpectStart(scoped ref Utf8JsonReader reader, scoped ref JsonDecodeContext context, JsonTokenType start, string what) =>
         reader.TokenType == start || context.WrongType(ref reader, what, start == JsonTokenType.StartArray ? "an array" : "an object");
+
+    /// <summary>
+    /// As <see cref="ExpectStart(ref Utf8JsonReader, ref JsonDecodeContext, JsonTokenType, string)"/> for a property of span
+    /// <paramref name="spanIndex"/>; the message naming it is only built on failure, so the per-span path allocates nothing.
+    /// </summary>
+    public static bool ExpectStart(scoped ref Utf8JsonReader reader, scoped ref JsonDecodeContext context, JsonTokenType start, int spanIndex, string property) =>
+        reader.TokenType == start || context.WrongType(ref reader, property.Length == 0 ? $"span {spanIndex}" : $"span {spanIndex}: {property}",
+            start == JsonTokenType.StartArray ? "an array" : "an object");
 }

@@ -132,7 +132,7 @@ internal sealed class OtlpJsonDecoder : ISpanDecoder
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
                 if (context.SpanIndex >= context.MaxSpans) return context.TooManySpans(ref reader);
-                if (!JsonDecoding.ExpectStart(ref reader, ref context, JsonTokenType.StartObject, $"span {context.SpanIndex}")) return false;
+                if (!JsonDecoding.ExpectStart(ref reader, ref context, JsonTokenType.StartObject, context.SpanIndex, "")) return false;
                 if (!ReadSpan(ref reader, ref context, service)) return false;
             }
         }
@@ -188,7 +188,7 @@ internal sealed class OtlpJsonDecoder : ISpanDecoder
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null) continue;
-                if (!JsonDecoding.ExpectStart(ref reader, ref context, JsonTokenType.StartArray, $"span {index}: attributes")) return false;
+                if (!JsonDecoding.ExpectStart(ref reader, ref context, JsonTokenType.StartArray, index, "attributes")) return false;
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
                     if (!ReadKeyValue(ref reader, ref context, ref attributes, out _, out _)) return false;
@@ -267,7 +267,7 @@ internal sealed class OtlpJsonDecoder : ISpanDecoder
     private static bool ReadStatus(scoped ref Utf8JsonReader reader, scoped ref JsonDecodeContext context, int index, out int code)
     {
         code = 0;
-        if (!JsonDecoding.ExpectStart(ref reader, ref context, JsonTokenType.StartObject, $"span {index}: status")) return false;
+        if (!JsonDecoding.ExpectStart(ref reader, ref context, JsonTokenType.StartObject, index, "status")) return false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (!reader.ValueTextEquals("code"u8))

@@ -35,7 +35,7 @@ internal sealed class ZipkinJsonDecoder : ISpanDecoder
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (context.SpanIndex >= context.MaxSpans) return context.TooManySpans(ref reader);
-            if (!JsonDecoding.ExpectStart(ref reader, ref context, JsonTokenType.StartObject, $"span {context.SpanIndex}")) return false;
+            if (!JsonDecoding.ExpectStart(ref reader, ref context, JsonTokenType.StartObject, context.SpanIndex, "")) return false;
             if (!ReadSpan(ref reader, ref context)) return false;
         }
         return true;
@@ -153,7 +153,7 @@ internal sealed class ZipkinJsonDecoder : ISpanDecoder
     {
         service = default;
         if (reader.TokenType == JsonTokenType.Null) return true;
-        if (!JsonDecoding.ExpectStart(ref reader, ref context, JsonTokenType.StartObject, $"span {index}: endpoint")) return false;
+        if (!JsonDecoding.ExpectStart(ref reader, ref context, JsonTokenType.StartObject, index, "endpoint")) return false;
         ReadOnlySpan<byte> found = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -173,7 +173,7 @@ internal sealed class ZipkinJsonDecoder : ISpanDecoder
     private static bool ReadTags(scoped ref Utf8JsonReader reader, scoped ref JsonDecodeContext context, int index, ref SpanAttributes attributes)
     {
         if (reader.TokenType == JsonTokenType.Null) return true;
-        if (!JsonDecoding.ExpectStart(ref reader, ref context, JsonTokenType.StartObject, $"span {index}: tags")) return false;
+        if (!JsonDecoding.ExpectStart(ref reader, ref context, JsonTokenType.StartObject, index, "tags")) return false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             AttributeKey which = reader.ValueIsEscaped

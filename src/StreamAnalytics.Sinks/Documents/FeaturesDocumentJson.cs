@@ -6,10 +6,15 @@ namespace StreamAnalytics.Sinks.Documents;
 
 /// <summary>
 /// Writes a <see cref="TraceFeatures"/> as the camelCase document stored in <c>trace-features-*</c> and the file
-/// sinks, with <c>@timestamp</c> (the trace start) added for Kibana. <see cref="Edge.DurationsUs"/> is not written
-/// (it is input for aggregation, as the contract says).
+/// sinks, with <c>@timestamp</c> (the trace start) and <c>servicePathList</c> added for Kibana and keyword search.
+/// <see cref="Edge.DurationsUs"/> is not written (it is input for aggregation, as the contract says).
 /// </summary>
-public static class TraceFeaturesJson
+/// <remarks>
+/// Dictionary keys are written in ordinal order, as <see cref="StreamAnalytics.Features.Extract.TraceFeaturesJson"/>
+/// does: the same features always give the same bytes, whatever order the extractor filled them in (replays of one
+/// input in different wire formats compare equal).
+/// </remarks>
+public static class FeaturesDocumentJson
 {
     /// <summary>Writes one JSON object.</summary>
     public static void Write(Utf8JsonWriter writer, TraceFeatures f)
@@ -48,7 +53,7 @@ public static class TraceFeaturesJson
         WriteMap(writer, "servicePaths"u8, f.ServicePaths);
         // The path strings again as a keyword array: servicePaths is stored unindexed (its keys are unbounded).
         writer.WriteStartArray("servicePathList"u8);
-        foreach (string path in f.ServicePaths.Keys) writer.WriteStringValue(path);
+        foreach (string path in SortedKeys(f.ServicePaths)) writer.WriteStringValue(path);
         writer.WriteEndArray();
         writer.WriteStartArray("criticalPath"u8);
         foreach (var s in f.CriticalPath)
@@ -100,14 +105,22 @@ public static class TraceFeaturesJson
     private static void WriteMap(Utf8JsonWriter writer, ReadOnlySpan<byte> name, Dictionary<string, int> map)
     {
         writer.WriteStartObject(name);
-        foreach (var (k, v) in map) writer.WriteNumber(k, v);
+        foreach (string k in SortedKeys(map)) writer.WriteNumber(k, map[k]);
         writer.WriteEndObject();
     }
 
     private static void WriteMap(Utf8JsonWriter writer, ReadOnlySpan<byte> name, Dictionary<string, long> map)
     {
         writer.WriteStartObject(name);
-        foreach (var (k, v) in map) writer.WriteNumber(k, v);
+        foreach (string k in SortedKeys(map)) writer.WriteNumber(k, map[k]);
         writer.WriteEndObject();
+    }
+
+    private static string[] SortedKeys<TValue>(Dictionary<string, TValue> map)
+    {
+        var keys = new string[map.Count];
+        map.Keys.CopyTo(keys, 0);
+        Array.Sort(keys, StringComparer.Ordinal);
+        return keys;
     }
 }

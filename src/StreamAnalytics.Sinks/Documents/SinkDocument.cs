@@ -41,8 +41,8 @@ public sealed class SinkDocument
     public static SinkDocument ForFeatures(TraceFeatures features, string indexPrefix)
     {
         ArgumentNullException.ThrowIfNull(features);
-        return new SinkDocument($"{indexPrefix}-{TraceFeaturesJson.DaySuffix(features)}", features.TraceId, features.Revision + 1L,
-            Serialize(features, static (w, f) => TraceFeaturesJson.Write(w, f)));
+        return new SinkDocument($"{indexPrefix}-{FeaturesDocumentJson.DaySuffix(features)}", features.TraceId, features.Revision + 1L,
+            Serialize(features, static (w, f) => FeaturesDocumentJson.Write(w, f)));
     }
 
     /// <summary>An aggregate document for index <c>{prefix}-YYYY.MM.DD</c> of the window start, <c>_id</c> = <see cref="AggregateDocument.Id"/>.</summary>

@@ -67,6 +67,24 @@ public sealed class FileSinkTests : IDisposable
         Assert.Single(ReadLines(Path.Combine(_dir, FileSink.TracesPlainFile)));
     }
 
+    [Fact]
+    public void The_same_features_give_the_same_line_whatever_order_their_dictionaries_were_filled_in()
+    {
+        var a = TestDocuments.Features(1);
+        var b = TestDocuments.Features(1);
+        b.SpanCounts = new Dictionary<string, int>(b.SpanCounts.Reverse(), StringComparer.Ordinal);
+        b.ServicePaths = new Dictionary<string, int>(StringComparer.Ordinal) { ["z>y"] = 1, ["frontend>checkout"] = 1 };
+        a.ServicePaths = new Dictionary<string, int>(StringComparer.Ordinal) { ["frontend>checkout"] = 1, ["z>y"] = 1 };
+        using (var sink = new FileSink(_dir, FileSinkFormat.Plain))
+        {
+            sink.Add(a);
+            sink.Add(b);
+        }
+        string[] lines = ReadLines(Path.Combine(_dir, FileSink.TracesPlainFile));
+        Assert.Equal(lines[0], lines[1]);
+        Assert.Contains("\"spanCounts\":{\"checkout::POST /pay\":1,\"checkout::query\":1,\"frontend::GET /checkout\":1}", lines[0]);
+    }
+
     private static string[] ReadLines(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);

@@ -5,7 +5,8 @@ WORKDIR /src
 COPY . .
 RUN dotnet publish src/StreamAnalytics.Cli -c Release -o /app --no-self-contained
 
-FROM mcr.microsoft.com/dotnet/runtime:10.0 AS runtime
+# The metrics endpoint runs on Kestrel, so the runtime image is the ASP.NET Core one.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app /app
 COPY jobs /app/jobs

@@ -85,6 +85,7 @@ internal sealed class StreamThread
             _reader, _collector, eos, ClientConfigs.ResetOffset(consumerConfig), timeout, metrics, _logger);
         _consumer = new ConsumerBuilder<byte[], byte[]>(consumerConfig)
             .SetErrorHandler((_, e) => LogClientError("consumer", e))
+            .SetLogHandler((_, m) => _logger.LogDebug("{Thread} consumer [{Facility}] {Message}", Name, m.Facility, m.Message))
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions))
             .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))

@@ -158,6 +158,7 @@ internal sealed class TaskManager
                 // Read it again after resume rather than growing the queue.
                 Consumer!.Seek(record.TopicPartitionOffset);
                 queue.Rewound = true;
+                _logger.LogDebug("Queue of {Partition} full: paused and rewound to {Offset}", tp, record.Offset);
             }
             return;
         }
@@ -216,6 +217,7 @@ internal sealed class TaskManager
                 if (q.Paused && q.Count <= q.ResumeThreshold)
                 {
                     Consumer!.Resume([q.Partition]);
+                    _logger.LogDebug("Resumed {Partition} ({Queued} queued)", q.Partition, q.Count);
                     q.Paused = false;
                     q.Rewound = false;
                 }
@@ -427,6 +429,7 @@ internal sealed class TaskManager
         if (queue.Paused) return;
         Consumer!.Pause([queue.Partition]);
         queue.Paused = true;
+        _logger.LogDebug("Paused {Partition} ({Queued} queued)", queue.Partition, queue.Count);
     }
 
     private string TaskList() => string.Join(", ", _tasks.Keys.OrderBy(k => k.Subtopology).ThenBy(k => k.Partition));

@@ -1,0 +1,99 @@
+using Confluent.Kafka;
+using StreamAnalytics.Streams.Api;
+using StreamAnalytics.Streams.Testing;
+using Xunit.Abstractions;
+using static StreamAnalytics.Streams.Tests.Integration.StreamsTestKit;
+
+namespace StreamAnalytics.Streams.Tests.Integration;
+
+public class StreamThreadBehaviourTests(ITestOutputHelper testOutput)
+{
+    [Fact]
+    public async Task Wall_clock_punctuation_fires_on_an_idle_partition_when_the_clock_moves()
+    {
+        using var kafka = new KafkaFixture();
+        string input = kafka.CreateTopic("idle-in", 1);
+        string output = kafka.CreateTopic("idle-out", 1);
+        var clock = new ManualTimeProvider();
+        var topology = new Topology()
+            .AddSource("in", Deserializers.Utf8, Deserializers.Utf8, input)
+            .AddProcessor("flush", () => new FlushOnWallClock(), "in")
+            .AddSink("out", output, Serializers.Utf8, Serializers.Utf8, "flush");
+        Produce(kafka, input, [("k", "only record")]);
+        var logs = new TestLoggerFactory();
+        try
+        {
+            await using var streams = Build(kafka, topology, Config(kafka, "idle-" + Guid.NewGuid().ToString("N")[..8]),
+                b => b.SetTimeProvider(clock).SetLoggerFactory(logs));
+            streams.Start();
+            await WaitUntil(() => streams.GetStatus().RecordsProcessed == 1, TimeSpan.FromSeconds(20), "the record processed");
+            // No more records arrive; only the clock moves.
+            clock.Advance(TimeSpan.FromSeconds(11));
+            var read = ReadAll(kafka, output, r => r.Count >= 1, TimeSpan.FromSeconds(20));
+            Assert.Equal("flushed 1 buffered", Deserializers.Utf8.Deserialize(Assert.Single(read).Message.Value, false, default));
+        }
+        finally
+        {
+            logs.Dump(testOutput);
+        }
+    }
+
+    [Fact]
+    public async Task A_full_input_queue_pauses_its_partition_and_every_record_is_still_processed_once()
+    {
+        using var kafka = new KafkaFixture();
+        string input = kafka.CreateTopic("pause-in", 1);
+        string output = kafka.CreateTopic("pause-out", 1);
+        var records = Enumerable.Range(0, 400).Select(i => ($"key-{i % 4}", $"v{i}")).ToList();
+        Produce(kafka, input, records);
+        var config = Config(kafka, "pause-" + Guid.NewGuid().ToString("N")[..8]);
+        // A queue much smaller than a fetch: every fetch fills it, pauses the partition and drops the prefetched rest,
+        // which is fetched again after resume. Once a fetch has reached the end of the partition the next one waits for the
+        // broker's long poll (fetch.wait.max.ms), so keep that short to keep the test short.
+        config.BufferedRecordsPerPartition = 16;
+        config["consumer.fetch.wait.max.ms"] = "20";
+        config["consumer.fetch.error.backoff.ms"] = "20";
+        var logs = new TestLoggerFactory();
+        try
+        {
+            await using var streams = Build(kafka, CountingTopology(input, output), config, b => b.SetLoggerFactory(logs));
+            streams.Start();
+            var counts = Counts(ReadAll(kafka, output, r => r.Count >= records.Count, TimeSpan.FromSeconds(30)));
+            Assert.Equal(records.Count, counts.Count);
+            foreach (var group in counts.GroupBy(c => c.Key))
+                Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), group.Select(g => g.Count));
+            Assert.True(streams.GetStatus().RecordsConsumed >= records.Count);
+        }
+        finally
+        {
+            logs.Dump(testOutput);
+        }
+    }
+
+    /// <summary>Buffers records and emits a summary only from a wall-clock punctuator (what a trace assembler does for quiet partitions).</summary>
+    private sealed class FlushOnWallClock : IProcessor<string, string, string, string>
+    {
+        private IProcessorContext<string, string>? _context;
+        private int _buffered;
+
+        public void Init(IProcessorContext<string, string> context)
+        {
+            _context = context;
+            context.Schedule(TimeSpan.FromSeconds(10), PunctuationType.WallClockTime, new Punctuator(this));
+        }
+
+        public void Process(Record<string, string> record) => _buffered++;
+
+        public void Close() { }
+
+        private sealed class Punctuator(FlushOnWallClock owner) : IPunctuator
+        {
+            public void Punctuate(long timestampMs)
+            {
+                if (owner._buffered == 0) return;
+                owner._context!.Forward(new Record<string, string>("k", $"flushed {owner._buffered} buffered", timestampMs));
+                owner._buffered = 0;
+            }
+        }
+    }
+}

@@ -62,8 +62,19 @@ public static class TraceFeaturesJson
     public static void Write(Utf8JsonWriter writer, TraceFeatures f)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        ArgumentNullException.ThrowIfNull(f);
         writer.WriteStartObject();
+        WriteProperties(writer, f);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes the properties of <paramref name="f"/> into an object the caller has started, so a document type can add
+    /// fields of its own around them (the Elasticsearch document adds <c>@timestamp</c>).
+    /// </summary>
+    public static void WriteProperties(Utf8JsonWriter writer, TraceFeatures f)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(f);
         writer.WriteString(TraceId, f.TraceId);
         writer.WriteNumber(Revision, f.Revision);
         writer.WriteString(CompletionReason, f.CompletionReason);
@@ -131,8 +142,6 @@ public static class TraceFeaturesJson
         writer.WriteBoolean(Truncated, q.Truncated);
         writer.WriteNumber(DroppedSpans, q.DroppedSpans);
         writer.WriteNumber(CycleSpans, q.CycleSpans);
-        writer.WriteEndObject();
-
         writer.WriteEndObject();
     }
 

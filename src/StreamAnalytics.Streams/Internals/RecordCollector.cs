@@ -48,9 +48,13 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
         if (_transactional) _producer.InitTransactions(_timeout);
     }
 
+    /// <remarks>
+    /// An earlier delivery failure does not fail this send: processing goes on until the next commit, which fails and
+    /// rewinds the tasks (failing here would kill the thread from inside a processor). A record the producer refuses
+    /// synchronously (too large, unknown partition) throws <see cref="StreamsException"/>, which fails the thread.
+    /// </remarks>
     public void Send(string topic, int? partition, byte[]? key, byte[]? value, long timestampMs, Headers? headers)
     {
-        ThrowIfFailed();
         if (_transactional && !InTransaction)
         {
             _producer.BeginTransaction();

@@ -5,7 +5,7 @@ namespace StreamAnalytics.Streams.Tests.Integration;
 public class CountingTopologyTests(Xunit.Abstractions.ITestOutputHelper testOutput)
 {
     [Fact]
-    public async Task A_stateful_count_over_a_multi_partition_topic_emits_every_count_once()
+    public async Task A_stateful_count_on_two_stream_threads_over_a_multi_partition_topic_emits_every_count_once()
     {
         using var kafka = new KafkaFixture();
         string input = kafka.CreateTopic("count-in", 4);
@@ -14,8 +14,9 @@ public class CountingTopologyTests(Xunit.Abstractions.ITestOutputHelper testOutp
         Produce(kafka, input, records);
 
         var logs = new TestLoggerFactory();
-        await using var streams = Build(kafka, CountingTopology(input, output), Config(kafka, "count-" + Guid.NewGuid().ToString("N")[..8]),
-            b => b.SetLoggerFactory(logs));
+        var config = Config(kafka, "count-" + Guid.NewGuid().ToString("N")[..8]);
+        config.NumStreamThreads = 2; // two consumers in the group, each with its own producer and tasks
+        await using var streams = Build(kafka, CountingTopology(input, output), config, b => b.SetLoggerFactory(logs));
         streams.Start();
         try
         {

@@ -204,7 +204,8 @@ public class TopologyTestDriverTests
             .AddSource("in", Deserializers.Utf8, Deserializers.Utf8, "in")
             .AddProcessor("count", () => new StreamsTestKit.CountProcessor(), "in")
             .AddStateStore(Stores.InMemoryKeyValueStore("other", Serdes.String, Serdes.Int64), "count");
-        var ex = Assert.Throws<StreamsException>(() => new TopologyTestDriver(topology).PipeInput("in", Utf8("k"), Utf8("v"), 1));
+        using var driver = new TopologyTestDriver(topology);
+        var ex = Assert.Throws<StreamsException>(() => driver.PipeInput("in", Utf8("k"), Utf8("v"), 1));
         Assert.Contains("store 'counts' is not connected to processor 'count'", ex.InnerException!.Message);
     }
 

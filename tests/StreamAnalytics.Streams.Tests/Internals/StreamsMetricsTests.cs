@@ -1,0 +1,44 @@
+using System.Diagnostics.Metrics;
+using StreamAnalytics.Streams.Api;
+using StreamAnalytics.Streams.Internals;
+
+namespace StreamAnalytics.Streams.Tests.Internals;
+
+public class StreamsMetricsTests
+{
+    [Fact]
+    public void Counters_and_the_lag_gauge_are_published_on_the_streams_meter_with_their_tags()
+    {
+        string app = "metrics-" + Guid.NewGuid().ToString("N");
+        var partitions = new List<PartitionStatus> { new("spans", 3, new TaskId(0, 3), 100, 42, 7, false) };
+        using var metrics = new StreamsMetrics(app, () => partitions);
+        var seen = new List<(string Name, long Value, Dictionary<string, object?> Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == StreamsMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var dict = new Dictionary<string, object?>();
+            foreach (var t in tags) dict[t.Key] = t.Value;
+            if (Equals(dict.GetValueOrDefault("application.id"), app)) lock (seen) seen.Add((instrument.Name, value, dict));
+        });
+        listener.Start();
+
+        metrics.RecordProcessed();
+        metrics.RecordDeadLettered();
+        metrics.RecordCommitFailure();
+        listener.RecordObservableInstruments();
+
+        Assert.Contains(seen, m => m.Name == "streams.records.processed" && m.Value == 1);
+        Assert.Contains(seen, m => m.Name == "streams.records.dead_lettered" && m.Value == 1);
+        Assert.Contains(seen, m => m.Name == "streams.commit.failures" && m.Value == 1);
+        var lag = Assert.Single(seen, m => m.Name == "streams.consumer.lag");
+        Assert.Equal(42, lag.Value);
+        Assert.Equal(3, lag.Tags["partition"]);
+        Assert.Equal("spans", lag.Tags["topic"]);
+        Assert.Equal(7, Assert.Single(seen, m => m.Name == "streams.queue.size").Value);
+        Assert.Equal(1, metrics.DeadLettered);
+    }
+}

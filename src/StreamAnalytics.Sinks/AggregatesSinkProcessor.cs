@@ -10,13 +10,21 @@ namespace StreamAnalytics.Sinks;
 public sealed class AggregatesSinkProcessor : IProcessor<string, AggregateDocument, string, AggregateDocument>, IFlushable
 {
     private readonly IReadOnlyList<ISink> _sinks;
+    private readonly IReadOnlySet<AggregateKind>? _kinds;
 
-    public AggregatesSinkProcessor(IReadOnlyList<ISink> sinks) => _sinks = sinks;
+    /// <param name="sinks">External sinks; may be empty.</param>
+    /// <param name="kinds">Aggregate kinds written (<c>aggregate.kinds</c>); null = all.</param>
+    public AggregatesSinkProcessor(IReadOnlyList<ISink> sinks, IReadOnlySet<AggregateKind>? kinds = null)
+    {
+        _sinks = sinks;
+        _kinds = kinds;
+    }
 
     public void Init(IProcessorContext<string, AggregateDocument> context) { }
 
     public void Process(Record<string, AggregateDocument> record)
     {
+        if (_kinds is not null && !_kinds.Contains(record.Value.Kind)) return;
         for (int i = 0; i < _sinks.Count; i++) _sinks[i].Add(record.Value);
     }
 

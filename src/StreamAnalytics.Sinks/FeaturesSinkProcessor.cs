@@ -19,15 +19,18 @@ public sealed class FeaturesSinkProcessor : IProcessor<TraceId, CompletedTrace, 
     private readonly IReadOnlyList<ISink> _sinks;
     private readonly DerivedMetrics? _metrics;
     private readonly bool _writeDocuments;
+    private readonly FeatureSelection _selection;
 
     /// <param name="sinks">External sinks; may be empty.</param>
     /// <param name="metrics">Derived metrics, or null when the job exports none.</param>
-    /// <param name="writeDocuments">False when the job writes aggregates only (<c>sinks.write.features=false</c>).</param>
-    public FeaturesSinkProcessor(IReadOnlyList<ISink> sinks, DerivedMetrics? metrics, bool writeDocuments = true)
+    /// <param name="writeDocuments">False when the job writes aggregates only (<c>output.features.documents=false</c>).</param>
+    /// <param name="selection">Features written in the documents (<c>features.include</c>); default all.</param>
+    public FeaturesSinkProcessor(IReadOnlyList<ISink> sinks, DerivedMetrics? metrics, bool writeDocuments = true, FeatureSelection? selection = null)
     {
         _sinks = sinks;
         _metrics = metrics;
         _writeDocuments = writeDocuments;
+        _selection = selection ?? FeatureSelection.All;
     }
 
     public void Init(IProcessorContext<TraceId, CompletedTrace> context) { }
@@ -36,8 +39,9 @@ public sealed class FeaturesSinkProcessor : IProcessor<TraceId, CompletedTrace, 
     {
         // Revisions re-emit a trace already counted: metrics count each trace once.
         if (record.Value.Features.Revision == 0) _metrics?.Record(record.Value.Trace, record.Value.Features);
-        if (!_writeDocuments) return;
-        for (int i = 0; i < _sinks.Count; i++) _sinks[i].Add(record.Value.Features);
+        if (!_writeDocuments || _sinks.Count == 0) return;
+        TraceFeatures document = _selection.Apply(record.Value.Features);
+        for (int i = 0; i < _sinks.Count; i++) _sinks[i].Add(document);
     }
 
     public void Flush(CancellationToken cancellationToken)

@@ -9,8 +9,8 @@ namespace StreamAnalytics.Cli.Configuration;
 /// </summary>
 public static class ConfigKeys
 {
-    /// <summary>Keys under these prefixes go unchanged to the Kafka clients (all / consumer only / producer only).</summary>
-    public static readonly IReadOnlyList<string> PassThroughPrefixes = ["kafka.", "kafka.consumer.", "kafka.producer."];
+    /// <summary>Keys under these prefixes are passed on unchanged: <c>kafka.</c> to the Kafka clients (<c>kafka.consumer.</c>/<c>kafka.producer.</c> to one of them), <c>metrics.histogram.buckets.&lt;instrument&gt;</c> to the exporter.</summary>
+    public static readonly IReadOnlyList<string> PassThroughPrefixes = ["kafka.", "metrics.histogram.buckets."];
 
     public static readonly IReadOnlyList<string> Formats = ["otlp_proto", "otlp_json", "jaeger_proto", "jaeger_json", "zipkin_json", "zipkin_proto"];
     public static readonly IReadOnlyList<string> FeatureNames = ["spanCounts", "edges", "servicePaths", "criticalPath", "timing", "quality"];
@@ -43,19 +43,37 @@ public static class ConfigKeys
         new("aggregate.grace.ms", VT.Integer, "10000", "How long after its end a window still accepts traces (by stream time).") { Min = 0, Max = 86_400_000 },
         new("aggregate.cardinality.limit", VT.Integer, "10000", "Series per aggregate kind per window; more go to one overflow series.") { Min = 1, Max = 10_000_000 },
 
-        new("sinks.elasticsearch.urls", VT.List, "", "Elasticsearch/OpenSearch URLs; empty disables the sink."),
-        new("sinks.elasticsearch.username", VT.String, "", "Basic-auth user."),
-        new("sinks.elasticsearch.password", VT.String, "", "Basic-auth password.") { Secret = true },
-        new("sinks.elasticsearch.api.key", VT.String, "", "API key (sent as 'Authorization: ApiKey ...').") { Secret = true },
-        new("sinks.elasticsearch.tls.verify", VT.Boolean, "true", "Verify the server's TLS certificate."),
-        new("sinks.elasticsearch.bulk.max.docs", VT.Integer, "1000", "Documents per bulk request.") { Min = 1, Max = 100_000 },
-        new("sinks.elasticsearch.flush.interval.ms", VT.Integer, "1000", "Longest a document waits in the bulk buffer.") { Min = 1, Max = 600_000 },
-        new("sinks.elasticsearch.max.retries", VT.Integer, "8", "Retries of a failed bulk item before it is dead-lettered.") { Min = 0, Max = 1000 },
-        new("sinks.write.features", VT.Boolean, "true", "Write one document per trace to the sinks (false: aggregates only, as in the service-graph job)."),
-        new("sinks.file.dir", VT.String, "", "Directory for NDJSON output in _bulk format; empty disables the sink."),
+        new("assembly.max.open.traces", VT.Integer, "", "Optional cap on open traces (empty = only the byte budget).") { Min = 1, Max = int.MaxValue },
+        new("assembly.late.max.bytes", VT.Integer, "67108864", "Memory for emitted traces kept to build late revisions.") { Min = 0, Max = long.MaxValue },
+        new("assembly.changelog.retention.ms", VT.Integer, "", "retention.ms of the open-traces changelog (empty = max trace duration + late retention + 10 min).") { Min = 1, Max = long.MaxValue },
+        new("aggregate.max.open.windows", VT.Integer, "32", "Open windows per task; the oldest is emitted early beyond it.") { Min = 1, Max = 100_000 },
+        new("aggregate.sketch.relative.accuracy", VT.String, "0.01", "Relative accuracy of the DDSketch latency sketches."),
+        new("aggregate.sketch.max.buckets", VT.Integer, "2048", "Buckets per sketch; the lowest collapse beyond it.") { Min = 16, Max = 65_536 },
+
+        new("output.features.documents", VT.Boolean, "true", "Write one document per trace to the external sinks (false: aggregates only, as in the service-graph job)."),
+        new("elasticsearch.urls", VT.List, "", "Elasticsearch/OpenSearch URLs; empty disables the sink."),
+        new("elasticsearch.username", VT.String, "", "Basic-auth user."),
+        new("elasticsearch.password", VT.String, "", "Basic-auth password.") { Secret = true },
+        new("elasticsearch.api.key", VT.String, "", "API key (sent as 'Authorization: ApiKey ...').") { Secret = true },
+        new("elasticsearch.tls.verify", VT.Boolean, "true", "Verify the server's TLS certificate."),
+        new("elasticsearch.templates.enabled", VT.Boolean, "true", "Put the index templates at start."),
+        new("elasticsearch.index.features", VT.String, "trace-features", "Index prefix of per-trace documents (daily indices <prefix>-YYYY.MM.DD)."),
+        new("elasticsearch.index.aggregates", VT.String, "trace-aggregates", "Index prefix of aggregate documents (daily indices)."),
+        new("elasticsearch.bulk.max.docs", VT.Integer, "1000", "Documents per bulk request.") { Min = 1, Max = 100_000 },
+        new("elasticsearch.bulk.max.bytes", VT.Integer, "5242880", "Bytes per bulk request.") { Min = 1024, Max = 1L << 30 },
+        new("elasticsearch.flush.interval.ms", VT.Integer, "1000", "Longest a document waits in the bulk buffer.") { Min = 1, Max = 600_000 },
+        new("elasticsearch.max.retries", VT.Integer, "8", "Retries of a failed bulk item before the flush fails (offsets are then not committed).") { Min = 0, Max = 1000 },
+        new("elasticsearch.backoff.base.ms", VT.Integer, "100", "First retry delay; doubles per retry, with jitter.") { Min = 1, Max = 600_000 },
+        new("elasticsearch.backoff.max.ms", VT.Integer, "10000", "Largest retry delay.") { Min = 1, Max = 600_000 },
+        new("elasticsearch.max.buffered.bytes", VT.Integer, "67108864", "Buffer limit; when full, processing waits (back-pressure).") { Min = 1024, Max = long.MaxValue },
+        new("elasticsearch.request.timeout.ms", VT.Integer, "30000", "Timeout of one HTTP request.") { Min = 100, Max = 600_000 },
+        new("file.dir", VT.String, "", "Directory for NDJSON output; empty disables the file sink."),
+        new("file.format", VT.Enum, "bulk", "bulk: Elasticsearch _bulk NDJSON (action + document lines); plain: one document per line.") { AllowedValues = ["bulk", "plain"] },
 
         new("metrics.bind", VT.Endpoint, "0.0.0.0:9464", "Address of /metrics, /healthz and /readyz."),
         new("metrics.cardinality.limit", VT.Integer, "2000", "Series per metric; more go to one series labelled overflow=\"true\".") { Min = 1, Max = 1_000_000 },
+        new("metrics.meters", VT.List, "StreamAnalytics*", "Meters exported on /metrics (names, '*' suffix = prefix)."),
+        new("metrics.exemplars.enabled", VT.Boolean, "true", "Trace-id exemplars on histograms for OpenMetrics scrapes."),
         new("log.format", VT.Enum, "text", "Console log format.") { AllowedValues = ["text", "json"] },
         new("log.level", VT.Enum, "information", "Minimum log level.") { AllowedValues = ["trace", "debug", "information", "warning", "error"] },
         new("shutdown.timeout.ms", VT.Integer, "30000", "Bound on graceful shutdown (flush and commit) after SIGTERM.") { Min = 100, Max = 600_000 },
@@ -70,7 +88,13 @@ public static class ConfigKeys
     public static bool TryGet(string name, [NotNullWhen(true)] out ConfigKey? key) => ByName.TryGetValue(name, out key);
 
     /// <summary>True for Kafka client settings passed through (<c>kafka.sasl.mechanism</c>), except documented keys.</summary>
-    public static bool IsPassThrough(string key) => !ByName.ContainsKey(key) && key.StartsWith("kafka.", StringComparison.Ordinal);
+    public static bool IsPassThrough(string key)
+    {
+        if (ByName.ContainsKey(key)) return false;
+        foreach (string prefix in PassThroughPrefixes)
+            if (key.StartsWith(prefix, StringComparison.Ordinal) && key.Length > prefix.Length) return true;
+        return false;
+    }
 
     /// <summary>Secrets: documented secret keys and any pass-through key that looks like a credential.</summary>
     public static bool IsSecret(string key) =>

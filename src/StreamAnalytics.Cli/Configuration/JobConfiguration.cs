@@ -136,7 +136,8 @@ public sealed class JobConfiguration
                 foreach (string allowed in def.AllowedValues) if (string.Equals(allowed, value, StringComparison.OrdinalIgnoreCase)) return null;
                 return $"{shown} is not one of: {string.Join(", ", def.AllowedValues)}";
             case ConfigValueType.List:
-                if (def.AllowedValues.Count == 0) return value.Trim().Length == 0 ? "must not be empty" : null;
+                // An empty list is valid: it is how a sink is switched off (elasticsearch.urls=).
+                if (def.AllowedValues.Count == 0) return null;
                 foreach (string item in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
                 {
                     bool ok = false;

@@ -41,6 +41,8 @@ public sealed class WindowStore : IStateStore
     public void Init(IStateStoreContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        // Documents' _id includes the producing partition: two tasks' aggregates of one window must not overwrite each other.
+        Aggregator.Partition = context.TaskId.Partition;
         _changelog = context.Register(this, Aggregator.Restore);
     }
 

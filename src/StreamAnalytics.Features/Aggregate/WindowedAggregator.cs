@@ -61,7 +61,7 @@ public sealed class WindowedAggregator
     public AggregateConfig Config { get; }
 
     /// <summary>The producing partition.</summary>
-    public int Partition { get; }
+    public int Partition { get; internal set; }
 
     /// <summary>The cardinality limiter (its overflow counters).</summary>
     public SeriesLimiter Limiter { get; }

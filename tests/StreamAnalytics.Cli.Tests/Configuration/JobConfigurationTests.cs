@@ -55,7 +55,7 @@ public class JobConfigurationTests
     public void Kafka_client_settings_pass_through_and_secrets_are_masked_in_the_description()
     {
         var env = new Dictionary<string, string?> { ["STREAMANALYTICS_KAFKA_SASL_PASSWORD"] = "hunter2" };
-        var config = JobConfiguration.Load(WriteJob("""{"kafka": {"bootstrap.servers": "k:9092", "security.protocol": "SASL_SSL", "sasl.username": "svc"}, "sinks.elasticsearch.api.key": "abc123"}"""), [], env);
+        var config = JobConfiguration.Load(WriteJob("""{"kafka": {"bootstrap.servers": "k:9092", "security.protocol": "SASL_SSL", "sasl.username": "svc"}, "elasticsearch.api.key": "abc123"}"""), [], env);
         var kafka = config.WithPrefix("kafka.");
         Assert.Equal("SASL_SSL", kafka["security.protocol"]);
         Assert.Equal("hunter2", kafka["sasl.password"]);
@@ -71,7 +71,7 @@ public class JobConfigurationTests
         var ex = Assert.Throws<ConfigurationException>(() =>
             JobConfiguration.Load(null, ["kafka.bootstrap.servers=k:1", "log.level=supersecret"], NoEnv));
         Assert.Contains("'supersecret'", ex.Message); // not a secret key: shown
-        var ok = JobConfiguration.Load(null, ["kafka.bootstrap.servers=k:1", "sinks.elasticsearch.password=pa55"], NoEnv);
+        var ok = JobConfiguration.Load(null, ["kafka.bootstrap.servers=k:1", "elasticsearch.password=pa55"], NoEnv);
         Assert.DoesNotContain("pa55", ok.Describe());
     }
 

@@ -1,0 +1,135 @@
+using StreamAnalytics.Cli.Configuration;
+using StreamAnalytics.Features.Aggregate;
+using StreamAnalytics.Features.Assembly;
+using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Formats;
+using StreamAnalytics.Sinks.Elasticsearch;
+using StreamAnalytics.Sinks.File;
+using StreamAnalytics.Sinks.Prometheus;
+using StreamAnalytics.Streams;
+
+namespace StreamAnalytics.Cli.Job;
+
+/// <summary>
+/// The typed settings of the trace job, built from a validated <see cref="JobConfiguration"/>. Each component's own
+/// config class reads its keys (so there is one parser per key); every problem is collected into one
+/// <see cref="ConfigurationException"/> before anything touches Kafka.
+/// </summary>
+public sealed class TraceJobSettings
+{
+    /// <summary>Bootstrap value that starts an in-process embedded cluster instead of connecting to Kafka.</summary>
+    public const string EmbeddedBootstrap = "embedded";
+
+    public required string ApplicationId { get; init; }
+    public required string BootstrapServers { get; init; }
+    public required IReadOnlyList<string> SourceTopics { get; init; }
+    public required SpanFormat Format { get; init; }
+    /// <summary>True when input records are keyed by trace id already (no repartition hop).</summary>
+    public required bool KeyedByTraceId { get; init; }
+    public required int RepartitionPartitions { get; init; }
+    public required StreamsConfig Streams { get; init; }
+    public required AssemblyConfig Assembly { get; init; }
+    public required FeatureConfig Features { get; init; }
+    public required FeatureSelection FeatureSelection { get; init; }
+    public required AggregateConfig Aggregate { get; init; }
+    public required IReadOnlySet<AggregateKind> AggregateKinds { get; init; }
+    /// <summary>Topic of per-trace feature records, or null when disabled.</summary>
+    public required string? FeaturesTopic { get; init; }
+    public required bool WriteFeatureDocuments { get; init; }
+    public required ElasticsearchSinkConfig? Elasticsearch { get; init; }
+    public required string? FileDirectory { get; init; }
+    public required FileSinkFormat FileFormat { get; init; }
+    public required PrometheusExporterConfig Metrics { get; init; }
+    public required TimeSpan ShutdownTimeout { get; init; }
+    public required bool JsonLogs { get; init; }
+    public required string LogLevel { get; init; }
+
+    public bool UsesEmbeddedKafka => string.Equals(BootstrapServers, EmbeddedBootstrap, StringComparison.OrdinalIgnoreCase);
+
+    /// <exception cref="ConfigurationException">Every problem found, each naming its key.</exception>
+    public static TraceJobSettings From(JobConfiguration c)
+    {
+        var problems = new List<string>();
+        T Try<T>(Func<T> parse, T fallback)
+        {
+            try { return parse(); }
+            catch (ArgumentException e) { problems.Add(e.Message); return fallback; }
+        }
+        IReadOnlyDictionary<string, string> Section(string prefix)
+        {
+            var d = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (k, v) in c.WithPrefix(prefix)) d[prefix + k] = v;
+            return d;
+        }
+
+        string appId = c.GetString("application.id");
+        SpanFormatNames.TryParse(c.GetString("source.format"), out SpanFormat format);
+        string keyed = c.GetString("source.keyed.by.trace.id");
+        bool keyedByTraceId = keyed == "auto" ? !format.IsBatchFormat() : keyed == "true";
+        if (keyedByTraceId && format.IsBatchFormat())
+            problems.Add($"source.keyed.by.trace.id: {format.ToConfigName()} messages hold spans of many traces, so they cannot be keyed by trace id; use false or auto");
+
+        string bootstrap = c.GetString("kafka.bootstrap.servers");
+        var streams = new StreamsConfig
+        {
+            ApplicationId = appId,
+            BootstrapServers = bootstrap,
+        };
+        streams[StreamsConfig.ProcessingGuaranteeKey] = c.GetString("processing.guarantee");
+        streams[StreamsConfig.CommitIntervalMsKey] = c.GetString("commit.interval.ms");
+        // kafka.X goes to every client; kafka.consumer.X / kafka.producer.X to one of them.
+        foreach (var (key, value) in c.WithPrefix("kafka."))
+        {
+            if (key == "bootstrap.servers") continue;
+            if (key.StartsWith("consumer.", StringComparison.Ordinal)) { streams[StreamsConfig.ConsumerPrefix + key["consumer.".Length..]] = value; continue; }
+            if (key.StartsWith("producer.", StringComparison.Ordinal)) { streams[StreamsConfig.ProducerPrefix + key["producer.".Length..]] = value; continue; }
+            streams[StreamsConfig.ConsumerPrefix + key] = value;
+            streams[StreamsConfig.ProducerPrefix + key] = value;
+            streams[StreamsConfig.AdminPrefix + key] = value;
+            streams[StreamsConfig.RestoreConsumerPrefix + key] = value;
+        }
+        Try(() => { streams.Validate(); return 0; }, 0);
+
+        var assembly = Try(() => AssemblyConfig.FromDictionary(Section("assembly.")), AssemblyConfig.Default);
+        var features = Try(() => FeatureConfig.FromProperties(Section("features.links.")), FeatureConfig.Default);
+        var selection = Try(() => new FeatureSelection(c.GetList("features.include")), FeatureSelection.All);
+        var aggregate = Try(() => AggregateConfig.FromProperties(Section("aggregate.")), AggregateConfig.Default);
+        var kinds = new HashSet<AggregateKind>();
+        foreach (string name in c.GetList("aggregate.kinds"))
+            for (int i = 0; i < AggregateKindNames.Count; i++)
+                if (string.Equals(AggregateKindNames.Of((AggregateKind)i), name, StringComparison.OrdinalIgnoreCase)) kinds.Add((AggregateKind)i);
+
+        ElasticsearchSinkConfig? es = null;
+        if (c.GetList("elasticsearch.urls").Count > 0)
+            es = Try<ElasticsearchSinkConfig?>(() => ElasticsearchSinkConfig.FromProperties(Section("elasticsearch.")), null);
+        var metrics = Try(() => PrometheusExporterConfig.FromProperties(Section("metrics.")), new PrometheusExporterConfig());
+
+        string featuresTopic = c.GetString("output.features.topic");
+        string fileDir = c.GetString("file.dir");
+        if (problems.Count > 0) throw new ConfigurationException(problems);
+        return new TraceJobSettings
+        {
+            ApplicationId = appId,
+            BootstrapServers = bootstrap,
+            SourceTopics = c.GetList("source.topics"),
+            Format = format,
+            KeyedByTraceId = keyedByTraceId,
+            RepartitionPartitions = c.GetInt("repartition.partitions"),
+            Streams = streams,
+            Assembly = assembly,
+            Features = features,
+            FeatureSelection = selection,
+            Aggregate = aggregate,
+            AggregateKinds = kinds,
+            FeaturesTopic = featuresTopic switch { "" => appId + "-trace-features", "none" => null, _ => featuresTopic },
+            WriteFeatureDocuments = c.GetBool("output.features.documents"),
+            Elasticsearch = es,
+            FileDirectory = fileDir.Length == 0 ? null : fileDir,
+            FileFormat = c.GetString("file.format") == "plain" ? FileSinkFormat.Plain : FileSinkFormat.Bulk,
+            Metrics = metrics,
+            ShutdownTimeout = TimeSpan.FromMilliseconds(c.GetLong("shutdown.timeout.ms")),
+            JsonLogs = c.GetString("log.format") == "json",
+            LogLevel = c.GetString("log.level"),
+        };
+    }
+}

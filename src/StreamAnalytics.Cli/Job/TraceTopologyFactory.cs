@@ -1,0 +1,78 @@
+using Confluent.Kafka;
+using StreamAnalytics.Features.Aggregate;
+using StreamAnalytics.Features.Assembly;
+using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Features.Repartition;
+using StreamAnalytics.Formats.Model;
+using StreamAnalytics.Sinks;
+using StreamAnalytics.Sinks.Prometheus;
+using StreamAnalytics.Streams;
+
+namespace StreamAnalytics.Cli.Job;
+
+/// <summary>
+/// Wires the trace job as a topology (the data flow of the README's picture):
+/// <code>
+/// sub-topology 0:  spans-source → decode ─→ spans-by-trace-sink → {app}-spans-by-trace-repartition
+/// sub-topology 1:  spans-by-trace → assemble[open-traces] → extract ─┬→ features-sink → {app}-trace-features
+///                                                                   ├→ documents (Elasticsearch, file, metrics)
+///                                                                   └→ aggregate[trace-aggregates] → aggregates (Elasticsearch, file)
+/// </code>
+/// When the source is keyed by trace id (Jaeger), decode feeds assemble directly and there is one sub-topology.
+/// </summary>
+public static class TraceTopologyFactory
+{
+    public const string RepartitionName = "spans-by-trace";
+
+    public static Topology Build(TraceJobSettings s, IReadOnlyList<ISink> sinks, DerivedMetrics? metrics, TimeProvider time, StringTable strings)
+    {
+        var topology = new Topology();
+        topology.AddSource("spans-source", s.SourceTopics.ToArray());
+        topology.AddProcessor("decode", () => new SpanDecodeProcessor(s.Format, strings), "spans-source");
+
+        string assembleParent;
+        if (s.KeyedByTraceId)
+        {
+            assembleParent = "decode";
+        }
+        else
+        {
+            topology.AddRepartition(RepartitionName, new Serde<TraceId>(TraceIdKeySerde.Instance, TraceIdKeySerde.Instance),
+                new Serde<ReadOnlyMemory<byte>>(MemorySerializer.Instance, SpanCodecValueDeserializer.Instance), ["decode"],
+                partitions: s.RepartitionPartitions > 0 ? s.RepartitionPartitions : null,
+                partitioner: null);
+            assembleParent = RepartitionName;
+        }
+
+        topology.AddProcessor("assemble", () => new TraceAssemblyProcessor(), assembleParent);
+        // No metrics object: the store makes its own per task, labelled with the task id at Init.
+        topology.AddStateStore(() => new OpenTraceStore(s.Assembly, strings, time), "assemble");
+        topology.AddProcessor("extract", () => new FeatureExtractionProcessor(s.Features), "assemble");
+        if (s.FeaturesTopic is not null)
+            topology.AddSink("features-sink", s.FeaturesTopic, TraceIdHexSerializer.Instance, new FeaturesRecordSerializer(s.FeatureSelection), "extract");
+        topology.AddProcessor("documents", () => new FeaturesSinkProcessor(sinks, metrics, s.WriteFeatureDocuments, s.FeatureSelection), "extract");
+        topology.AddProcessor("aggregate", () => new AggregationProcessor(s.Assembly.GapMs), "extract");
+        topology.AddStateStore(() => new WindowStore(new WindowedAggregator(s.Aggregate)), "aggregate");
+        topology.AddProcessor("aggregates", () => new AggregatesSinkProcessor(sinks, s.AggregateKinds), "aggregate");
+        return topology;
+    }
+
+    /// <summary>Copies the repartition value (spans of one trace, SpanCodec bytes) into the produced record.</summary>
+    private sealed class MemorySerializer : ISerializer<ReadOnlyMemory<byte>>
+    {
+        public static readonly MemorySerializer Instance = new();
+        public byte[] Serialize(ReadOnlyMemory<byte> data, SerializationContext context) => data.ToArray();
+    }
+
+    /// <summary>Feature records are keyed by the 32-hex trace id, readable by any consumer.</summary>
+    private sealed class TraceIdHexSerializer : ISerializer<TraceId>
+    {
+        public static readonly TraceIdHexSerializer Instance = new();
+        public byte[] Serialize(TraceId data, SerializationContext context) => System.Text.Encoding.ASCII.GetBytes(data.ToString());
+    }
+
+    private sealed class FeaturesRecordSerializer(FeatureSelection selection) : ISerializer<CompletedTrace>
+    {
+        public byte[] Serialize(CompletedTrace data, SerializationContext context) => TraceFeaturesJson.ToUtf8(selection.Apply(data.Features));
+    }
+}

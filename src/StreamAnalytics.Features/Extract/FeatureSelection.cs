@@ -1,0 +1,72 @@
+namespace StreamAnalytics.Features.Extract;
+
+/// <summary>
+/// Which per-trace features a job writes in its documents (<c>features.include</c>). Scalar fields are always
+/// written. Aggregation always sees every feature: only the documents are trimmed, so a job that writes span counts
+/// only can still aggregate edges.
+/// </summary>
+public sealed class FeatureSelection
+{
+    public const string SpanCounts = "spanCounts";
+    public const string Edges = "edges";
+    public const string ServicePaths = "servicePaths";
+    public const string CriticalPath = "criticalPath";
+    public const string Timing = "timing";
+    public const string Quality = "quality";
+
+    /// <summary>Every feature name, in document order.</summary>
+    public static readonly IReadOnlyList<string> AllNames = [SpanCounts, Edges, ServicePaths, CriticalPath, Timing, Quality];
+
+    public static FeatureSelection All { get; } = new(AllNames);
+
+    private readonly HashSet<string> _included;
+
+    /// <exception cref="ArgumentException">An unknown feature name (the message lists the accepted ones).</exception>
+    public FeatureSelection(IEnumerable<string> included)
+    {
+        _included = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string name in included)
+        {
+            if (!AllNames.Contains(name, StringComparer.OrdinalIgnoreCase))
+                throw new ArgumentException($"features.include: '{name}' is not one of {string.Join(", ", AllNames)}");
+            _included.Add(name);
+        }
+    }
+
+    public bool Includes(string feature) => _included.Contains(feature);
+
+    public bool IncludesAll => _included.Count == AllNames.Count;
+
+    /// <summary>
+    /// The document view of <paramref name="f"/>: the same object when everything is included, otherwise a shallow copy
+    /// whose excluded features are empty (the original, which aggregation reads, is not changed).
+    /// </summary>
+    public TraceFeatures Apply(TraceFeatures f)
+    {
+        if (IncludesAll) return f;
+        return new TraceFeatures
+        {
+            TraceId = f.TraceId,
+            Revision = f.Revision,
+            CompletionReason = f.CompletionReason,
+            StartTimeUs = f.StartTimeUs,
+            DurationUs = f.DurationUs,
+            SpanCount = f.SpanCount,
+            ServiceCount = f.ServiceCount,
+            ErrorCount = f.ErrorCount,
+            RootService = f.RootService,
+            RootOperation = f.RootOperation,
+            RootError = f.RootError,
+            Depth = f.Depth,
+            MaxFanOut = f.MaxFanOut,
+            SpanCounts = Includes(SpanCounts) ? f.SpanCounts : new(),
+            Edges = Includes(Edges) ? f.Edges : [],
+            ServicePaths = Includes(ServicePaths) ? f.ServicePaths : new(),
+            CriticalPath = Includes(CriticalPath) ? f.CriticalPath : [],
+            CriticalPathByService = Includes(CriticalPath) ? f.CriticalPathByService : new(),
+            SelfTimeByOperation = Includes(Timing) ? f.SelfTimeByOperation : new(),
+            NetworkLatencies = Includes(Timing) ? f.NetworkLatencies : [],
+            Quality = Includes(Quality) ? f.Quality : new(),
+        };
+    }
+}

@@ -80,11 +80,13 @@ internal ref struct SpanAttributes
     {
         PeerKind kind;
         ReadOnlySpan<byte> name;
-        if (!PeerService.IsEmpty) { kind = PeerKind.Service; name = PeerService; }
-        else if (!DbName.IsEmpty) { kind = PeerKind.Database; name = DbName; }
+        // Database and messaging attributes say what kind of peer this is, so they win over peer.service (the
+        // OpenTelemetry servicegraph connector classifies by them too and names a database node by db.name).
+        if (!DbName.IsEmpty) { kind = PeerKind.Database; name = DbName; }
         else if (!DbSystem.IsEmpty) { kind = PeerKind.Database; name = DbSystem; }
         else if (!MessagingSystem.IsEmpty) { kind = PeerKind.Messaging; name = MessagingSystem; }
         else if (!MessagingDestination.IsEmpty) { kind = PeerKind.Messaging; name = MessagingDestination; }
+        else if (!PeerService.IsEmpty) { kind = PeerKind.Service; name = PeerService; }
         else if (!RemoteService.IsEmpty) { kind = PeerKind.Service; name = RemoteService; }
         else if (!ServerAddress.IsEmpty) { kind = PeerKind.Address; name = ServerAddress; }
         else return;

@@ -7,6 +7,7 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return DemoCommand.Create();
         yield return RunCommand.Create();
         yield return GenerateCommand.Create();
         yield return ReplayCommand.Create();

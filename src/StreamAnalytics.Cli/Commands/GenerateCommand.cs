@@ -67,7 +67,8 @@ internal static class GenerateCommand
             }
             if (options.Duration is null && options.MaxSpans is null && Console.IsInputRedirected)
                 Console.Error.WriteLine("note: no --duration or --spans: producing until interrupted");
-            return await GenerateToKafkaAsync(topology, options, servers, parse.GetValue(topic)!, cancellationToken);
+            var (exitCode, _) = await GenerateToKafkaAsync(topology, options, servers, parse.GetValue(topic)!, Console.Out, cancellationToken);
+            return exitCode;
         });
         return command;
     }
@@ -100,7 +101,8 @@ internal static class GenerateCommand
         return 0;
     }
 
-    private static async Task<int> GenerateToKafkaAsync(ServiceTopology topology, GenerateOptions options, string servers, string topic, CancellationToken ct)
+    /// <summary>Produces until the duration, span count or cancellation; returns the exit code and the spans generated.</summary>
+    internal static async Task<(int ExitCode, long Spans)> GenerateToKafkaAsync(ServiceTopology topology, GenerateOptions options, string servers, string topic, TextWriter output, CancellationToken ct)
     {
         var config = new ProducerConfig
         {
@@ -158,7 +160,7 @@ internal static class GenerateCommand
                 foreach (var m in batcher.Add(generator.NextTrace())) Produce(m);
                 if (clock.Elapsed >= nextReport)
                 {
-                    Console.WriteLine($"generate: {generator.SpansGenerated} spans, {generator.TracesGenerated} traces, {messages} messages, {generator.SpansGenerated / clock.Elapsed.TotalSeconds:F0} spans/s");
+                    output.WriteLine($"generate: {generator.SpansGenerated} spans, {generator.TracesGenerated} traces, {messages} messages, {generator.SpansGenerated / clock.Elapsed.TotalSeconds:F0} spans/s");
                     nextReport += TimeSpan.FromSeconds(5);
                 }
             }
@@ -166,7 +168,7 @@ internal static class GenerateCommand
         catch (OperationCanceledException) { }
         foreach (var m in batcher.Flush()) Produce(m);
         producer.Flush(TimeSpan.FromSeconds(30));
-        Console.WriteLine($"generate: done: {generator.SpansGenerated} spans in {generator.TracesGenerated} traces, {messages} messages ({delivered} delivered, {failed} failed) to {topic}");
-        return failed == 0 ? 0 : 1;
+        output.WriteLine($"generate: done: {generator.SpansGenerated} spans in {generator.TracesGenerated} traces, {messages} messages ({delivered} delivered, {failed} failed) to {topic}");
+        return (failed == 0 ? 0 : 1, generator.SpansGenerated);
     }
 }

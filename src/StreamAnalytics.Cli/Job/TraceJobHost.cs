@@ -49,6 +49,13 @@ public sealed class TraceJobHost : IAsyncDisposable
     /// <summary>Bootstrap servers in use (the embedded cluster's when <c>kafka.bootstrap.servers=embedded</c>).</summary>
     public string BootstrapServers { get; private set; } = "";
 
+    /// <summary>Adds a sink besides the configured ones (the demo's report collector). Call before <see cref="StartAsync"/>.</summary>
+    public void AddSink(ISink sink)
+    {
+        if (Streams is not null) throw new InvalidOperationException("sinks must be added before the job starts");
+        _sinks.Add(sink);
+    }
+
     /// <summary>Starts everything; returns once the stream threads run (partitions are assigned asynchronously).</summary>
     public async Task StartAsync(CancellationToken cancellationToken, EmbeddedKafkaCluster? embedded = null)
     {

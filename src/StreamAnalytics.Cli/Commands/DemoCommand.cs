@@ -43,6 +43,8 @@ internal static class DemoCommand
         return command;
     }
 
+    private const int DemoGapMs = 2000, DemoWindowMs = 5000, DemoGraceMs = 1000;
+
     private static async Task<int> RunAsync(TimeSpan duration, double rate, DirectoryInfo outDir, string metricsBind, string format, int seed, CancellationToken ct)
     {
         const string app = "demo";
@@ -55,11 +57,11 @@ internal static class DemoCommand
                 ["kafka.bootstrap.servers"] = TraceJobSettings.EmbeddedBootstrap,
                 ["source.topics"] = "spans",
                 ["source.format"] = format,
-                // Demo-sized timings: traces complete 2 s after their last span, windows are 10 s.
-                ["assembly.gap.ms"] = "2000",
+                // Demo-sized timings: traces complete 2 s after their last span, windows are 5 s.
+                ["assembly.gap.ms"] = DemoGapMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["assembly.root.grace.ms"] = "1000",
-                ["aggregate.window.ms"] = "10000",
-                ["aggregate.grace.ms"] = "2000",
+                ["aggregate.window.ms"] = DemoWindowMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["aggregate.grace.ms"] = DemoGraceMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["file.dir"] = outDir.FullName,
                 ["metrics.bind"] = metricsBind,
                 ["log.level"] = "warning",
@@ -71,6 +73,17 @@ internal static class DemoCommand
             return 2;
         }
 
+        if (Console.IsOutputRedirected)
+        {
+            // Piped or captured output: no colours or cursor codes, and no wrapping of the report's lines.
+            AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Ansi = AnsiSupport.No,
+                ColorSystem = ColorSystemSupport.NoColors,
+                Out = new AnsiConsoleOutput(Console.Out),
+            });
+            AnsiConsole.Profile.Width = 200;
+        }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
@@ -101,9 +114,10 @@ internal static class DemoCommand
         var lastTick = TimeSpan.Zero;
         bool interactive = !Console.IsOutputRedirected;
         var drainDeadline = TimeSpan.MaxValue;
+        var generatorDone = TimeSpan.Zero;
         while (!stop.IsCancellationRequested)
         {
-            try { await Task.Delay(interactive ? 500 : 5000, stop.Token); } catch (OperationCanceledException) { break; }
+            try { await Task.Delay(interactive ? 500 : 2000, stop.Token); } catch (OperationCanceledException) { break; }
             progress.Sample();
             var status = host.Streams!.GetStatus();
             long lag = status.AssignedPartitions.Sum(p => p.Lag ?? 0);
@@ -112,9 +126,15 @@ internal static class DemoCommand
             (lastSpans, lastTick) = (spans, clock.Elapsed);
             string line = $"{clock.Elapsed:mm\\:ss}  spans {spans,10:N0}  {perSecond,8:N0} spans/s  open traces {progress.OpenTraces,7:N0}  completed {progress.CompletedTraces,9:N0}  lag {lag,7:N0}  {status.State}";
             if (interactive) Console.Write("\r" + line); else Console.WriteLine(line);
-            if (generator.IsCompleted && drainDeadline == TimeSpan.MaxValue) drainDeadline = clock.Elapsed + TimeSpan.FromSeconds(10);
-            // After the generator stops, wait until every trace has completed (a gap later), bounded.
-            if (generator.IsCompleted && ((progress.OpenTraces == 0 && lag == 0) || clock.Elapsed > drainDeadline)) break;
+            if (generator.IsCompleted && drainDeadline == TimeSpan.MaxValue)
+            {
+                generatorDone = clock.Elapsed;
+                drainDeadline = clock.Elapsed + TimeSpan.FromMilliseconds(3 * (DemoGapMs + DemoWindowMs + DemoGraceMs));
+            }
+            // After the generator stops: every trace completes a gap later, and the last windows close once the
+            // wall clock has moved a window and its grace past them. Bounded either way.
+            bool drained = progress.OpenTraces == 0 && lag == 0 && clock.Elapsed - generatorDone >= TimeSpan.FromMilliseconds(DemoGapMs + DemoWindowMs + DemoGraceMs + 1000);
+            if (generator.IsCompleted && (drained || clock.Elapsed > drainDeadline)) break;
         }
         if (interactive) Console.WriteLine();
         stop.Cancel();

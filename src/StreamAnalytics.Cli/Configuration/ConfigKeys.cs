@@ -18,13 +18,18 @@ public static class ConfigKeys
 
     public static readonly IReadOnlyList<ConfigKey> All =
     [
-        new("application.id", VT.String, "streamanalytics", "Consumer group id and prefix of internal topics (<id>-spans-by-trace, <id>-<store>-changelog, <id>-dlq, <id>-trace-features)."),
+        new("application.id", VT.String, "streamanalytics", "Consumer group id and prefix of internal topics (<id>-spans-by-trace-repartition, <id>-open-traces-changelog, <id>-trace-aggregates-changelog, <id>-dlq) and of the features topic <id>-trace-features."),
+
         new("kafka.bootstrap.servers", VT.String, null, "Kafka bootstrap servers; 'embedded' starts an in-process mock cluster (demo and tests only)."),
+
         new("source.topics", VT.List, "spans", "Topics holding raw spans."),
         new("source.format", VT.Enum, "otlp_proto", "Wire format of the span topics.") { AllowedValues = Formats },
-        new("source.keyed.by.trace.id", VT.Enum, "auto", "Whether input records are already keyed (and so partitioned) by trace id; 'auto' = true for jaeger_* formats. When false the engine repartitions through <id>-spans-by-trace.") { AllowedValues = ["auto", "true", "false"] },
+        new("source.keyed.by.trace.id", VT.Enum, "auto", "Whether input records are already keyed (and so partitioned) by trace id; 'auto' = true for jaeger_* formats. When false the engine repartitions through <id>-spans-by-trace-repartition.") { AllowedValues = ["auto", "true", "false"] },
+
         new("processing.guarantee", VT.Enum, "at_least_once", "at_least_once: offsets are committed after outputs are acknowledged; exactly_once_v2: Kafka transactions wrap outputs, changelog writes and offsets.") { AllowedValues = ["at_least_once", "exactly_once_v2"] },
+
         new("commit.interval.ms", VT.Integer, "1000", "How often offsets are committed.") { Min = 10, Max = 600_000 },
+
         new("repartition.partitions", VT.Integer, "0", "Partitions of <id>-spans-by-trace; 0 = as many as the source topic.") { Min = 0, Max = 10_000 },
 
         new("assembly.gap.ms", VT.Integer, "10000", "A trace completes after this long without a new span (stream time and wall clock).") { Min = 1, Max = 86_400_000 },
@@ -33,24 +38,24 @@ public static class ConfigKeys
         new("assembly.max.spans.per.trace", VT.Integer, "10000", "Spans kept per trace; more are counted and the trace is flagged truncated.") { Min = 1, Max = 10_000_000 },
         new("assembly.max.open.bytes", VT.Integer, "536870912", "Memory budget of open traces; above it the oldest traces complete early (reason memoryPressure).") { Min = 1 << 20, Max = long.MaxValue },
         new("assembly.late.retention.ms", VT.Integer, "60000", "How long after emission a late span still yields a follow-up revision of its trace.") { Min = 0, Max = 86_400_000 },
+        new("assembly.max.open.traces", VT.Integer, "", "Optional cap on open traces (empty = only the byte budget).") { Min = 1, Max = int.MaxValue },
+        new("assembly.late.max.bytes", VT.Integer, "67108864", "Memory for emitted traces kept to build late revisions.") { Min = 0, Max = long.MaxValue },
+        new("assembly.changelog.retention.ms", VT.Integer, "", "retention.ms of the open-traces changelog (empty = max trace duration + late retention + 10 min).") { Min = 1, Max = long.MaxValue },
 
         new("features.include", VT.List, "spanCounts,edges,servicePaths,criticalPath,timing,quality", "Features written in each trace document (scalar fields are always written).") { AllowedValues = FeatureNames },
         new("features.links.semantics", VT.Enum, "auto", "How dependency edges are built: parent (change of service = call), zipkin (DependencyLinker), opentelemetry (servicegraph connector), auto (by the span kinds present).") { AllowedValues = ["auto", "parent", "zipkin", "opentelemetry"] },
+
         new("output.features.topic", VT.String, "", "Topic for per-trace feature records; empty = <application.id>-trace-features; 'none' disables."),
+        new("output.features.documents", VT.Boolean, "true", "Write one document per trace to the external sinks (false: aggregates only, as in the service-graph job)."),
 
         new("aggregate.kinds", VT.List, "operation,edge,servicePath,rootOperation,spanCount", "Aggregates computed per window.") { AllowedValues = AggregateKinds },
         new("aggregate.window.ms", VT.Integer, "60000", "Tumbling window size.") { Min = 1000, Max = 86_400_000 },
         new("aggregate.grace.ms", VT.Integer, "10000", "How long after its end a window still accepts traces (by stream time).") { Min = 0, Max = 86_400_000 },
         new("aggregate.cardinality.limit", VT.Integer, "10000", "Series per aggregate kind per window; more go to one overflow series.") { Min = 1, Max = 10_000_000 },
-
-        new("assembly.max.open.traces", VT.Integer, "", "Optional cap on open traces (empty = only the byte budget).") { Min = 1, Max = int.MaxValue },
-        new("assembly.late.max.bytes", VT.Integer, "67108864", "Memory for emitted traces kept to build late revisions.") { Min = 0, Max = long.MaxValue },
-        new("assembly.changelog.retention.ms", VT.Integer, "", "retention.ms of the open-traces changelog (empty = max trace duration + late retention + 10 min).") { Min = 1, Max = long.MaxValue },
         new("aggregate.max.open.windows", VT.Integer, "32", "Open windows per task; the oldest is emitted early beyond it.") { Min = 1, Max = 100_000 },
         new("aggregate.sketch.relative.accuracy", VT.String, "0.01", "Relative accuracy of the DDSketch latency sketches."),
         new("aggregate.sketch.max.buckets", VT.Integer, "2048", "Buckets per sketch; the lowest collapse beyond it.") { Min = 16, Max = 65_536 },
 
-        new("output.features.documents", VT.Boolean, "true", "Write one document per trace to the external sinks (false: aggregates only, as in the service-graph job)."),
         new("elasticsearch.urls", VT.List, "", "Elasticsearch/OpenSearch URLs; empty disables the sink."),
         new("elasticsearch.username", VT.String, "", "Basic-auth user."),
         new("elasticsearch.password", VT.String, "", "Basic-auth password.") { Secret = true },
@@ -67,6 +72,7 @@ public static class ConfigKeys
         new("elasticsearch.backoff.max.ms", VT.Integer, "10000", "Largest retry delay.") { Min = 1, Max = 600_000 },
         new("elasticsearch.max.buffered.bytes", VT.Integer, "67108864", "Buffer limit; when full, processing waits (back-pressure).") { Min = 1024, Max = long.MaxValue },
         new("elasticsearch.request.timeout.ms", VT.Integer, "30000", "Timeout of one HTTP request.") { Min = 100, Max = 600_000 },
+
         new("file.dir", VT.String, "", "Directory for NDJSON output; empty disables the file sink."),
         new("file.format", VT.Enum, "bulk", "bulk: Elasticsearch _bulk NDJSON (action + document lines); plain: one document per line.") { AllowedValues = ["bulk", "plain"] },
 
@@ -74,8 +80,10 @@ public static class ConfigKeys
         new("metrics.cardinality.limit", VT.Integer, "2000", "Series per metric; more go to one series labelled overflow=\"true\".") { Min = 1, Max = 1_000_000 },
         new("metrics.meters", VT.List, "StreamAnalytics*", "Meters exported on /metrics (names, '*' suffix = prefix)."),
         new("metrics.exemplars.enabled", VT.Boolean, "true", "Trace-id exemplars on histograms for OpenMetrics scrapes."),
+
         new("log.format", VT.Enum, "text", "Console log format.") { AllowedValues = ["text", "json"] },
         new("log.level", VT.Enum, "information", "Minimum log level.") { AllowedValues = ["trace", "debug", "information", "warning", "error"] },
+
         new("shutdown.timeout.ms", VT.Integer, "30000", "Bound on graceful shutdown (flush and commit) after SIGTERM.") { Min = 100, Max = 600_000 },
     ];
 

@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace StreamAnalytics.Cli.Bench;
+
+/// <summary>The figures of one <c>bench</c> run; serialised (camelCase) as the <c>--json</c> object.</summary>
+internal sealed class BenchReport
+{
+    public double InProcessSpansPerSec { get; init; }
+    public double DecodeOnlySpansPerSec { get; init; }
+    public double RawConsumeSpansPerSec { get; init; }
+    public double EndToEndSpansPerSec { get; init; }
+    public double EndToEndVsRaw { get; init; }
+    public double InProcessVsDecode { get; init; }
+    public double BytesPerOpenSpan { get; init; }
+    public double CompletionLatencyP99Ms { get; init; }
+
+    public long Spans { get; init; }
+    public long Traces { get; init; }
+    public long Messages { get; init; }
+    public long LatencySpans { get; init; }
+    public double LatencyLoadSpansPerSec { get; init; }
+    public long GapMs { get; init; }
+    public string Kafka { get; init; } = "";
+    public MachineFacts Machine { get; init; } = MachineFacts.Current();
+    public string Command { get; init; } = "";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.Strict,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>The table printed at the end of a run (also the table of BENCHMARKS.md).</summary>
+    public string ToTable()
+    {
+        var rows = new List<(string Name, string Value, string Target)>
+        {
+            ("inProcessSpansPerSec", Rate(InProcessSpansPerSec), Target(InProcessSpansPerSec >= 1_000_000, "≥ 1,000,000")),
+            ("decodeOnlySpansPerSec", Rate(DecodeOnlySpansPerSec), ""),
+            ("inProcessVsDecode", Ratio(InProcessVsDecode), Target(InProcessVsDecode >= 0.5, "≥ 0.5")),
+            ("rawConsumeSpansPerSec", Rate(RawConsumeSpansPerSec), ""),
+            ("endToEndSpansPerSec", Rate(EndToEndSpansPerSec), ""),
+            ("endToEndVsRaw", Ratio(EndToEndVsRaw), Target(EndToEndVsRaw >= 0.6, "≥ 0.6")),
+            ("bytesPerOpenSpan", BytesPerOpenSpan.ToString("F1", CultureInfo.InvariantCulture), Target(BytesPerOpenSpan <= 256, "≤ 256")),
+            ("completionLatencyP99Ms", CompletionLatencyP99Ms.ToString("F0", CultureInfo.InvariantCulture), Target(CompletionLatencyP99Ms <= 1000, "≤ 1000")),
+        };
+        int w0 = Math.Max("figure".Length, rows.Max(r => r.Name.Length));
+        int w1 = Math.Max("value".Length, rows.Max(r => r.Value.Length));
+        var sb = new StringBuilder();
+        sb.Append("| ").Append("figure".PadRight(w0)).Append(" | ").Append("value".PadLeft(w1)).Append(" | target |\n");
+        sb.Append("|-").Append(new string('-', w0)).Append("-|-").Append(new string('-', w1)).Append(":|--------|\n");
+        foreach (var (name, value, target) in rows)
+            sb.Append("| ").Append(name.PadRight(w0)).Append(" | ").Append(value.PadLeft(w1)).Append(" | ").Append(target).Append(" |\n");
+        return sb.ToString();
+    }
+
+    private static string Rate(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Ratio(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
+
+    private static string Target(bool met, string target) => (met ? "met " : "MISSED ") + target;
+}
+
+/// <summary>What the figures depend on.</summary>
+internal sealed record MachineFacts(int Cores, string Cpu, string Runtime, string Os, long MemoryBytes, bool ServerGc)
+{
+    public static MachineFacts Current() => new(
+        Environment.ProcessorCount,
+        CpuModel(),
+        RuntimeInformation.FrameworkDescription,
+        RuntimeInformation.OSDescription + " " + RuntimeInformation.ProcessArchitecture,
+        GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+        System.Runtime.GCSettings.IsServerGC);
+
+    private static string CpuModel()
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/cpuinfo"))
+                if (line.StartsWith("model name", StringComparison.Ordinal)) return line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return "unknown";
+    }
+
+    public override string ToString() =>
+        $"{Cores} cores ({Cpu}), {MemoryBytes / (1L << 30)} GiB, {Runtime}, {Os}, {(ServerGc ? "server" : "workstation")} GC";
+}

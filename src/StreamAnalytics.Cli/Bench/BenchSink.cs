@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using StreamAnalytics.Features.Aggregate;
+using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Formats.Model;
+using StreamAnalytics.Sinks;
+
+namespace StreamAnalytics.Cli.Bench;
+
+/// <summary>
+/// The external sink of the benchmarked job: counts what the job emits and, while <see cref="RecordEmissions"/> is on,
+/// when each trace's features were handed over (a <see cref="Stopwatch"/> timestamp), for the completion latency.
+/// </summary>
+/// <remarks>Called on the stream threads; thread-safe. Durable at once, so <see cref="Flush"/> does nothing.</remarks>
+internal sealed class BenchSink : ISink
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<TraceId, long> _emittedAt = new();
+    private long _traces;
+    private long _spans;
+    private long _aggregates;
+
+    public volatile bool RecordEmissions;
+
+    public long Traces => Interlocked.Read(ref _traces);
+
+    /// <summary>Sum of the span counts of emitted features (first revisions only).</summary>
+    public long Spans => Interlocked.Read(ref _spans);
+
+    public long Aggregates => Interlocked.Read(ref _aggregates);
+
+    public void Add(TraceFeatures features, CancellationToken cancellationToken = default)
+    {
+        long now = Stopwatch.GetTimestamp();
+        if (features.Revision != 0) return;
+        Interlocked.Increment(ref _traces);
+        Interlocked.Add(ref _spans, features.SpanCount);
+        if (!RecordEmissions) return;
+        if (!TraceId.TryParseHex(features.TraceId, out TraceId id)) return;
+        lock (_gate) _emittedAt.TryAdd(id, now);
+    }
+
+    public void Add(AggregateDocument aggregate, CancellationToken cancellationToken = default) => Interlocked.Increment(ref _aggregates);
+
+    public void Flush(CancellationToken cancellationToken) { }
+
+    /// <summary>When the features of <paramref name="traceId"/> were emitted, if they were while recording.</summary>
+    public bool TryGetEmission(TraceId traceId, out long timestamp)
+    {
+        lock (_gate) return _emittedAt.TryGetValue(traceId, out timestamp);
+    }
+
+    public int EmissionCount
+    {
+        get { lock (_gate) return _emittedAt.Count; }
+    }
+}

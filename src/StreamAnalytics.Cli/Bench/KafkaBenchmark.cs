@@ -1,0 +1,326 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Microsoft.Extensions.Logging;
+using StreamAnalytics.Cli.Configuration;
+using StreamAnalytics.Cli.Job;
+using StreamAnalytics.Formats.Model;
+using StreamAnalytics.Sinks;
+using StreamAnalytics.Sinks.Prometheus;
+using StreamAnalytics.Streams;
+using StreamAnalytics.Streams.Embedded;
+
+namespace StreamAnalytics.Cli.Bench;
+
+/// <summary>
+/// The Kafka phases of <c>bench</c>: pre-produce the data to a topic, drain it with a bare consumer, drain it with the
+/// trace job, then measure completion latency with the same job on a paced live load.
+/// </summary>
+/// <remarks>
+/// Uses <c>KAFKA_BOOTSTRAP</c> when set (topics <c>bench-*-{run}</c> are created there and left behind), else an
+/// in-process <see cref="EmbeddedKafkaCluster"/> (librdkafka's mock brokers, which run on this machine's cores too).
+/// Both drains are timed from the first record they see to the last, so group joins and first fetches are excluded
+/// from both alike.
+/// </remarks>
+internal sealed class KafkaBenchmark : IDisposable
+{
+    public const int Partitions = 8;
+
+    /// <summary>
+    /// <c>fetch.wait.max.ms</c> of both consumers on the embedded cluster. librdkafka's mock broker holds a fetch that
+    /// found no data for the whole wait instead of answering when data arrives (rdkafka_mock_handlers.c says so), which
+    /// a real broker does not; with the default 500 ms every idle hop of the job would add up to half a second.
+    /// </summary>
+    public const int EmbeddedFetchWaitMs = 10;
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromMinutes(10);
+
+    private readonly EmbeddedKafkaCluster? _cluster;
+    private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
+    private readonly ILoggerFactory _loggerFactory;
+
+    private KafkaBenchmark(EmbeddedKafkaCluster? cluster, string bootstrap, ILoggerFactory loggerFactory)
+    {
+        _cluster = cluster;
+        Bootstrap = bootstrap;
+        _loggerFactory = loggerFactory;
+        Topic = $"bench-spans-{_runId}";
+    }
+
+    public string Bootstrap { get; }
+
+    public bool Embedded => _cluster is not null;
+
+    public string Topic { get; }
+
+    public static KafkaBenchmark Start(ILoggerFactory loggerFactory)
+    {
+        string? external = Environment.GetEnvironmentVariable("KAFKA_BOOTSTRAP");
+        if (!string.IsNullOrWhiteSpace(external)) return new KafkaBenchmark(null, external, loggerFactory);
+        var cluster = EmbeddedKafkaCluster.Start(brokers: 1, defaultPartitions: Partitions);
+        return new KafkaBenchmark(cluster, cluster.BootstrapServers, loggerFactory);
+    }
+
+    public async Task CreateTopicAsync()
+    {
+        if (_cluster is not null)
+        {
+            _cluster.CreateTopic(Topic, Partitions);
+            return;
+        }
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Bootstrap }).Build();
+        await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = Partitions, ReplicationFactor = -1 }]);
+    }
+
+    /// <summary>Produces every message, round-robin over the partitions, as <c>generate</c> configures its producer.</summary>
+    public void ProduceAll(BenchDataSet data)
+    {
+        using var producer = new ProducerBuilder<byte[]?, byte[]>(ProducerConfig()).Build();
+        long failed = 0;
+        for (int i = 0; i < data.Messages.Length; i++)
+            Produce(producer, i % Partitions, data.Messages[i], r => { if (r.Error.IsError) Interlocked.Increment(ref failed); });
+        producer.Flush(TimeSpan.FromMinutes(2));
+        if (Interlocked.Read(ref failed) > 0) throw new InvalidOperationException($"bench: {failed} messages were not delivered to {Topic}");
+    }
+
+    /// <summary>
+    /// A bare consumer (assigned every partition, no group join) drains the topic; spans per second from its first
+    /// message to its last. Fetch settings as the engine's consumer (<c>queued.max.messages.kbytes</c> = 16 MiB).
+    /// </summary>
+    public double RawConsumeSpansPerSecond(BenchDataSet data)
+    {
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = Bootstrap,
+            GroupId = $"bench-raw-{_runId}",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            QueuedMaxMessagesKbytes = 16 * 1024,
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            EnablePartitionEof = false,
+        };
+        if (_cluster is not null) config.FetchWaitMaxMs = EmbeddedFetchWaitMs;
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        var partitions = new List<TopicPartitionOffset>();
+        for (int p = 0; p < Partitions; p++) partitions.Add(new TopicPartitionOffset(Topic, p, Offset.Beginning));
+        consumer.Assign(partitions);
+        long count = 0, bytes = 0, first = 0;
+        var deadline = Stopwatch.StartNew();
+        while (count < data.Messages.Length)
+        {
+            if (deadline.Elapsed > DrainTimeout) throw new TimeoutException($"bench: the raw consumer read {count} of {data.Messages.Length} messages in {DrainTimeout}");
+            var record = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (record is null) continue;
+            if (count == 0) first = Stopwatch.GetTimestamp();
+            count++;
+            bytes += record.Message.Value.Length;
+        }
+        double seconds = Stopwatch.GetElapsedTime(first).TotalSeconds;
+        consumer.Close();
+        if (bytes != data.Bytes) throw new InvalidOperationException($"bench: the raw consumer read {bytes} bytes, {data.Bytes} were produced");
+        return data.Spans / seconds;
+    }
+
+    /// <summary>
+    /// Runs the trace job (the topology of <c>run</c>) on the topic: drains the pre-produced data (timed), checks that
+    /// every span reached a completed trace, then produces <paramref name="latencyData"/> paced at
+    /// <paramref name="latencySpansPerSecond"/> and measures each trace's completion latency.
+    /// </summary>
+    public async Task<JobFigures> RunJobAsync(BenchDataSet data, BenchDataSet latencyData, double latencySpansPerSecond, long gapMs)
+    {
+        string appId = $"bench-{_runId}";
+        var pairs = new Dictionary<string, string>
+        {
+            ["application.id"] = appId,
+            ["kafka.bootstrap.servers"] = Bootstrap,
+            ["source.topics"] = Topic,
+            ["source.format"] = "otlp_proto",
+            ["assembly.gap.ms"] = gapMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (_cluster is not null) pairs["kafka.consumer.fetch.wait.max.ms"] = EmbeddedFetchWaitMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var config = JobConfiguration.FromPairs(pairs);
+        var settings = TraceJobSettings.From(config);
+        var sink = new BenchSink();
+        // As TraceJobHost: derived metrics per trace, and a collector listening to every StreamAnalytics Meter.
+        using var derived = new DerivedMetrics();
+        using var collector = new MetricsCollector(settings.Metrics);
+        var topology = TraceTopologyFactory.Build(settings, [sink], derived, TimeProvider.System, StringTable.Shared);
+        var builder = new KafkaStreamsBuilder(topology, settings.Streams)
+            .SetTimeProvider(TimeProvider.System)
+            .SetLoggerFactory(_loggerFactory);
+        if (_cluster is not null) builder.SetTopicAdmin(new EmbeddedTopicAdmin(_cluster));
+
+        // Done when every source record and every repartition record has been handed to its source node: the last
+        // repartition record is a group of spans the assembler then adds.
+        using var progress = new ProcessedRecords(appId, data.Messages.Length + data.RepartitionRecords);
+        var streams = builder.Build();
+        await using (streams)
+        {
+            streams.Start();
+            await WaitAsync(progress.Done, streams, "the job did not process every record");
+            double endToEnd = data.Spans / Stopwatch.GetElapsedTime(progress.FirstTimestamp, progress.LastTimestamp).TotalSeconds;
+
+            await WaitUntilAsync(() => sink.Spans >= data.Spans, streams, () => $"the job emitted features for {sink.Spans} of {data.Spans} spans");
+            long traces = sink.Traces;
+
+            sink.RecordEmissions = true;
+            long[] acked = ProducePaced(latencyData, latencySpansPerSecond);
+            await WaitUntilAsync(() => sink.Spans >= data.Spans + latencyData.Spans, streams,
+                () => $"the job emitted features for {sink.Spans - data.Spans} of {latencyData.Spans} spans of the latency load");
+            double p99 = CompletionLatencyP99Ms(latencyData, acked, sink, gapMs);
+
+            var status = streams.GetStatus();
+            await streams.CloseAsync(TimeSpan.FromSeconds(30));
+            return new JobFigures(endToEnd, p99, traces, latencyData.Traces, status.CommitFailures, status.RecordsDeadLettered);
+        }
+    }
+
+    /// <summary>Per trace: features emitted minus the broker's acknowledgement of the message with its last span, minus the gap.</summary>
+    private static double CompletionLatencyP99Ms(BenchDataSet data, long[] acked, BenchSink sink, long gapMs)
+    {
+        var lastAck = new Dictionary<TraceId, long>();
+        for (int m = 0; m < data.Messages.Length; m++)
+        {
+            foreach (TraceId id in data.TraceIdsInMessage[m])
+                if (!lastAck.TryGetValue(id, out long t) || acked[m] > t) lastAck[id] = acked[m];
+        }
+        var latencies = new List<double>(lastAck.Count);
+        foreach (var (id, ack) in lastAck)
+        {
+            if (!sink.TryGetEmission(id, out long emitted)) throw new InvalidOperationException($"bench: trace {id} of the latency load was not emitted");
+            latencies.Add(Stopwatch.GetElapsedTime(ack, emitted).TotalMilliseconds - gapMs);
+        }
+        latencies.Sort();
+        return latencies[Math.Max(0, (int)Math.Ceiling(latencies.Count * 0.99) - 1)];
+    }
+
+    /// <summary>Produces the messages at a steady rate; returns each message's acknowledgement time (Stopwatch ticks).</summary>
+    private long[] ProducePaced(BenchDataSet data, double spansPerSecond)
+    {
+        var acked = new long[data.Messages.Length];
+        long failed = 0;
+        using var producer = new ProducerBuilder<byte[]?, byte[]>(ProducerConfig()).Build();
+        long start = Stopwatch.GetTimestamp();
+        double ticksPerSpan = Stopwatch.Frequency / spansPerSecond;
+        long spansSent = 0;
+        for (int i = 0; i < data.Messages.Length; i++)
+        {
+            long due = start + (long)(spansSent * ticksPerSpan);
+            while (Stopwatch.GetTimestamp() < due) Thread.Sleep(1);
+            int index = i;
+            Produce(producer, i % Partitions, data.Messages[i], r =>
+            {
+                if (r.Error.IsError) Interlocked.Increment(ref failed);
+                else acked[index] = Stopwatch.GetTimestamp();
+            });
+            spansSent += data.SpansInMessage[i];
+        }
+        producer.Flush(TimeSpan.FromMinutes(1));
+        if (Interlocked.Read(ref failed) > 0) throw new InvalidOperationException($"bench: {failed} latency messages were not delivered");
+        return acked;
+    }
+
+    private ProducerConfig ProducerConfig() => new()
+    {
+        BootstrapServers = Bootstrap,
+        LingerMs = 5,
+        CompressionType = CompressionType.Lz4,
+        EnableIdempotence = true,
+    };
+
+    private void Produce(IProducer<byte[]?, byte[]> producer, int partition, byte[] value, Action<DeliveryReport<byte[]?, byte[]>> onDelivery)
+    {
+        while (true)
+        {
+            try
+            {
+                producer.Produce(new TopicPartition(Topic, partition), new Message<byte[]?, byte[]> { Value = value }, onDelivery);
+                return;
+            }
+            catch (ProduceException<byte[]?, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(20));
+            }
+        }
+    }
+
+    private static async Task WaitAsync(Task done, IKafkaStreams streams, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!done.IsCompleted)
+        {
+            CheckAlive(streams, what);
+            if (deadline.Elapsed > DrainTimeout) throw new TimeoutException($"bench: {what} within {DrainTimeout}");
+            await Task.WhenAny(done, Task.Delay(100));
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, IKafkaStreams streams, Func<string> what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            CheckAlive(streams, what());
+            if (deadline.Elapsed > TimeSpan.FromMinutes(2)) throw new TimeoutException($"bench: {what()} within 2 minutes");
+            await Task.Delay(10);
+        }
+    }
+
+    private static void CheckAlive(IKafkaStreams streams, string what)
+    {
+        if (streams.State is KafkaStreamsState.Error or KafkaStreamsState.NotRunning)
+            throw new InvalidOperationException($"bench: {what}: the job is {streams.State}" + (streams.GetStatus().LastError is { } e ? $": {e.Message}" : ""));
+    }
+
+    public void Dispose() => _cluster?.Dispose();
+
+    /// <summary>Watches <c>streams.records.processed</c> of one application: first and target-th record.</summary>
+    private sealed class ProcessedRecords : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly string _appId;
+        private readonly long _target;
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private long _count;
+
+        public ProcessedRecords(string appId, long target)
+        {
+            _appId = appId;
+            _target = target;
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "StreamAnalytics.Streams" && instrument.Name == "streams.records.processed")
+                    listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<long>(OnMeasurement);
+            _listener.Start();
+        }
+
+        public Task Done => _done.Task;
+
+        public long FirstTimestamp { get; private set; }
+
+        public long LastTimestamp { get; private set; }
+
+        private void OnMeasurement(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+        {
+            bool ours = false;
+            foreach (var tag in tags)
+                if (tag.Key == "application.id" && tag.Value as string == _appId) ours = true;
+            if (!ours) return;
+            long now = Stopwatch.GetTimestamp();
+            long total = Interlocked.Add(ref _count, value);
+            if (total == value) FirstTimestamp = now;
+            if (total >= _target && total - value < _target)
+            {
+                LastTimestamp = now;
+                _done.TrySetResult();
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+}
+
+/// <summary>What the job phases measured.</summary>
+internal sealed record JobFigures(double EndToEndSpansPerSec, double CompletionLatencyP99Ms, long Traces, long LatencyTraces, long CommitFailures, long DeadLettered);

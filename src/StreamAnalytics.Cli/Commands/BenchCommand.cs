@@ -1,0 +1,119 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using StreamAnalytics.Cli.Bench;
+
+namespace StreamAnalytics.Cli.Commands;
+
+/// <summary>
+/// <c>bench</c>: measures the engine on generated data in one run (see BENCHMARKS.md for what each figure means and
+/// the figures of the last run). Prints a table; with <c>--json</c> also writes the figures as one JSON object.
+/// </summary>
+internal static class BenchCommand
+{
+    /// <summary>The inactivity gap of the benchmarked job (assembly.gap.ms): small, so completion latency is measurable.</summary>
+    public const long GapMs = 1000;
+
+    /// <summary>Rate of the paced load of the latency phase: well under the job's capacity, so latency is not queueing.</summary>
+    public const double LatencySpansPerSecond = 50_000;
+
+    public static Command Create()
+    {
+        var spans = new Option<long>("--spans", "-n") { Description = "Spans of generated data (whole traces).", DefaultValueFactory = _ => 2_000_000 };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the figures to this file as one JSON object." };
+        var seed = new Option<int>("--seed") { Description = "Seed of the generated traces.", DefaultValueFactory = _ => 1 };
+        var command = new Command("bench", """
+            Measure throughput, memory and latency on generated online-shop traces (OTLP protobuf, ~100 spans per message,
+            8 partitions): in-process pipeline, decoding alone, a bare Kafka consumer, the trace job end to end, heap per
+            open span, completion latency. Uses $KAFKA_BOOTSTRAP when set, else an embedded cluster. See BENCHMARKS.md.
+
+            Examples:
+              streamanalytics bench
+              streamanalytics bench --spans 500000 --json bench.json
+            """)
+        {
+            spans, json, seed,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            long n = parse.GetValue(spans);
+            if (n < 1000)
+            {
+                await Console.Error.WriteLineAsync("error: --spans must be at least 1000");
+                return 2;
+            }
+            return await RunAsync(n, parse.GetValue(json), parse.GetValue(seed));
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(long spans, FileInfo? jsonFile, int seed)
+    {
+        var total = Stopwatch.StartNew();
+        string commandLine = "streamanalytics " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+        var machine = MachineFacts.Current();
+        Console.WriteLine($"bench: {commandLine}");
+        Console.WriteLine($"machine: {machine}");
+
+        var data = Step("generating data", () => BenchDataSet.Generate(spans, seed));
+        Console.WriteLine($"  {data.Spans:N0} spans, {data.Traces:N0} traces, {data.Messages.Length:N0} OTLP protobuf messages ({data.Bytes / (double)data.Messages.Length:N0} bytes on average)");
+        long latencySpans = Math.Clamp(spans / 10, 1000, 200_000);
+        var latencyData = BenchDataSet.Generate(latencySpans, seed + 1);
+
+        double inProcess = Step("in-process pipeline", () => InProcessBenchmark.PipelineSpansPerSecond(data, GapMs, out _));
+        double decode = Step("decode only", () => InProcessBenchmark.DecodeSpansPerSecond(data));
+        double bytesPerSpan = Step("heap per open span", () => InProcessBenchmark.BytesPerOpenSpan(data));
+
+        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
+        using var kafka = KafkaBenchmark.Start(loggerFactory);
+        Console.WriteLine($"kafka: {(kafka.Embedded ? "embedded cluster" : "KAFKA_BOOTSTRAP")} {kafka.Bootstrap}, topic {kafka.Topic} ({KafkaBenchmark.Partitions} partitions)");
+        await kafka.CreateTopicAsync();
+        Step("producing", () => { kafka.ProduceAll(data); return 0; });
+        double raw = Step("raw consume", () => kafka.RawConsumeSpansPerSecond(data));
+        Console.Write("  trace job (drain, then paced latency load) ...");
+        var watch = Stopwatch.StartNew();
+        var job = await kafka.RunJobAsync(data, latencyData, LatencySpansPerSecond, GapMs);
+        Console.WriteLine($" {watch.Elapsed.TotalSeconds:F1} s");
+        if (job.CommitFailures > 0 || job.DeadLettered > 0)
+            Console.WriteLine($"  warning: {job.CommitFailures} commit failures, {job.DeadLettered} dead-lettered records during the run");
+
+        var report = new BenchReport
+        {
+            InProcessSpansPerSec = inProcess,
+            DecodeOnlySpansPerSec = decode,
+            RawConsumeSpansPerSec = raw,
+            EndToEndSpansPerSec = job.EndToEndSpansPerSec,
+            EndToEndVsRaw = job.EndToEndSpansPerSec / raw,
+            InProcessVsDecode = inProcess / decode,
+            BytesPerOpenSpan = bytesPerSpan,
+            CompletionLatencyP99Ms = job.CompletionLatencyP99Ms,
+            Spans = data.Spans,
+            Traces = data.Traces,
+            Messages = data.Messages.Length,
+            LatencySpans = latencyData.Spans,
+            LatencyLoadSpansPerSec = LatencySpansPerSecond,
+            GapMs = GapMs,
+            Kafka = kafka.Embedded ? "embedded" : "KAFKA_BOOTSTRAP",
+            Machine = machine,
+            Command = commandLine,
+        };
+        Console.WriteLine();
+        Console.Write(report.ToTable());
+        Console.WriteLine($"\nbench: done in {total.Elapsed.TotalSeconds:F0} s");
+        if (jsonFile is not null)
+        {
+            await File.WriteAllTextAsync(jsonFile.FullName, report.ToJson());
+            Console.WriteLine($"bench: figures written to {jsonFile.FullName}");
+        }
+        return 0;
+    }
+
+    private static T Step<T>(string name, Func<T> run)
+    {
+        Console.Write($"  {name} ...");
+        var watch = Stopwatch.StartNew();
+        T result = run();
+        Console.WriteLine($" {watch.Elapsed.TotalSeconds:F1} s");
+        return result;
+    }
+}

@@ -69,7 +69,7 @@ public static class ConfigKeys
         new("elasticsearch.flush.interval.ms", VT.Integer, "1000", "Longest a document waits in the bulk buffer.") { Min = 1, Max = 600_000 },
         new("elasticsearch.max.retries", VT.Integer, "8", "Retries of a failed bulk item before the flush fails (offsets are then not committed).") { Min = 0, Max = 1000 },
         new("elasticsearch.backoff.base.ms", VT.Integer, "100", "First retry delay; doubles per retry, with jitter.") { Min = 1, Max = 600_000 },
-        new("elasticsearch.backoff.max.ms", VT.Integer, "10000", "Largest retry delay.") { Min = 1, Max = 600_000 },
+        new("elasticsearch.backoff.max.ms", VT.Integer, "30000", "Largest retry delay.") { Min = 1, Max = 600_000 },
         new("elasticsearch.max.buffered.bytes", VT.Integer, "67108864", "Buffer limit; when full, processing waits (back-pressure).") { Min = 1024, Max = long.MaxValue },
         new("elasticsearch.request.timeout.ms", VT.Integer, "30000", "Timeout of one HTTP request.") { Min = 100, Max = 600_000 },
 

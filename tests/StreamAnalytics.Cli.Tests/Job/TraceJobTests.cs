@@ -1,0 +1,170 @@
+using System.Text.Json;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+using StreamAnalytics.Cli.Commands;
+using StreamAnalytics.Cli.Configuration;
+using StreamAnalytics.Cli.Generate;
+using StreamAnalytics.Cli.Job;
+using StreamAnalytics.Formats;
+using StreamAnalytics.Formats.Logical;
+using StreamAnalytics.Streams.Embedded;
+using StreamAnalytics.Streams.Testing;
+
+namespace StreamAnalytics.Cli.Tests.Job;
+
+/// <summary>The trace job in-process on an embedded cluster, with a manual wall clock.</summary>
+public class TraceJobTests
+{
+    private static List<IReadOnlyList<LogicalSpan>> Traces(int count, int seed)
+    {
+        var generator = new TraceGenerator(GenerateCommand.WithoutLongTraces(ServiceTopology.OnlineShop), seed, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000);
+        return generator.Traces(count).ToList();
+    }
+
+    private static TraceJobSettings Settings(string dir, Dictionary<string, string>? extra = null)
+    {
+        var pairs = new Dictionary<string, string>
+        {
+            ["application.id"] = "jobtest",
+            ["kafka.bootstrap.servers"] = "placeholder:9092", // replaced by the embedded cluster's
+            ["source.topics"] = "spans",
+            ["source.format"] = "otlp_proto",
+            ["file.dir"] = dir,
+            ["file.format"] = "plain",
+            ["metrics.bind"] = "127.0.0.1:0",
+            ["commit.interval.ms"] = "200",
+        };
+        foreach (var kv in extra ?? []) pairs[kv.Key] = kv.Value;
+        return TraceJobSettings.From(JobConfiguration.FromPairs(pairs));
+    }
+
+    private static async Task ProduceAsync(string bootstrap, IEnumerable<(int Partition, byte[] Value)> messages)
+    {
+        using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 5 }).Build();
+        foreach (var (partition, value) in messages)
+            producer.Produce(new TopicPartition("spans", partition), new Message<Null, byte[]> { Value = value });
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        await Task.CompletedTask;
+    }
+
+    private static List<JsonElement> ReadTraces(string dir)
+    {
+        string path = Path.Combine(dir, "traces.ndjson");
+        if (!File.Exists(path)) return [];
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var result = new List<JsonElement>();
+        while (reader.ReadLine() is { } line)
+            if (line.Length > 0) result.Add(JsonDocument.Parse(line).RootElement.Clone());
+        return result;
+    }
+
+    private static async Task<List<JsonElement>> WaitForTracesAsync(string dir, int expected, ManualTimeProvider clock, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        List<JsonElement> traces = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            traces = ReadTraces(dir);
+            if (traces.Count >= expected) return traces;
+            clock.Advance(TimeSpan.FromSeconds(1)); // wall-clock punctuation completes idle traces
+            await Task.Delay(100);
+        }
+        return traces;
+    }
+
+    /// <summary>
+    /// Waits (bounded) until the job has drained both of its input topics: no lag anywhere and nothing processed for
+    /// a while, since repartitioned records appear only after their source records were processed.
+    /// </summary>
+    private static async Task WaitUntilIdleAsync(TraceJobHost host, long minimumProcessed)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        long last = -1;
+        int quiet = 0;
+        while (DateTime.UtcNow < deadline && quiet < 3)
+        {
+            await Task.Delay(300);
+            var status = host.Streams!.GetStatus();
+            bool drained = status.RecordsProcessed >= minimumProcessed && status.AssignedPartitions.Count > 0 && status.AssignedPartitions.All(p => p.Lag is 0 or null);
+            quiet = drained && status.RecordsProcessed == last ? quiet + 1 : 0;
+            last = status.RecordsProcessed;
+        }
+    }
+
+    private static void AssertWhole(IReadOnlyList<IReadOnlyList<LogicalSpan>> traces, List<JsonElement> emitted)
+    {
+        var byId = emitted.GroupBy(e => e.GetProperty("traceId").GetString()!).ToDictionary(g => g.Key, g => g.ToList());
+        Assert.Equal(traces.Count, byId.Count);
+        foreach (var trace in traces)
+        {
+            var docs = byId[trace[0].TraceId];
+            Assert.Single(docs);
+            var doc = docs[0];
+            Assert.Equal(trace.Count, doc.GetProperty("spanCount").GetInt32());
+            var expected = trace.GroupBy(s => s.Service + "::" + s.Operation).ToDictionary(g => g.Key, g => g.Count());
+            var actual = doc.GetProperty("spanCounts").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
+            Assert.Equal(expected.OrderBy(kv => kv.Key), actual.OrderBy(kv => kv.Key));
+        }
+    }
+
+    [Fact]
+    public async Task Traces_split_over_many_OTLP_batches_and_partitions_come_out_whole_once_each()
+    {
+        using var cluster = EmbeddedKafkaCluster.Start(defaultPartitions: 4);
+        cluster.CreateTopic("spans", 4);
+        string dir = Directory.CreateTempSubdirectory("job-split-").FullName;
+        var traces = Traces(150, seed: 21);
+        // Each span in its own batch, sent to a random partition: every trace is spread over several partitions.
+        var random = new Random(5);
+        var messages = traces.SelectMany(t => t).OrderBy(_ => random.Next())
+            .Select(s => (random.Next(4), SpanEncoders.Encode(SpanFormat.OtlpProto, [s]).Single())).ToList();
+
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var settings = Settings(dir, new() { ["assembly.gap.ms"] = "5000", ["assembly.root.grace.ms"] = "60000" });
+        await using (var host = new TraceJobHost(settings, NullLoggerFactory.Instance, clock))
+        {
+            await host.StartAsync(CancellationToken.None, cluster);
+            await ProduceAsync(cluster.BootstrapServers, messages);
+            var emitted = await WaitForTracesAsync(dir, traces.Count, clock, TimeSpan.FromSeconds(90));
+            await host.StopAsync();
+            AssertWhole(traces, emitted);
+        }
+    }
+
+    [Fact]
+    public async Task Traces_open_before_a_restart_complete_correctly_after_it_from_the_changelog()
+    {
+        using var cluster = EmbeddedKafkaCluster.Start(defaultPartitions: 4);
+        cluster.CreateTopic("spans", 4);
+        string dir = Directory.CreateTempSubdirectory("job-restart-").FullName;
+        var traces = Traces(80, seed: 33);
+        var firstHalf = traces.SelectMany(t => t.Take(t.Count / 2)).ToList();
+        var secondHalf = traces.SelectMany(t => t.Skip(t.Count / 2)).ToList();
+        byte[] Encode(LogicalSpan s) => SpanEncoders.Encode(SpanFormat.OtlpProto, [s]).Single();
+
+        // Nothing may complete by itself: long gap, long root grace, and a wall clock that only moves when told.
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var settings = Settings(dir, new() { ["assembly.gap.ms"] = "60000", ["assembly.root.grace.ms"] = "60000", ["assembly.max.trace.duration.ms"] = "600000" });
+        await using (var first = new TraceJobHost(settings, NullLoggerFactory.Instance, clock))
+        {
+            await first.StartAsync(CancellationToken.None, cluster);
+            await ProduceAsync(cluster.BootstrapServers, firstHalf.Select((s, i) => (i % 4, Encode(s))));
+            await WaitUntilIdleAsync(first, firstHalf.Count);
+            Assert.True(await first.StopAsync());
+        }
+        Assert.Empty(ReadTraces(dir));
+
+        await using (var second = new TraceJobHost(settings, NullLoggerFactory.Instance, clock))
+        {
+            await second.StartAsync(CancellationToken.None, cluster);
+            await ProduceAsync(cluster.BootstrapServers, secondHalf.Select((s, i) => (i % 4, Encode(s))));
+            // Let the restored instance consume the second halves, then move the wall clock past the gap.
+            await WaitUntilIdleAsync(second, secondHalf.Count);
+            clock.Advance(TimeSpan.FromSeconds(61));
+            var emitted = await WaitForTracesAsync(dir, traces.Count, clock, TimeSpan.FromSeconds(60));
+            await second.StopAsync();
+            AssertWhole(traces, emitted);
+        }
+    }
+}

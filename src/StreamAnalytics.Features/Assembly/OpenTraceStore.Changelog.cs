@@ -79,7 +79,8 @@ public sealed partial class OpenTraceStore
         if (_changelog is null) return;
         Span<byte> key = stackalloc byte[TraceIdPartitioner.KeyLength];
         traceId.WriteBytes(key);
-        _changelog.AppendTombstone(key);
+        // Held until the commit that makes the emitted trace durable in every sink (see IChangelog.AppendTombstoneAfterCommit).
+        _changelog.AppendTombstoneAfterCommit(key);
     }
 
     /// <summary>Logs the spans of <paramref name="h"/>'s chain from <paramref name="fromSlot"/> to its end (none when -1).</summary>

@@ -89,6 +89,15 @@ internal sealed class ProcessorStateManager : IStateStoreContext
         }
     }
 
+    /// <summary>After a successful commit: sends every store's held deletes (<see cref="IChangelog.AppendTombstoneAfterCommit"/>).</summary>
+    public void SendDeferredDeletes()
+    {
+        foreach (var e in _stores.Values)
+        {
+            if (e.Changelog is ChangelogHandle handle) handle.SendDeferredDeletes();
+        }
+    }
+
     /// <summary>Closes every store; failures are collected so one bad store does not leak the others.</summary>
     public void Close()
     {

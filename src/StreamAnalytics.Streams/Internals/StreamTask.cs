@@ -78,6 +78,9 @@ internal sealed class StreamTask
 
     public IRecordCollector Collector { get; }
 
+    /// <summary>See <see cref="TaskSettings.DeferDeletesUntilCommit"/>.</summary>
+    public bool DefersDeletesUntilCommit => _settings.DeferDeletesUntilCommit;
+
     public ProcessorStateManager StateManager { get; }
 
     /// <summary>Largest timestamp (ms) of the records processed; -1 before the first.</summary>
@@ -257,6 +260,15 @@ internal sealed class StreamTask
             if (!_committedOffsets.TryGetValue(kv.Key, out long done) || done != kv.Value) offsets.Add(new TopicPartitionOffset(kv.Key, kv.Value));
         }
         return offsets;
+    }
+
+    /// <summary>
+    /// A commit covering everything this task forwarded so far succeeded (called for every running task, whether or
+    /// not it had offsets to commit): sends the changelog deletes held until now.
+    /// </summary>
+    public void OnCommitted()
+    {
+        if (State == StreamTaskState.Running) StateManager.SendDeferredDeletes();
     }
 
     /// <summary>The offsets from <see cref="PrepareCommit"/> are committed.</summary>

@@ -76,7 +76,7 @@ internal sealed class StreamThread
             () => new ConsumerBuilder<byte[], byte[]>(restoreConfig).SetErrorHandler((_, e) => LogClientError("restore consumer", e)).Build(),
             timeout, metrics, _logger);
 
-        var settings = TaskSettings.From(config);
+        var settings = TaskSettings.From(config) with { DeferDeletesUntilCommit = !eos };
         var consumerConfig = ClientConfigs.MainConsumer(config, Name + "-consumer");
         _taskManager = new TaskManager(
             subtopologyByTopic,

@@ -108,6 +108,19 @@ internal sealed class TaskManager
         }
         // An uncommitted transaction holds outputs of the revoked tasks too: abort it, and rewind the tasks we keep.
         if (!committed && _exactlyOnce) AbortQuietly();
+        if (committed && !_exactlyOnce)
+        {
+            // The commit released held changelog deletes; get them acknowledged before the next owner restores, or it
+            // reopens (and emits again) what this instance already emitted.
+            try
+            {
+                _collector.Flush();
+            }
+            catch (StreamsException ex)
+            {
+                _logger.LogWarning(ex, "Changelog deletes of {Partitions} were not acknowledged before the hand-over; their next owner may emit some entries again", string.Join(", ", partitions));
+            }
+        }
         foreach (var tp in partitions)
         {
             if (_byPartition.Remove(tp, out var task)) task.RemovePartition(tp);
@@ -292,6 +305,8 @@ internal sealed class TaskManager
             }
         }
         foreach (var task in committing) task.PostCommit();
+        // Outputs are durable and offsets committed: deletes held until now may be logged (at_least_once).
+        foreach (var task in _tasks.Values) task.OnCommitted();
         _metrics.RecordCommit();
         return true;
     }

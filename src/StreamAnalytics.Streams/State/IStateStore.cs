@@ -54,4 +54,20 @@ public interface IChangelog
 
     /// <summary>Logs a delete of <paramref name="key"/> (a record with a null value).</summary>
     void AppendTombstone(ReadOnlySpan<byte> key);
+
+    /// <summary>
+    /// Logs a delete of <paramref name="key"/> only once the outputs the task forwarded so far are committed: under
+    /// at_least_once the delete is held until the next successful commit (outputs acknowledged, sinks flushed, offsets
+    /// committed), and an <see cref="Append"/> of the same key before then sends it first, so the changelog keeps its
+    /// order. Under exactly_once_v2 (and in the test driver) it is <see cref="AppendTombstone"/>: the transaction
+    /// already makes the delete and the outputs atomic.
+    /// </summary>
+    /// <remarks>
+    /// For stores that delete an entry because they emitted it (a completed session, a closed window). A delete logged
+    /// at once can be acknowledged while the output it stands for is not yet durable (a file sink not yet fsynced, an
+    /// Elasticsearch bulk not yet acknowledged); if the process dies then, restore forgets the entry and the input
+    /// offsets are past it, so the output is lost. Held until the commit, a crash restores the entry instead, and it is
+    /// emitted again: a duplicate, which at_least_once allows.
+    /// </remarks>
+    void AppendTombstoneAfterCommit(ReadOnlySpan<byte> key) => AppendTombstone(key);
 }

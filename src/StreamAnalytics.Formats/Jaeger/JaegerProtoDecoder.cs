@@ -22,26 +22,10 @@ internal sealed class JaegerProtoDecoder : ISpanDecoder
 
     public SpanFormat Format => SpanFormat.JaegerProto;
 
-    public bool TryDecode(ReadOnlySpan<byte> message, SpanBatch output, out DecodeError? error)
-    {
-        if (message.IsEmpty)
-        {
-            error = new DecodeError(Format, DecodeErrorKind.Empty, "empty message", 0);
-            return false;
-        }
-        int startCount = output.Count;
-        var failure = new DecodeFailure();
-        if (ReadSpan(message, output, DecodeScratch.For(_strings), ref failure))
-        {
-            error = null;
-            return true;
-        }
-        output.Truncate(startCount);
-        error = failure.ToError(Format);
-        return false;
-    }
+    public bool TryDecode(ReadOnlySpan<byte> message, SpanBatch output, out DecodeError? error) =>
+        ProtoDecoding.TryDecode(Format, message, output, _strings, ReadSpan, out error);
 
-    private static bool ReadSpan(ReadOnlySpan<byte> message, SpanBatch output, DecodeScratch scratch, ref DecodeFailure failure)
+    private static bool ReadSpan(ReadOnlySpan<byte> message, SpanBatch output, int startCount, DecodeScratch scratch, ref DecodeFailure failure)
     {
         var reader = new ProtoReader(message);
         ReadOnlySpan<byte> traceId = default, spanId = default, operation = default, service = default;
@@ -76,7 +60,7 @@ internal sealed class JaegerProtoDecoder : ISpanDecoder
                     break;
                 case 10 when wireType == WireType.LengthDelimited:
                     if (!reader.TryReadMessage(out ProtoReader process)) return failure.FromReader(ref reader, 0);
-                    if (!ReadProcess(ref process, out service)) return failure.FromReader(ref process, 0);
+                    if (!ProtoDecoding.TryReadSingleString(ref process, 1, out service)) return failure.FromReader(ref process, 0);
                     ok = true;
                     break;
                 default:
@@ -182,19 +166,6 @@ internal sealed class JaegerProtoDecoder : ISpanDecoder
     }
 
     private const long MaxSeconds = long.MaxValue / 1_000_000_000 - 1;
-
-    private static bool ReadProcess(scoped ref ProtoReader reader, out ReadOnlySpan<byte> service)
-    {
-        service = default;
-        while (reader.TryReadTag(out int field, out WireType wireType))
-        {
-            bool ok = field == 1 && wireType == WireType.LengthDelimited
-                ? reader.TryReadLengthDelimited(out service)
-                : reader.TrySkip(field, wireType);
-            if (!ok) return false;
-        }
-        return reader.ErrorReason is null;
-    }
 
     /// <summary>Reads a Jaeger KeyValue and records it if its key is one the engine uses.</summary>
     private static bool ReadTag(scoped ref ProtoReader reader, ref SpanAttributes attributes)

@@ -23,32 +23,19 @@ internal sealed class OtlpProtoDecoder : ISpanDecoder
     {
         _strings = strings;
         _options = options;
+        _read = ReadRequest;
     }
+
+    // Cached once: a method group converted per call would allocate a delegate per message.
+    private readonly ProtoMessageReader _read;
 
     public SpanFormat Format => SpanFormat.OtlpProto;
 
-    public bool TryDecode(ReadOnlySpan<byte> message, SpanBatch output, out DecodeError? error)
-    {
-        if (message.IsEmpty)
-        {
-            error = new DecodeError(Format, DecodeErrorKind.Empty, "empty message", 0);
-            return false;
-        }
-        int startCount = output.Count;
-        var failure = new DecodeFailure();
-        if (ReadRequest(message, output, startCount, ref failure))
-        {
-            error = null;
-            return true;
-        }
-        output.Truncate(startCount);
-        error = failure.ToError(Format);
-        return false;
-    }
+    public bool TryDecode(ReadOnlySpan<byte> message, SpanBatch output, out DecodeError? error) =>
+        ProtoDecoding.TryDecode(Format, message, output, _strings, _read, out error);
 
-    private bool ReadRequest(ReadOnlySpan<byte> message, SpanBatch output, int startCount, ref DecodeFailure failure)
+    private bool ReadRequest(ReadOnlySpan<byte> message, SpanBatch output, int startCount, DecodeScratch scratch, ref DecodeFailure failure)
     {
-        DecodeScratch scratch = DecodeScratch.For(_strings);
         var reader = new ProtoReader(message);
         bool sawResourceSpans = false;
         while (reader.TryReadTag(out int field, out WireType wireType))

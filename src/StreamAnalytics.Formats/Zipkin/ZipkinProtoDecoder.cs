@@ -14,28 +14,16 @@ internal sealed class ZipkinProtoDecoder : ISpanDecoder
     {
         _strings = strings;
         _options = options;
+        _read = ReadList;
     }
+
+    // Cached once: a method group converted per call would allocate a delegate per message.
+    private readonly ProtoMessageReader _read;
 
     public SpanFormat Format => SpanFormat.ZipkinProto;
 
-    public bool TryDecode(ReadOnlySpan<byte> message, SpanBatch output, out DecodeError? error)
-    {
-        if (message.IsEmpty)
-        {
-            error = new DecodeError(Format, DecodeErrorKind.Empty, "empty message", 0);
-            return false;
-        }
-        int startCount = output.Count;
-        var failure = new DecodeFailure();
-        if (ReadList(message, output, startCount, DecodeScratch.For(_strings), ref failure))
-        {
-            error = null;
-            return true;
-        }
-        output.Truncate(startCount);
-        error = failure.ToError(Format);
-        return false;
-    }
+    public bool TryDecode(ReadOnlySpan<byte> message, SpanBatch output, out DecodeError? error) =>
+        ProtoDecoding.TryDecode(Format, message, output, _strings, _read, out error);
 
     private bool ReadList(ReadOnlySpan<byte> message, SpanBatch output, int startCount, DecodeScratch scratch, ref DecodeFailure failure)
     {
@@ -84,7 +72,7 @@ internal sealed class ZipkinProtoDecoder : ISpanDecoder
                 case 8 when wireType == WireType.LengthDelimited:
                 case 9 when wireType == WireType.LengthDelimited:
                     if (!reader.TryReadMessage(out ProtoReader endpoint)) return failure.FromReader(ref reader, spanIndex);
-                    if (!ReadEndpointService(ref endpoint, out ReadOnlySpan<byte> endpointService)) return failure.FromReader(ref endpoint, spanIndex);
+                    if (!ProtoDecoding.TryReadSingleString(ref endpoint, 1, out ReadOnlySpan<byte> endpointService)) return failure.FromReader(ref endpoint, spanIndex);
                     if (field == 8) service = endpointService;
                     else attributes.RemoteService = endpointService; // only a name makes a peer: an IP alone does not
                     ok = true;
@@ -123,19 +111,6 @@ internal sealed class ZipkinProtoDecoder : ISpanDecoder
     }
 
     private const ulong MaxMicros = long.MaxValue / 1000;
-
-    private static bool ReadEndpointService(scoped ref ProtoReader reader, out ReadOnlySpan<byte> service)
-    {
-        service = default;
-        while (reader.TryReadTag(out int field, out WireType wireType))
-        {
-            bool ok = field == 1 && wireType == WireType.LengthDelimited
-                ? reader.TryReadLengthDelimited(out service)
-                : reader.TrySkip(field, wireType);
-            if (!ok) return false;
-        }
-        return reader.ErrorReason is null;
-    }
 
     /// <summary>A <c>map&lt;string,string&gt;</c> entry: key = 1, value = 2.</summary>
     private static bool ReadTag(scoped ref ProtoReader reader, ref SpanAttributes attributes)

@@ -126,7 +126,7 @@ public sealed partial class OpenTraceStore
         }
         if (isTombstone)
         {
-            Forget(id);
+            RetainRestored(id);
             PublishGauges();
             return;
         }
@@ -182,25 +182,25 @@ public sealed partial class OpenTraceStore
         PublishGauges();
     }
 
-    /// <summary>Removes a trace (open or retained) without emitting it: a tombstone replayed during restore.</summary>
-    private void Forget(TraceId id)
+    /// <summary>
+    /// A tombstone replayed during restore: the trace was emitted. Like <see cref="Complete"/> without the emission,
+    /// the entry moves to late retention (with its spans while <c>late.max.bytes</c> allows), so that spans re-delivered
+    /// after a restart (at_least_once re-reads input from the last commit, possibly on another instance) reopen it as
+    /// a full revision with the same features instead of starting a partial new trace of the same id.
+    /// </summary>
+    private void RetainRestored(TraceId id)
     {
         int h = _table.Find(id);
         if (h < 0) return;
         ref TraceEntry e = ref _table[h];
-        if (e.State == EntryState.Retained)
-        {
-            RemoveRetained(h);
-            return;
-        }
+        if (e.State != EntryState.Open) return;
         Unlink(ref _activity, TraceEntry.ActivityList, h);
         Unlink(ref _age, TraceEntry.AgeList, h);
         if ((e.Flags & EntryFlags.RootSeen) != 0) Unlink(ref _roots, TraceEntry.RootList, h);
         _openTraces--;
         _openSpans -= e.SpanCount;
         _openBytes -= TraceEntryBytes + (long)e.SpanCount * SpanSlotBytes;
-        _slab.FreeChain(e.Head);
-        _table.Remove(h);
+        Retain(h);
     }
 
     private static int WriteVarint(Span<byte> destination, ulong value)

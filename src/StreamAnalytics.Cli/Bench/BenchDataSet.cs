@@ -51,6 +51,22 @@ internal sealed class BenchDataSet
     /// <summary>Records the decode step forwards to the repartition topic for all messages (one per trace per message).</summary>
     public long RepartitionRecords { get; }
 
+    /// <summary>The first messages, holding at least <paramref name="spans"/> spans.</summary>
+    public BenchDataSet Prefix(long spans)
+    {
+        int count = 0;
+        long sum = 0, groups = 0;
+        var traces = new HashSet<TraceId>();
+        while (count < Messages.Length && sum < spans)
+        {
+            sum += SpansInMessage[count];
+            groups += TraceIdsInMessage[count].Length;
+            traces.UnionWith(TraceIdsInMessage[count]);
+            count++;
+        }
+        return new BenchDataSet(Messages[..count], SpansInMessage[..count], groups, traces.Count, TraceIdsInMessage[..count]);
+    }
+
     /// <summary>Generates whole traces until at least <paramref name="minSpans"/> spans.</summary>
     public static BenchDataSet Generate(long minSpans, int seed)
     {

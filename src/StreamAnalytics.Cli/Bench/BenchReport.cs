@@ -21,6 +21,7 @@ internal sealed class BenchReport
     public long Spans { get; init; }
     public long Traces { get; init; }
     public long Messages { get; init; }
+    public long KafkaSpans { get; init; }
     public long LatencySpans { get; init; }
     public double LatencyLoadSpansPerSec { get; init; }
     public long GapMs { get; init; }

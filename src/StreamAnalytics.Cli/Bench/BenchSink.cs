@@ -18,6 +18,7 @@ internal sealed class BenchSink : ISink
     private long _traces;
     private long _spans;
     private long _aggregates;
+    private long _revisions;
 
     public volatile bool RecordEmissions;
 
@@ -26,12 +27,19 @@ internal sealed class BenchSink : ISink
     /// <summary>Sum of the span counts of emitted features (first revisions only).</summary>
     public long Spans => Interlocked.Read(ref _spans);
 
+    /// <summary>Follow-up revisions (late spans) emitted.</summary>
+    public long Revisions => Interlocked.Read(ref _revisions);
+
     public long Aggregates => Interlocked.Read(ref _aggregates);
 
     public void Add(TraceFeatures features, CancellationToken cancellationToken = default)
     {
         long now = Stopwatch.GetTimestamp();
-        if (features.Revision != 0) return;
+        if (features.Revision != 0)
+        {
+            Interlocked.Increment(ref _revisions);
+            return;
+        }
         Interlocked.Increment(ref _traces);
         Interlocked.Add(ref _spans, features.SpanCount);
         if (!RecordEmissions) return;

@@ -17,10 +17,17 @@ internal static class BenchCommand
     /// <summary>Rate of the paced load of the latency phase: well under the job's capacity, so latency is not queueing.</summary>
     public const double LatencySpansPerSecond = 50_000;
 
+    /// <summary>Default cap on the Kafka phases' data on the embedded cluster: about 3 MiB of LZ4 batches per partition.</summary>
+    public const long EmbeddedKafkaSpans = 600_000;
+
+    /// <summary>Drains by the bare consumer; the median is reported.</summary>
+    public const int RawPasses = 5;
+
     public static Command Create()
     {
         var spans = new Option<long>("--spans", "-n") { Description = "Spans of generated data (whole traces).", DefaultValueFactory = _ => 2_000_000 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the figures to this file as one JSON object." };
+        var kafkaSpans = new Option<long?>("--kafka-spans") { Description = $"Spans of the Kafka phases (a prefix of the data); default all of it, at most {EmbeddedKafkaSpans:N0} on the embedded cluster (its brokers keep about 5 MiB per partition)." };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated traces.", DefaultValueFactory = _ => 1 };
         var command = new Command("bench", """
             Measure throughput, memory and latency on generated online-shop traces (OTLP protobuf, ~100 spans per message,
@@ -32,7 +39,7 @@ internal static class BenchCommand
               streamanalytics bench --spans 500000 --json bench.json
             """)
         {
-            spans, json, seed,
+            spans, kafkaSpans, json, seed,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -42,12 +49,12 @@ internal static class BenchCommand
                 await Console.Error.WriteLineAsync("error: --spans must be at least 1000");
                 return 2;
             }
-            return await RunAsync(n, parse.GetValue(json), parse.GetValue(seed));
+            return await RunAsync(n, parse.GetValue(kafkaSpans), parse.GetValue(json), parse.GetValue(seed));
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(long spans, FileInfo? jsonFile, int seed)
+    private static async Task<int> RunAsync(long spans, long? kafkaSpansOption, FileInfo? jsonFile, int seed)
     {
         var total = Stopwatch.StartNew();
         string commandLine = "streamanalytics " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
@@ -64,16 +71,20 @@ internal static class BenchCommand
         double decode = Step("decode only", () => InProcessBenchmark.DecodeSpansPerSecond(data));
         double bytesPerSpan = Step("heap per open span", () => InProcessBenchmark.BytesPerOpenSpan(data));
 
-        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
+        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(Environment.GetEnvironmentVariable("BENCH_LOG_LEVEL") is { } level ? Enum.Parse<LogLevel>(level) : LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
         using var kafka = KafkaBenchmark.Start(loggerFactory);
         Console.WriteLine($"kafka: {(kafka.Embedded ? "embedded cluster" : "KAFKA_BOOTSTRAP")} {kafka.Bootstrap}, topic {kafka.Topic} ({KafkaBenchmark.Partitions} partitions)");
         await kafka.CreateTopicAsync();
-        Step("producing", () => { kafka.ProduceAll(data); return 0; });
-        double raw = Step("raw consume", () => kafka.RawConsumeSpansPerSecond(data));
+        long kafkaSpans = Math.Min(spans, kafkaSpansOption ?? (kafka.Embedded ? EmbeddedKafkaSpans : spans));
+        var kafkaData = kafkaSpans >= data.Spans ? data : data.Prefix(kafkaSpans);
+        Console.WriteLine($"  Kafka phases on {kafkaData.Spans:N0} spans ({kafkaData.Messages.Length:N0} messages)");
+        Step("producing", () => { kafka.ProduceAll(kafkaData); return 0; });
+        double raw = Step($"raw consume (median of {RawPasses})", () => kafka.RawConsumeSpansPerSecond(kafkaData, RawPasses));
         Console.Write("  trace job (drain, then paced latency load) ...");
         var watch = Stopwatch.StartNew();
-        var job = await kafka.RunJobAsync(data, latencyData, LatencySpansPerSecond, GapMs);
+        var job = await kafka.RunJobAsync(kafkaData, latencyData, LatencySpansPerSecond, GapMs);
         Console.WriteLine($" {watch.Elapsed.TotalSeconds:F1} s");
+        Console.WriteLine($"  job: {job.Traces:N0} traces from the drain ({job.LateRevisions:N0} late revisions), {job.LatencyTraces:N0} traces of the latency load");
         if (job.CommitFailures > 0 || job.DeadLettered > 0)
             Console.WriteLine($"  warning: {job.CommitFailures} commit failures, {job.DeadLettered} dead-lettered records during the run");
 
@@ -90,6 +101,7 @@ internal static class BenchCommand
             Spans = data.Spans,
             Traces = data.Traces,
             Messages = data.Messages.Length,
+            KafkaSpans = kafkaData.Spans,
             LatencySpans = latencyData.Spans,
             LatencyLoadSpansPerSec = LatencySpansPerSecond,
             GapMs = GapMs,

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,13 @@ public sealed class TraceJobHost : IAsyncDisposable
     private IProducer<byte[]?, byte[]>? _deadLetterProducer;
     private MetricsCollector? _collector;
     private DerivedMetrics? _derived;
+    private readonly Meter _meter = new("StreamAnalytics.Job");
+    private readonly Counter<long> _kafkaOutages;
+    private readonly CancellationTokenSource _probeStop = new();
+    private Task? _probe;
+    // 1 while the last metadata probe reached a broker (assumed until the first probe says otherwise).
+    private volatile int _kafkaReachable = 1;
+    private DateTimeOffset _kafkaUnreachableSince;
 
     public TraceJobHost(TraceJobSettings settings, ILoggerFactory loggerFactory, TimeProvider? time = null)
     {
@@ -35,6 +43,9 @@ public sealed class TraceJobHost : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _log = loggerFactory.CreateLogger("StreamAnalytics.Job");
         _time = time ?? TimeProvider.System;
+        _meter.CreateObservableGauge("job.kafka.reachable", () => _kafkaReachable, "{boolean}",
+            "1 when the last metadata request (every 2 s) reached a Kafka broker, 0 during an outage (then /readyz is 503)");
+        _kafkaOutages = _meter.CreateCounter<long>("job.kafka.outages", "{outage}", "Times the Kafka brokers became unreachable");
     }
 
     /// <summary>The running instance (after <see cref="StartAsync"/>).</summary>
@@ -107,6 +118,43 @@ public sealed class TraceJobHost : IAsyncDisposable
         _log.LogInformation("metrics, health and readiness on {Address}", MetricsServer.BaseAddress);
 
         Streams.Start();
+        _probe = Task.Run(() => ProbeKafka(_probeStop.Token));
+    }
+
+    /// <summary>
+    /// Every 2 s asks a broker for metadata. The stream threads retry through an outage on their own (librdkafka
+    /// reconnects, commits fail and are retried) and stay Running, so this probe is what makes <c>/readyz</c> and
+    /// <c>job_kafka_reachable</c> say that the brokers are gone.
+    /// </summary>
+    private void ProbeKafka(CancellationToken stop)
+    {
+        var config = new AdminClientConfig(AdminSettings()) { BootstrapServers = BootstrapServers, ClientId = _settings.ApplicationId + "-probe" };
+        using var admin = new AdminClientBuilder(config).SetErrorHandler((_, _) => { }).SetLogHandler((_, _) => { }).Build();
+        while (!stop.IsCancellationRequested)
+        {
+            bool reachable;
+            try
+            {
+                reachable = admin.GetMetadata(TimeSpan.FromSeconds(3)).Brokers.Count > 0;
+            }
+            catch (KafkaException)
+            {
+                reachable = false;
+            }
+            if (!reachable && _kafkaReachable == 1)
+            {
+                _kafkaUnreachableSince = _time.GetUtcNow();
+                _kafkaReachable = 0;
+                _kafkaOutages.Add(1);
+                _log.LogWarning("Kafka brokers at {Bootstrap} are unreachable; not ready until they answer again (the stream threads keep retrying)", BootstrapServers);
+            }
+            else if (reachable && _kafkaReachable == 0)
+            {
+                _kafkaReachable = 1;
+                _log.LogInformation("Kafka brokers reachable again after {Outage}", _time.GetUtcNow() - _kafkaUnreachableSince);
+            }
+            stop.WaitHandle.WaitOne(TimeSpan.FromSeconds(2));
+        }
     }
 
     /// <summary>Readiness: running, partitions assigned, every store restored.</summary>
@@ -114,6 +162,7 @@ public sealed class TraceJobHost : IAsyncDisposable
     {
         var streams = Streams;
         if (streams is null) return ReadinessResult.NotReady("not started");
+        if (_kafkaReachable == 0) return ReadinessResult.NotReady($"Kafka brokers unreachable since {_kafkaUnreachableSince:O}");
         var status = streams.GetStatus();
         if (status.State != KafkaStreamsState.Running) return ReadinessResult.NotReady($"state is {status.State}" + (status.LastError is { } e ? $": {e.Message}" : ""));
         if (status.AssignedPartitions.Count == 0) return ReadinessResult.NotReady("no partitions assigned");
@@ -136,6 +185,14 @@ public sealed class TraceJobHost : IAsyncDisposable
         };
         _deadLetterProducer.ProduceAsync(_settings.ApplicationId + "-dlq",
             new Message<byte[]?, byte[]> { Key = Encoding.UTF8.GetBytes(doc.Id), Value = doc.Source.ToArray(), Headers = headers }).GetAwaiter().GetResult();
+    }
+
+    private Dictionary<string, string> AdminSettings()
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var kv in _settings.Streams.Values)
+            if (kv.Key.StartsWith(StreamsConfig.AdminPrefix, StringComparison.Ordinal)) result[kv.Key[StreamsConfig.AdminPrefix.Length..]] = kv.Value;
+        return result;
     }
 
     private Dictionary<string, string> ProducerSettings()
@@ -166,6 +223,9 @@ public sealed class TraceJobHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _probeStop.CancelAsync();
+        if (_probe is not null) await _probe;
+        _probeStop.Dispose();
         if (Streams is not null) await Streams.DisposeAsync();
         if (MetricsServer is not null) await MetricsServer.DisposeAsync();
         foreach (var d in _disposables) await d.DisposeAsync();
@@ -174,6 +234,7 @@ public sealed class TraceJobHost : IAsyncDisposable
         _deadLetterProducer?.Dispose();
         _collector?.Dispose();
         _derived?.Dispose();
+        _meter.Dispose();
         if (_embedded is not null && _settings.UsesEmbeddedKafka) _embedded.Dispose();
     }
 }

@@ -1,0 +1,88 @@
+using System.Net;
+using Xunit.Abstractions;
+
+namespace StreamAnalytics.Cli.Tests.Reliability;
+
+/// <summary>
+/// Issue 8: every broker of the cluster down for 20 s mid-stream. The engine (a child process) retries, says so on
+/// <c>/readyz</c> (503) and <c>job_kafka_reachable</c> (0), and once the brokers are back it resumes with nothing lost.
+/// The test process hosts the brokers, so it can take them down.
+/// </summary>
+public sealed class BrokerOutageTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("reliability-outage-").FullName;
+    private bool _passed;
+
+    [Fact]
+    public async Task The_engine_reports_a_20_second_broker_outage_and_resumes_without_losing_a_trace()
+    {
+        var load = await SpanLoad.CreateAsync(20_000, seed: 21, _work);
+        using var cluster = ReliabilityCluster.Start("outage", brokers: 3, partitions: 4);
+        using var fleet = new EngineFleet(cluster, Path.Combine(_work, "out"), new Dictionary<string, string>
+        {
+            ["assembly.gap.ms"] = "5000",
+            ["assembly.root.grace.ms"] = "5000",
+        }, output);
+        var engine = fleet.Start(0);
+        await engine.WaitReadyAsync(TimeSpan.FromSeconds(90));
+
+        int half = load.Messages.Count / 2;
+        using (var producer = SpanLoad.CreateProducer(cluster.Bootstrap))
+            SpanLoad.Produce(producer, ReliabilityCluster.SourceTopic, load.Messages, 0, half);
+        await Task.Delay(1500); // mid-stream: part processed, traces open
+
+        var outageStart = DateTime.UtcNow;
+        for (int b = 1; b <= cluster.Cluster.BrokerCount; b++) cluster.Cluster.SetBrokerDown(b);
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} all brokers down");
+        bool sawNotReady = false, sawMetric = false;
+        string readyzBody = "";
+        while (DateTime.UtcNow - outageStart < TimeSpan.FromSeconds(20))
+        {
+            var (status, body) = await MetricsScraper.GetStatusAsync(engine.MetricsPort, "/readyz");
+            if (status == HttpStatusCode.ServiceUnavailable) { sawNotReady = true; readyzBody = body; }
+            string? metrics = await engine.GetAsync("/metrics");
+            if (metrics is not null && metrics.Contains("job_kafka_reachable 0", StringComparison.Ordinal)) sawMetric = true;
+            Assert.False(engine.HasExited, "the engine exited during the outage\n" + EngineProcess.Tail(engine.Stdout));
+            await Task.Delay(500);
+        }
+        for (int b = 1; b <= cluster.Cluster.BrokerCount; b++) cluster.Cluster.SetBrokerUp(b);
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} all brokers up; /readyz during the outage: {readyzBody.Trim()}");
+        Assert.True(sawNotReady, "/readyz stayed 200 during a 20 s outage of every broker");
+        Assert.True(sawMetric, "job_kafka_reachable never showed 0 during the outage");
+
+        using (var producer = SpanLoad.CreateProducer(cluster.Bootstrap))
+            SpanLoad.Produce(producer, ReliabilityCluster.SourceTopic, load.Messages, half, load.Messages.Count);
+        await engine.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        await fleet.WaitCaughtUpAsync(load.Reference.Count, TimeSpan.FromSeconds(120));
+        string finalMetrics = await engine.GetAsync("/metrics") ?? "";
+        double outages = MetricsScraper.Sum(finalMetrics, "job_kafka_outages_total");
+        double commitFailures = MetricsScraper.Sum(finalMetrics, "streams_commit_failures_total");
+        await fleet.StopAllAsync();
+
+        var docs = FeatureOutput.ReadAll(Path.Combine(_work, "out"));
+        var (documents, duplicates) = FeatureOutput.AssertMatchesReference(load.Reference, docs);
+        int deadLettered = cluster.ReadAll(cluster.DeadLetterTopic, TimeSpan.FromSeconds(30)).Count;
+        Assert.Equal(0, deadLettered);
+        Assert.True(outages >= 1, "job_kafka_outages_total did not count the outage");
+        ReliabilityFigures.Report(output, "broker-outage", new Dictionary<string, object>
+        {
+            ["test"] = nameof(The_engine_reports_a_20_second_broker_outage_and_resumes_without_losing_a_trace),
+            ["recordsSent"] = load.Messages.Count,
+            ["spansSent"] = load.Spans,
+            ["traces"] = load.Reference.Count,
+            ["featuresEmitted"] = documents,
+            ["duplicates"] = duplicates,
+            ["deadLettered"] = deadLettered,
+            ["outagesCounted"] = outages,
+            ["commitFailures"] = commitFailures,
+            ["peakRss"] = ReliabilityFigures.Mib(fleet.PeakRssBytes),
+        });
+        _passed = true;
+    }
+
+    public void Dispose()
+    {
+        if (_passed) try { Directory.Delete(_work, recursive: true); } catch (IOException) { }
+        else output.WriteLine("outputs kept in " + _work);
+    }
+}

@@ -18,6 +18,10 @@ internal static class ClientConfigs
             AutoOffsetReset = AutoOffsetReset.Earliest,
             // Fetch less ahead than librdkafka's default (64 MiB per partition): our own queues bound the rest.
             QueuedMaxMessagesKbytes = 16 * 1024,
+            // Once that prefetch is full, librdkafka waits fetch.queue.backoff.ms (default 1000) before fetching again,
+            // even when the thread has long emptied it: a stream thread that is slower than the fetcher then idles for up
+            // to a second at a time (the bench's drain ran at 1 s bursts, ~170k spans/s). Check again soon instead.
+            FetchQueueBackoffMs = 10,
         };
         foreach (var kv in config.ClientSettings(StreamsConfig.ConsumerPrefix)) c.Set(kv.Key, kv.Value);
         c.GroupId = config.ApplicationId;

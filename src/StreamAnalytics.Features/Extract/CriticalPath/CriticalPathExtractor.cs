@@ -178,10 +178,12 @@ internal sealed class CriticalPathExtractor
             });
             _byService[service] = _byService.GetValueOrDefault(service) + (end - start);
         }
+        var byService = into.CriticalPathByService;
+        byService.EnsureCapacity(byService.Count + _byService.Count);
         foreach (var (service, us) in _byService)
         {
             string name = service < 0 ? GapService : strings[service];
-            into.CriticalPathByService[name] = into.CriticalPathByService.GetValueOrDefault(name) + us;
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(byService, name, out _) += us;
         }
     }
 }

@@ -65,11 +65,12 @@ internal sealed class ServicePathsExtractor
             if (tree.ChildCount(i) == 0) _leaves[_pathOf[i]]++;
         }
         var result = into.ServicePaths;
+        result.EnsureCapacity(result.Count + _nodes.Count);
         for (int path = 0; path < _nodes.Count; path++)
         {
             if (_leaves[path] == 0) continue;
             string key = Render(path, strings);
-            result[key] = result.GetValueOrDefault(key) + _leaves[path];
+            CollectionsMarshal.GetValueRefOrAddDefault(result, key, out _) += _leaves[path];
         }
         if (_pathOf.Length > TraceTree.RetainedCapacity)
         {

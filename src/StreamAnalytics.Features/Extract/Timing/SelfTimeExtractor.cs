@@ -18,6 +18,7 @@ internal sealed class SelfTimeExtractor
     private long[] _starts = [];
     private long[] _ends = [];
     private readonly Dictionary<long, long> _byOperation = new();
+    private readonly OperationKeyCache _names = new();
 
     public void Extract(TraceTree tree, ReadOnlySpan<Span> spans, StringTable strings, TraceFeatures into)
     {
@@ -32,10 +33,12 @@ internal sealed class SelfTimeExtractor
             long key = ((long)spans[i].Service << 32) | (uint)spans[i].Operation;
             CollectionsMarshal.GetValueRefOrAddDefault(_byOperation, key, out _) += self;
         }
+        var selfTime = into.SelfTimeByOperation;
+        selfTime.EnsureCapacity(selfTime.Count + _byOperation.Count);
         foreach (var (key, us) in _byOperation)
         {
-            string name = SpanCountsExtractor.OperationKey(strings, (int)(key >> 32), (int)key);
-            into.SelfTimeByOperation[name] = into.SelfTimeByOperation.GetValueOrDefault(name) + us;
+            string name = _names.Get(strings, (int)(key >> 32), (int)key);
+            CollectionsMarshal.GetValueRefOrAddDefault(selfTime, name, out _) += us;
         }
         if (_starts.Length > TraceTree.RetainedCapacity)
         {

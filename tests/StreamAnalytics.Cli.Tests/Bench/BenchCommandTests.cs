@@ -1,0 +1,34 @@
+using System.Text.Json;
+
+namespace StreamAnalytics.Cli.Tests.Bench;
+
+/// <summary>The <c>bench</c> command end to end on a tiny load (no figure is judged: tests never assert timings).</summary>
+public class BenchCommandTests
+{
+    private static readonly string[] Figures =
+    [
+        "inProcessSpansPerSec", "decodeOnlySpansPerSec", "rawConsumeSpansPerSec", "endToEndSpansPerSec",
+        "endToEndVsRaw", "inProcessVsDecode", "bytesPerOpenSpan", "completionLatencyP99Ms",
+    ];
+
+    [Fact]
+    public async Task A_tiny_run_writes_every_figure_as_a_positive_number_to_the_json_file()
+    {
+        string dir = Directory.CreateTempSubdirectory("bench-").FullName;
+        string json = Path.Combine(dir, "bench.json");
+        // The embedded cluster, whatever the environment says: the test must not depend on an outside broker.
+        var env = new Dictionary<string, string> { ["KAFKA_BOOTSTRAP"] = "" };
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(["bench", "--spans", "20000", "--json", json], TimeSpan.FromMinutes(5), env);
+
+        Assert.True(code == 0, $"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        Assert.Contains("inProcessSpansPerSec", stdout); // the table
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+        foreach (string name in Figures)
+        {
+            Assert.True(doc.RootElement.TryGetProperty(name, out JsonElement value), $"{name} missing from {json}");
+            Assert.True(value.ValueKind == JsonValueKind.Number && value.GetDouble() > 0, $"{name} is {value}");
+        }
+        Assert.True(doc.RootElement.GetProperty("spans").GetInt64() >= 20000);
+    }
+}

@@ -109,6 +109,12 @@ public sealed class EngineFleet : IDisposable
 
     public void Dispose()
     {
-        foreach (var e in _all) e.Dispose();
+        foreach (var e in _all)
+        {
+            e.Dispose();
+            // Next to the engine's outputs, for diagnosis when a test fails (the test keeps the directory then).
+            try { File.WriteAllText(Path.Combine(_outputRoot, e.Name + ".log"), e.Stdout + "\n--- stderr\n" + e.Stderr); }
+            catch (IOException) { }
+        }
     }
 }

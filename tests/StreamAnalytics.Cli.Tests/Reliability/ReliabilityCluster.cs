@@ -76,12 +76,16 @@ public sealed class ReliabilityCluster : IDisposable
         return result;
     }
 
-    /// <summary>Committed offsets of the job's consumer group on the source topic (-1 where none).</summary>
-    public Dictionary<int, long> CommittedSourceOffsets()
+    /// <summary>Sum over partitions of (end offset − offset committed by the job's group) of a topic the job consumes.</summary>
+    public long UncommittedRecords(string topic)
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = Bootstrap, GroupId = ApplicationId }).Build();
-        var committed = consumer.Committed(Enumerable.Range(0, Partitions).Select(p => new TopicPartition(SourceTopic, p)), TimeSpan.FromSeconds(20));
-        return committed.ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
+        var partitions = Enumerable.Range(0, Partitions).Select(p => new TopicPartition(topic, p)).ToList();
+        var committed = consumer.Committed(partitions, TimeSpan.FromSeconds(20)).ToDictionary(c => c.Partition.Value, c => Math.Max(0, c.Offset.Value));
+        long total = 0;
+        foreach (var tp in partitions)
+            total += consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(20)).High.Value - committed.GetValueOrDefault(tp.Partition.Value);
+        return total;
     }
 
     public void Dispose() => Cluster.Dispose();

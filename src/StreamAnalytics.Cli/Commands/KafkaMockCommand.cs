@@ -20,16 +20,22 @@ internal static class KafkaMockCommand
         var defaultPartitions = new Option<int>("--default-partitions") { Description = "Partitions of auto-created topics.", DefaultValueFactory = _ => 4 };
         var bootstrapFile = new Option<FileInfo?>("--bootstrap-file") { Description = "Write the bootstrap servers to this file once the cluster is up (written atomically)." };
         var duration = new Option<TimeSpan?>("--duration") { Description = "Stop after this long (default: run until Ctrl-C or SIGTERM)." };
+        var apps = new Option<string[]>("--app")
+        {
+            Description = "Pre-create the internal topics of a trace job with this application.id (repeatable), with as many partitions as the "
+                + "first --topic: the mock brokers have no CreateTopics API, so `run` against them needs its topics to exist.",
+        };
 
         var command = new Command("kafka-mock", """
             Run an embedded Kafka-protocol cluster on 127.0.0.1 until interrupted.
 
             Examples:
               streamanalytics kafka-mock --brokers 3 --topic spans:8 --bootstrap-file /tmp/kafka.bootstrap
-              KAFKA_BOOTSTRAP=$(cat /tmp/kafka.bootstrap) streamanalytics run --job jobs/trace-features.json
+              streamanalytics kafka-mock --topic spans:8 --app trace-features --bootstrap-file /tmp/kafka.bootstrap
+              STREAMANALYTICS_KAFKA_BOOTSTRAP_SERVERS=$(cat /tmp/kafka.bootstrap) streamanalytics run --job jobs/trace-features.json
             """)
         {
-            brokers, topics, defaultPartitions, bootstrapFile, duration,
+            brokers, topics, defaultPartitions, bootstrapFile, duration, apps,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,6 +57,9 @@ internal static class KafkaMockCommand
             }
 
             using var cluster = EmbeddedKafkaCluster.Start(brokerCount, parse.GetValue(defaultPartitions));
+            int appPartitions = specs.Count > 0 ? specs[0].Partitions : parse.GetValue(defaultPartitions);
+            foreach (string app in parse.GetValue(apps) ?? [])
+                specs.AddRange(InternalTopics(app, appPartitions));
             foreach (var (name, partitions) in specs) cluster.CreateTopic(name, partitions);
 
             if (parse.GetValue(bootstrapFile) is { } file)
@@ -75,6 +84,16 @@ internal static class KafkaMockCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The topics a trace job creates at start (see TraceTopologyFactory), for a cluster that cannot create them.</summary>
+    internal static IEnumerable<(string Name, int Partitions)> InternalTopics(string applicationId, int partitions)
+    {
+        yield return ($"{applicationId}-{Job.TraceTopologyFactory.RepartitionName}-repartition", partitions);
+        yield return ($"{applicationId}-{Features.Assembly.OpenTraceStore.DefaultName}-changelog", partitions);
+        yield return ($"{applicationId}-{Features.Aggregate.WindowStore.DefaultName}-changelog", partitions);
+        yield return ($"{applicationId}-trace-features", partitions);
+        yield return (applicationId + Streams.Errors.DeadLetterHeaders.TopicSuffix, 1);
     }
 
     internal static bool TryParseTopicSpec(string spec, out (string Name, int Partitions) parsed)

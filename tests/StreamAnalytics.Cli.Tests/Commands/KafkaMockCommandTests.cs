@@ -37,4 +37,40 @@ public class KafkaMockCommandTests
         Assert.Equal(2, code);
         Assert.Contains("--topic 'spans'", stderr);
     }
+
+    [Fact]
+    public async Task With_app_the_mock_holds_every_topic_a_run_needs_and_the_job_processes_against_it()
+    {
+        string dir = Directory.CreateTempSubdirectory("kafka-mock-app-").FullName;
+        string bootstrapFile = Path.Combine(dir, "bootstrap");
+        using var mock = CliProcess.Start(["kafka-mock", "--topic", "spans:4", "--app", "mocked", "--bootstrap-file", bootstrapFile]);
+        string bootstrap = await mock.WaitForFileAsync(bootstrapFile, TimeSpan.FromSeconds(60));
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(["generate", "--bootstrap", bootstrap, "--topic", "spans", "--spans", "2000", "--rate", "0", "--seed", "3"], TimeSpan.FromMinutes(1));
+        Assert.True(code == 0, stderr);
+        long spans = long.Parse(System.Text.RegularExpressions.Regex.Match(stdout, @"done: (\d+) spans").Groups[1].Value);
+
+        string outDir = Path.Combine(dir, "out");
+        using var run = CliProcess.Start(["run", "--set", "kafka.bootstrap.servers=" + bootstrap, "--set", "application.id=mocked",
+            "--set", "file.dir=" + outDir, "--set", "file.format=plain", "--set", "metrics.bind=127.0.0.1:0", "--set", "assembly.gap.ms=1000"]);
+        // Every generated span ends up in a completed trace's document.
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        long seen = 0;
+        while (DateTime.UtcNow < deadline && seen < spans && !run.HasExited)
+        {
+            await Task.Delay(500);
+            string path = Path.Combine(outDir, "traces.ndjson");
+            if (!File.Exists(path)) continue;
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            seen = 0;
+            while (reader.ReadLine() is { } line)
+                if (line.Length > 0) seen += System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("spanCount").GetInt64();
+        }
+        run.Terminate();
+        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.True(seen == spans, $"{seen} of {spans} spans in traces\n{run.Stdout}\n{run.Stderr}");
+        mock.Terminate();
+        await mock.WaitForExitAsync(TimeSpan.FromSeconds(30));
+    }
 }

@@ -30,11 +30,11 @@ public sealed class MemoryPressureTests(ITestOutputHelper output) : IDisposable
         var engine = fleet.Start(0);
         await engine.WaitReadyAsync(TimeSpan.FromSeconds(90));
         using (var producer = SpanLoad.CreateProducer(cluster.Bootstrap))
-            SpanLoad.Produce(producer, ReliabilityCluster.SourceTopic, load.Messages, 0, load.Messages.Count);
+            await SpanLoad.ProducePacedAsync(producer, ReliabilityCluster.SourceTopic, load.Messages, 24, TimeSpan.FromMilliseconds(300));
 
         double maxStoreBytesPerTask = 0, pressure = 0;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (DateTime.UtcNow < deadline)
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline && (pressure == 0 || DateTime.UtcNow < deadline - TimeSpan.FromSeconds(20)))
         {
             string? m = await engine.GetAsync("/metrics");
             if (m is not null)

@@ -1,6 +1,7 @@
 using StreamAnalytics.Features.Aggregate;
 using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Features.Repartition;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;
 
@@ -66,6 +67,13 @@ public sealed class InProcessPipeline : IDisposable
         {
             DecodeErrors++;
             _onDecodeError(index, error!);
+            return;
+        }
+        if (_batch.Count == 0)
+        {
+            // As in the streaming job: a message with no spans is refused with a reason, never dropped silently.
+            DecodeErrors++;
+            _onDecodeError(index, new DecodeError(_decoder.Format, DecodeErrorKind.Empty, SpanDecodeProcessor.NoSpansReason));
             return;
         }
         ReadOnlySpan<Span> spans = _batch.Spans;

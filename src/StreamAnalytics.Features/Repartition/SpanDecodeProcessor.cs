@@ -14,7 +14,9 @@ namespace StreamAnalytics.Features.Repartition;
 /// </summary>
 /// <remarks>
 /// A message that does not decode goes whole to the dead-letter topic with the decoder's reason (format, kind, byte
-/// offset) and is counted in <c>decode_errors_total{format,kind}</c>; the partition keeps going. Runs on the task's thread.
+/// offset) and is counted in <c>decode_errors_total{format,kind}</c>; so does one that decodes to no spans (kind
+/// <c>NoSpans</c>), so nothing leaves the source without features or a reason. The partition keeps going. Runs on the
+/// task's thread.
 /// </remarks>
 public sealed class SpanDecodeProcessor : IProcessor<byte[]?, byte[]?, TraceId, ReadOnlyMemory<byte>>
 {
@@ -22,6 +24,12 @@ public sealed class SpanDecodeProcessor : IProcessor<byte[]?, byte[]?, TraceId, 
     private static readonly Counter<long> DecodeErrors = DecodeMeter.CreateCounter<long>("decode_errors", description: "Messages that could not be decoded (dead-lettered), by format and kind.");
     private static readonly Counter<long> SpansDecoded = DecodeMeter.CreateCounter<long>("spans_decoded", description: "Spans decoded from source messages, by format.");
     private static readonly Counter<long> MessagesDecoded = DecodeMeter.CreateCounter<long>("messages_decoded", description: "Source messages decoded, by format.");
+
+    /// <summary>Decode-error kind of a well-formed message that holds no spans.</summary>
+    public const string NoSpansKind = "NoSpans";
+
+    /// <summary>Dead-letter reason of a well-formed message that holds no spans.</summary>
+    public const string NoSpansReason = "the message decoded to no spans (an empty batch, or another format on this topic)";
 
     private readonly ISpanDecoder _decoder;
     private readonly StringTable _strings;
@@ -55,6 +63,14 @@ public sealed class SpanDecodeProcessor : IProcessor<byte[]?, byte[]?, TraceId, 
         {
             DecodeErrors.Add(1, _formatTag, new("kind", error!.Kind.ToString()));
             context.DeadLetter(error.ToString(), "decode:" + error.Kind);
+            return;
+        }
+        if (_batch.Count == 0)
+        {
+            // Well-formed but empty: nothing would come of it, so say so rather than drop it silently. This is also
+            // what another format on the topic often looks like (JSON bytes can parse as unknown protobuf fields).
+            DecodeErrors.Add(1, _formatTag, new("kind", NoSpansKind));
+            context.DeadLetter(NoSpansReason, "decode:" + NoSpansKind);
             return;
         }
         MessagesDecoded.Add(1, _formatTag);

@@ -110,6 +110,18 @@ public class ReplayCommandTests
     }
 
     [Fact]
+    public async Task A_well_formed_message_without_spans_is_refused_with_a_reason_not_dropped()
+    {
+        string dir = Directory.CreateTempSubdirectory("replay-empty-").FullName;
+        string input = WriteInput(dir, SpanFormat.OtlpJson, ["{\"resourceSpans\": []}"u8.ToArray()]);
+        var (code, stdout, stderr) = await CliProcess.RunAsync(["replay", "-i", input, "-f", "otlp_json", "-o", dir], TimeSpan.FromMinutes(1));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("0 spans read from 1 messages, 0 traces, 1 decode errors", stdout);
+        var dead = Assert.Single(ReadLines(Path.Combine(dir, "dead-letter.ndjson")));
+        Assert.Contains("no spans", dead.GetProperty("reason").GetString());
+    }
+
+    [Fact]
     public async Task A_missing_file_and_an_unknown_format_fail_with_clear_messages()
     {
         var (code, _, stderr) = await CliProcess.RunAsync(["replay", "-i", "/nonexistent/spans.json", "-f", "otlp_json", "-o", "/tmp/x"], TimeSpan.FromMinutes(1));

@@ -1,0 +1,66 @@
+using Confluent.Kafka;
+using StreamAnalytics.Features.Repartition;
+using StreamAnalytics.Formats;
+using StreamAnalytics.Formats.Logical;
+using StreamAnalytics.Formats.Model;
+using StreamAnalytics.Streams;
+using StreamAnalytics.Streams.Testing;
+
+namespace StreamAnalytics.Features.Tests.Repartition;
+
+public class SpanDecodeProcessorTests
+{
+    private sealed class MemorySerializer : ISerializer<ReadOnlyMemory<byte>>
+    {
+        public byte[] Serialize(ReadOnlyMemory<byte> data, SerializationContext context) => data.ToArray();
+    }
+
+    private static TopologyTestDriver Driver(StringTable strings) => new(new Topology()
+        .AddSource("in", "spans")
+        .AddProcessor("decode", () => new SpanDecodeProcessor(SpanFormat.OtlpJson, strings), "in")
+        .AddSink("out", "by-trace", TraceIdKeySerde.Instance, new MemorySerializer(), "decode"));
+
+    private static LogicalSpan Span(string traceId, string spanId) => new()
+    {
+        TraceId = traceId, SpanId = spanId, Service = "svc", Operation = "op", StartUnixNanos = 1_700_000_000_000_000_000, DurationNanos = 1000,
+    };
+
+    [Fact]
+    public void A_batch_of_two_traces_becomes_one_record_per_trace_keyed_by_trace_id()
+    {
+        var strings = new StringTable();
+        using var driver = Driver(strings);
+        byte[] batch = SpanEncoders.Encode(SpanFormat.OtlpJson,
+            [Span("0000000000000000000000000000000a", "0000000000000001"), Span("0000000000000000000000000000000b", "0000000000000002"),
+             Span("0000000000000000000000000000000a", "0000000000000003")]).Single();
+        driver.PipeInput("spans", null, batch, 1000);
+
+        var output = driver.ReadOutput("by-trace");
+        Assert.Equal(2, output.Count);
+        var codec = new SpanCodec();
+        var spansByTrace = output.ToDictionary(r => TraceIdKeySerde.Instance.Deserialize(r.Key, false, default), r =>
+        {
+            var decoded = new SpanBatch();
+            Assert.True(codec.TryDecode(r.Value, strings, decoded, out _));
+            return decoded.Count;
+        });
+        Assert.Equal(2, spansByTrace[new TraceId(0, 10)]);
+        Assert.Equal(1, spansByTrace[new TraceId(0, 11)]);
+        Assert.All(output, r => Assert.Equal(1000, r.TimestampMs));
+    }
+
+    [Theory]
+    [InlineData("not json at all", "decode:Malformed")]
+    [InlineData("{\"resourceSpans\": []}", "decode:NoSpans")]
+    public void A_message_without_spans_goes_to_the_dead_letter_topic_with_its_reason(string value, string kind)
+    {
+        using var driver = Driver(new StringTable());
+        driver.PipeInput("spans", null, System.Text.Encoding.UTF8.GetBytes(value), 1000, partition: 0);
+
+        Assert.Empty(driver.ReadOutput("by-trace"));
+        var dead = Assert.Single(driver.ReadOutput(driver.DeadLetterTopic));
+        Assert.Equal(kind, dead.HeaderString("x-error-kind"));
+        Assert.False(string.IsNullOrEmpty(dead.HeaderString("x-error-reason")));
+        Assert.Equal("spans", dead.HeaderString("x-source-topic"));
+    }
+}

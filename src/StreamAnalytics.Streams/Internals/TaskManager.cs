@@ -340,7 +340,11 @@ internal sealed class TaskManager
         {
             try
             {
+                // The final commit releases held changelog deletes (at_least_once). As on revocation, get them
+                // acknowledged before the producer closes: otherwise the next owner restores, and emits again, entries
+                // this instance already emitted.
                 if (!CommitAll()) _logger.LogWarning("Final commit failed; the next owner re-processes from the last commit");
+                else if (!_exactlyOnce) _collector.Flush();
             }
             catch (Exception ex) when (ex is KafkaException or StreamsException)
             {

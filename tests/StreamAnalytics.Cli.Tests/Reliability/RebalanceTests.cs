@@ -57,8 +57,14 @@ public sealed class RebalanceTests(ITestOutputHelper output) : IDisposable
         FeatureOutput.AssertMatchesReference(load.Reference, last);
         int superseded = docs.Count - last.Count;
         int partialRevisions = docs.Count(d => load.Reference[d.TraceId] != d.Document);
-        var split = docs.GroupBy(d => d.TraceId).Where(g => g.Select(d => d.Engine).Distinct().Count() > 1).ToList();
-        Assert.True(split.Count == 0, $"{split.Count} traces came from more than one instance, e.g. {split.FirstOrDefault()?.Key}");
+        // A split would leave each instance with part of a trace: no instance's document would be whole. A trace may
+        // still have documents from two instances when one emitted a partial revision before a hand-over and the next
+        // owner, which restored it, emitted the complete late revision (the documented policy), or when at-least-once
+        // re-emits an identical document after a hand-over. So every trace must have a whole document, and the traces
+        // seen on two instances are counted.
+        var multiInstance = docs.GroupBy(d => d.TraceId).Where(g => g.Select(d => d.Engine).Distinct().Count() > 1).ToList();
+        var split = multiInstance.Where(g => !g.Any(d => load.Reference[g.Key] == d.Document)).ToList();
+        Assert.True(split.Count == 0, $"{split.Count} traces were split between instances (no whole document), e.g. {split.FirstOrDefault()?.Key}");
         int documents = docs.Count, duplicates = superseded - partialRevisions;
         Assert.Equal(0, duplicates);
         ReliabilityFigures.Report(output, "rebalance", new Dictionary<string, object>
@@ -72,6 +78,7 @@ public sealed class RebalanceTests(ITestOutputHelper output) : IDisposable
             ["featuresEmitted"] = documents,
             ["duplicates"] = duplicates,
             ["partialEarlierRevisions"] = partialRevisions,
+            ["tracesWithDocumentsFromTwoInstances"] = multiInstance.Count,
             ["peakRss"] = ReliabilityFigures.Mib(fleet.PeakRssBytes),
         });
         _passed = true;

@@ -20,7 +20,8 @@ namespace StreamAnalytics.Benchmarks;
 /// The per-stage profile of the in-process pipeline: decode, assemble, then each extractor and the aggregator, in
 /// nanoseconds per span and bytes allocated per trace. Each stage is timed on its own pass over the data (the
 /// extractors one trace at a time, with a timestamp between them), so the figures are for finding the expensive
-/// parts, not for publishing: <c>streamanalytics bench</c> gives the published ones.
+/// parts, not for publishing: <c>streamanalytics bench</c> gives the published ones. Times are the fastest of three
+/// passes, because the machine is usually shared.
 /// </summary>
 internal static class StageProfile
 {
@@ -37,6 +38,11 @@ internal static class StageProfile
         var decoder = SpanDecoders.Create(SpanFormat.OtlpProto, StringTable.Shared);
         var batch = new SpanBatch(1024);
         List<Trace> traces = [];
+        // The machine is shared (builds, other benchmarks): each stage reports its fastest pass, which is the least
+        // disturbed one. Allocation is the same in every pass after the first.
+        var bestNs = new double[Names.Length];
+        Array.Fill(bestNs, double.MaxValue);
+        double bestDecode = double.MaxValue, bestAssemble = double.MaxValue;
         for (int pass = 0; pass < 3; pass++)
         {
             long t0 = Stopwatch.GetTimestamp();
@@ -68,7 +74,13 @@ internal static class StageProfile
             double assembleBytes = (GC.GetAllocatedBytesForCurrentThread() - a0) / (double)spans;
 
             var (ns, bytes) = Extract(traces);
+            for (int k = 0; k < ns.Length; k++) bestNs[k] = Math.Min(bestNs[k], ns[k]);
+            bestDecode = Math.Min(bestDecode, decodeNs);
+            bestAssemble = Math.Min(bestAssemble, assembleNs);
             if (pass < 2) continue;
+            ns = bestNs;
+            decodeNs = bestDecode;
+            assembleNs = bestAssemble;
             Console.WriteLine($"{"stage",-13} {"ns/span",8} {"B/trace",8}");
             Console.WriteLine($"{"decode",-13} {decodeNs,8:F1} {0,8}");
             Console.WriteLine($"{"assemble",-13} {assembleNs,8:F1} {assembleBytes * spans / traces.Count,8:F0}");

@@ -35,7 +35,7 @@ internal sealed class TraceTree
     private const byte CycleBit = 4;
     private const byte DuplicateBit = 8;
 
-    private Dictionary<ulong, int> _byId = new();
+    private readonly SpanIdIndex _byId = new();
     private readonly List<int> _groupHeads = new();
     private int[] _parent = [];
     private int[] _childStart = [0];
@@ -116,6 +116,9 @@ internal sealed class TraceTree
     /// <summary>Latest end of any span, in microseconds (0 for an empty trace).</summary>
     public long TraceEndUs { get; private set; }
 
+    /// <summary>Slots of the span id table (for tests of the memory bound).</summary>
+    internal int IdIndexCapacity => _byId.Capacity;
+
     public bool IsSharedHalf(int i) => (_role[i] & SharedHalfBit) != 0;
     public bool IsOrphan(int i) => (_role[i] & OrphanBit) != 0;
     public bool IsInCycle(int i) => (_role[i] & CycleBit) != 0;
@@ -135,8 +138,7 @@ internal sealed class TraceTree
         AnyKind = false;
         PrimaryRoot = MainRoot = -1;
         TraceStartUs = TraceEndUs = 0;
-        _byId.Clear();
-        _byId.EnsureCapacity(n);
+        _byId.Clear(n);
         _groupHeads.Clear();
         if (n == 0)
         {
@@ -158,7 +160,7 @@ internal sealed class TraceTree
     public void Release()
     {
         if (_parent.Length <= RetainedCapacity) return;
-        _byId = new Dictionary<ulong, int>();
+        _byId.Release();
         _groupHeads.Clear();
         _groupHeads.TrimExcess();
         _parent = _children = _roots = _order = _duplicateOf = _nextSameId = _tailSameId = [];
@@ -220,12 +222,8 @@ internal sealed class TraceTree
             _mark[i] = 0;
             _role[i] = 0;
 
-            ref int head = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_byId, s.SpanId.Value, out bool exists);
-            if (!exists)
-            {
-                head = i;
-            }
-            else
+            int head = _byId.AddOrGet(s.SpanId.Value, i);
+            if (head >= 0)
             {
                 // Same id seen before: chain it to the group; the group is classified once all spans are known,
                 // because whether a half is "shared" depends on the other halves' kinds, not on arrival order.
@@ -285,7 +283,7 @@ internal sealed class TraceTree
                     MarkDuplicate(m, primary);
                 }
             }
-            _byId[spans[head].SpanId.Value] = primary;
+            _byId.Set(spans[head].SpanId.Value, primary);
         }
     }
 
@@ -315,7 +313,8 @@ internal sealed class TraceTree
             if ((_role[i] & SharedHalfBit) != 0) continue; // already placed under its client half
             SpanId parentId = spans[i].ParentSpanId;
             if (parentId.IsEmpty) continue;
-            if (!_byId.TryGetValue(parentId.Value, out int p))
+            int p = _byId.Find(parentId.Value);
+            if (p < 0)
             {
                 _role[i] |= OrphanBit;
                 OrphanCount++;

@@ -110,7 +110,7 @@ public static class TraceFeaturesJson
         foreach (CriticalPathSection s in f.CriticalPath)
         {
             writer.WriteStartObject();
-            writer.WriteString(SpanId, s.SpanId);
+            s.WriteSpanId(writer, SpanId);
             writer.WriteString(Service, s.Service);
             writer.WriteNumber(StartUs, s.StartUs);
             writer.WriteNumber(EndUs, s.EndUs);

@@ -74,6 +74,28 @@ public class TraceFeaturesJsonTests
     }
 
     [Fact]
+    public void A_critical_path_span_id_kept_as_a_number_reads_and_writes_as_16_hex_characters()
+    {
+        var fromNumber = new TraceFeatures { CriticalPath = { CriticalPathSection.Create(0xAB, "web", 1, 2), CriticalPathSection.Create(0, "untraced", 2, 3) } };
+        var fromString = new TraceFeatures
+        {
+            CriticalPath =
+            {
+                new CriticalPathSection { SpanId = "00000000000000ab", Service = "web", StartUs = 1, EndUs = 2 },
+                new CriticalPathSection { SpanId = "0000000000000000", Service = "untraced", StartUs = 2, EndUs = 3 },
+            },
+        };
+
+        Assert.Equal(TraceFeaturesJson.ToUtf8(fromString), TraceFeaturesJson.ToUtf8(fromNumber));
+        Assert.Equal("00000000000000ab", fromNumber.CriticalPath[0].SpanId);
+        Assert.Equal("0000000000000000", fromNumber.CriticalPath[1].SpanId);
+        Assert.Equal(TraceFeaturesJson.ToUtf8(fromString), TraceFeaturesJson.ToUtf8(fromNumber)); // after the string exists too
+        fromNumber.CriticalPath[0].SpanId = "x";
+        Assert.Equal("x", fromNumber.CriticalPath[0].SpanId);
+        Assert.Equal("", new CriticalPathSection().SpanId);
+    }
+
+    [Fact]
     public void Parse_rejects_a_null_document()
     {
         Assert.Throws<JsonException>(() => TraceFeaturesJson.Parse("null"u8));

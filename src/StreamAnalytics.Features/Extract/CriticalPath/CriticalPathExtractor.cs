@@ -108,7 +108,7 @@ internal sealed class CriticalPathExtractor
         for (int i = 0; i <= v; i++)
         {
             int lo = SegmentStart(tree, i, v), hi = SegmentEnd(tree, i, v);
-            if (hi - lo > 1) Array.Sort(_keys, _items, lo, hi - lo);
+            SegmentSort.Sort(_keys, _items, lo, hi - lo);
             _cursor[i] = hi;
         }
     }
@@ -169,14 +169,10 @@ internal sealed class CriticalPathExtractor
         {
             var (span, start, end) = _sections[k];
             int service = span == v ? -1 : spans[span].Service;
-            path.Add(new CriticalPathSection
-            {
-                SpanId = span == v ? GapSpanId : spans[span].SpanId.ToString(),
-                Service = service < 0 ? GapService : strings[service],
-                StartUs = start,
-                EndUs = end,
-            });
-            _byService[service] = _byService.GetValueOrDefault(service) + (end - start);
+            // The gap's id 0 formats as GapSpanId.
+            ulong spanId = span == v ? 0 : spans[span].SpanId.Value;
+            path.Add(CriticalPathSection.Create(spanId, service < 0 ? GapService : strings[service], start, end));
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_byService, service, out _) += end - start;
         }
         var byService = into.CriticalPathByService;
         byService.EnsureCapacity(byService.Count + _byService.Count);

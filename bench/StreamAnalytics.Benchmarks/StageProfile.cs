@@ -26,7 +26,7 @@ namespace StreamAnalytics.Benchmarks;
 internal static class StageProfile
 {
     private static readonly string[] Names =
-        ["document", "tree", "spanCounts", "structure", "links", "servicePaths", "criticalPath", "selfTime", "network", "quality", "aggregate"];
+        ["document", "tree", "operations", "spanCounts", "structure", "links", "servicePaths", "criticalPath", "selfTime", "network", "quality", "aggregate"];
 
     public static void Run(int messages)
     {
@@ -97,7 +97,7 @@ internal static class StageProfile
     private static (double[] Ns, long[] Bytes) Extract(List<Trace> traces)
     {
         var tree = new TraceTree();
-        var counts = new SpanCountsExtractor();
+        var operations = new OperationGroups();
         var structure = new StructureExtractor();
         var links = new LinkBuilder();
         var paths = new ServicePathsExtractor();
@@ -122,7 +122,9 @@ internal static class StageProfile
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             tree.Build(s);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
-            counts.Extract(s, strings, f);
+            operations.Build(s);
+            Lap(ref k, ref ts, ref alloc, ticks, bytes);
+            SpanCountsExtractor.Extract(operations, strings, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             structure.Extract(tree, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
@@ -132,12 +134,13 @@ internal static class StageProfile
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             critical.Extract(tree, s, strings, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
-            self.Extract(tree, s, strings, f);
+            self.Extract(tree, operations, strings, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             network.Extract(tree, s, strings, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             QualityExtractor.Extract(tree, t, f);
             tree.Release();
+            operations.Release();
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             aggregator.Add(t, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);

@@ -33,7 +33,7 @@ public sealed class TraceFeatureExtractor
 {
     private readonly FeatureConfig _config;
     private readonly TraceTree _tree = new();
-    private readonly SpanCountsExtractor _spanCounts = new();
+    private readonly OperationGroups _operations = new();
     private readonly StructureExtractor _structure = new();
     private readonly LinkBuilder _links = new();
     private readonly ServicePathsExtractor _servicePaths = new();
@@ -75,18 +75,20 @@ public sealed class TraceFeatureExtractor
                 features.RootOperation = strings[spans[root].Operation];
                 features.RootError = spans[root].IsError;
             }
-            _spanCounts.Extract(spans, strings, features);
+            _operations.Build(spans);
+            SpanCountsExtractor.Extract(_operations, strings, features);
             _structure.Extract(_tree, features);
             features.Edges = _links.Build(_tree, spans, strings, _config.LinkSemantics);
             _servicePaths.Extract(_tree, spans, strings, _config.MaxServicePathLength, features);
             _criticalPath.Extract(_tree, spans, strings, features);
-            _selfTime.Extract(_tree, spans, strings, features);
+            _selfTime.Extract(_tree, _operations, strings, features);
             _networkLatency.Extract(_tree, spans, strings, features);
             QualityExtractor.Extract(_tree, trace, features);
         }
         finally
         {
             _tree.Release();
+            _operations.Release();
         }
         return features;
     }

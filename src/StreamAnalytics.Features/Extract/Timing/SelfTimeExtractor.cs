@@ -17,12 +17,13 @@ internal sealed class SelfTimeExtractor
 {
     private long[] _starts = [];
     private long[] _ends = [];
-    private readonly Dictionary<long, long> _byOperation = new();
-    private readonly OperationKeyCache _names = new();
+    private long[] _byGroup = [];
 
-    public void Extract(TraceTree tree, ReadOnlySpan<Span> spans, StringTable strings, TraceFeatures into)
+    public void Extract(TraceTree tree, OperationGroups groups, StringTable strings, TraceFeatures into)
     {
-        _byOperation.Clear();
+        if (_byGroup.Length < groups.Count) _byGroup = new long[Math.Max(groups.Count, 16)];
+        Array.Clear(_byGroup, 0, groups.Count);
+        ReadOnlySpan<int> groupOf = groups.GroupOf;
         ReadOnlySpan<long> start = tree.StartUs, end = tree.EndUs;
         for (int i = 0; i < tree.Count; i++)
         {
@@ -30,21 +31,20 @@ internal sealed class SelfTimeExtractor
             long self = e - s;
             ReadOnlySpan<int> children = tree.ChildrenOf(i);
             if (children.Length > 0 && self > 0) self -= CoveredByChildren(children, start, end, s, e);
-            long key = ((long)spans[i].Service << 32) | (uint)spans[i].Operation;
-            CollectionsMarshal.GetValueRefOrAddDefault(_byOperation, key, out _) += self;
+            _byGroup[groupOf[i]] += self;
         }
         var selfTime = into.SelfTimeByOperation;
-        selfTime.EnsureCapacity(selfTime.Count + _byOperation.Count);
-        foreach (var (key, us) in _byOperation)
+        selfTime.EnsureCapacity(selfTime.Count + groups.Count);
+        for (int g = 0; g < groups.Count; g++)
         {
-            string name = _names.Get(strings, (int)(key >> 32), (int)key);
-            CollectionsMarshal.GetValueRefOrAddDefault(selfTime, name, out _) += us;
+            CollectionsMarshal.GetValueRefOrAddDefault(selfTime, groups.Name(g, strings), out _) += _byGroup[g];
         }
         if (_starts.Length > TraceTree.RetainedCapacity)
         {
             _starts = [];
             _ends = [];
         }
+        if (_byGroup.Length > TraceTree.RetainedCapacity) _byGroup = [];
     }
 
     private long CoveredByChildren(ReadOnlySpan<int> children, ReadOnlySpan<long> start, ReadOnlySpan<long> end, long s, long e)
@@ -64,7 +64,7 @@ internal sealed class SelfTimeExtractor
             m++;
         }
         if (m == 0) return 0;
-        Array.Sort(_starts, _ends, 0, m);
+        SegmentSort.Sort(_starts, _ends, 0, m); // any order of equal starts gives the same union
         long covered = 0, runStart = _starts[0], runEnd = _ends[0];
         for (int k = 1; k < m; k++)
         {

@@ -19,7 +19,7 @@ internal static class SegmentSort
     public const int InlineLimit = 16;
 
     /// <summary>Sorts <c>keys[lo..lo+length)</c> ascending, moving <c>items</c> along.</summary>
-    public static void Sort(long[] keys, int[] items, int lo, int length)
+    public static void Sort<TItem>(long[] keys, TItem[] items, int lo, int length)
     {
         if (length <= 1) return;
         if (length > InlineLimit)
@@ -28,7 +28,7 @@ internal static class SegmentSort
             return;
         }
         Span<long> k = keys.AsSpan(lo, length);
-        Span<int> v = items.AsSpan(lo, length);
+        Span<TItem> v = items.AsSpan(lo, length);
         if (length == 2)
         {
             SwapIfGreater(k, v, 0, 1);
@@ -44,7 +44,7 @@ internal static class SegmentSort
             for (int i = 1; i < k.Length; i++)
             {
                 long key = k[i];
-                int item = v[i];
+                TItem item = v[i];
                 int j = i - 1;
                 while (j >= 0 && key < k[j])
                 {
@@ -58,7 +58,7 @@ internal static class SegmentSort
         }
     }
 
-    private static void SwapIfGreater(Span<long> k, Span<int> v, int i, int j)
+    private static void SwapIfGreater<TItem>(Span<long> k, Span<TItem> v, int i, int j)
     {
         if (k[i] <= k[j]) return;
         (k[i], k[j]) = (k[j], k[i]);

@@ -1,3 +1,5 @@
+using StreamAnalytics.Features.Extract;
+
 namespace StreamAnalytics.Features.Tests.Extract.SpanCounts;
 
 public class SpanCountsExtractorTests
@@ -26,5 +28,47 @@ public class SpanCountsExtractorTests
         var f = Features.Of(new TestTrace().Add(1, 0, null, operation: "x"));
 
         Assert.Equal(1, f.SpanCounts["unknown::x"]);
+    }
+
+    [Fact]
+    public void Pairs_that_render_to_the_same_key_are_added_up()
+    {
+        var f = Features.Of(new TestTrace()
+            .Add(1, 0, "a::b", 0, 10, operation: "c")
+            .Add(2, 1, "a", 1, 2, operation: "b::c"));
+
+        Assert.Equal(2, f.SpanCounts["a::b::c"]);
+        Assert.Single(f.SpanCounts);
+        Assert.Equal(8 + 2, f.SelfTimeByOperation["a::b::c"]);
+        Assert.Equal(2, f.ServiceCount);
+    }
+
+    [Fact]
+    public void One_extractor_keeps_names_apart_across_traces_with_different_string_tables()
+    {
+        // Both tables give their first names the same ids: a name cached for one table must not leak into the other.
+        var extractor = new TraceFeatureExtractor(new FeatureConfig());
+        var first = extractor.Extract(new TestTrace().Add(1, 0, "web", 0, 5, operation: "GET").Build());
+        var second = extractor.Extract(new TestTrace().Add(1, 0, "db", 0, 7, operation: "query").Build());
+        var third = extractor.Extract(new TestTrace().Add(1, 0, "web", 0, 5, operation: "GET").Add(2, 1, "web", 1, 1, operation: "GET").Build());
+
+        Assert.Equal(["web::GET"], first.SpanCounts.Keys);
+        Assert.Equal(["db::query"], second.SpanCounts.Keys);
+        Assert.Equal(7, second.SelfTimeByOperation["db::query"]);
+        Assert.Equal(2, third.SpanCounts["web::GET"]);
+        Assert.Equal(1, third.ServiceCount);
+    }
+
+    [Fact]
+    public void Many_distinct_operations_in_one_trace_are_all_counted()
+    {
+        var t = new TestTrace().Add(1, 0, "root");
+        for (ulong i = 0; i < 3000; i++) t.Add(i + 2, 1, "svc" + (i % 50), operation: "op" + i);
+
+        var f = Features.Of(t);
+
+        Assert.Equal(3001, f.SpanCounts.Count);
+        Assert.Equal(1, f.SpanCounts["svc7::op2957"]);
+        Assert.Equal(51, f.ServiceCount);
     }
 }

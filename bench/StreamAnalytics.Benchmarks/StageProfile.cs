@@ -128,7 +128,7 @@ internal static class StageProfile
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             structure.Extract(tree, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
-            f.Edges = links.Build(tree, s, strings, FeatureConfig.Default.LinkSemantics);
+            links.Build(tree, s, strings, FeatureConfig.Default.LinkSemantics, f.Edges);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             paths.Extract(tree, s, strings, FeatureConfig.Default.MaxServicePathLength, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);

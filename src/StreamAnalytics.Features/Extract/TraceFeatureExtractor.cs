@@ -78,7 +78,7 @@ public sealed class TraceFeatureExtractor
             _operations.Build(spans);
             SpanCountsExtractor.Extract(_operations, strings, features);
             _structure.Extract(_tree, features);
-            features.Edges = _links.Build(_tree, spans, strings, _config.LinkSemantics);
+            _links.Build(_tree, spans, strings, _config.LinkSemantics, features.Edges);
             _servicePaths.Extract(_tree, spans, strings, _config.MaxServicePathLength, features);
             _criticalPath.Extract(_tree, spans, strings, features);
             _selfTime.Extract(_tree, _operations, strings, features);

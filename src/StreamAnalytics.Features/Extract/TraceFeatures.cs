@@ -66,7 +66,12 @@ public sealed class Edge
 
     /// <summary>Each call's duration, for the edge latency distribution; not part of the document.</summary>
     [JsonIgnore]
-    public List<long> DurationsUs { get; set; } = [];
+    public List<long> DurationsUs { get; set; }
+
+    public Edge() : this([]) { }
+
+    /// <summary>An edge whose durations go to <paramref name="durationsUs"/> (the link builder sizes it exactly).</summary>
+    internal Edge(List<long> durationsUs) => DurationsUs = durationsUs;
 }
 
 /// <summary>One section of the critical path.</summary>

@@ -33,8 +33,11 @@ internal sealed class LinkBuilder
         return tree.AnyKind ? LinkSemantics.OpenTelemetry : LinkSemantics.Parent;
     }
 
-    /// <summary>The edges of the trace, aggregated per (client, server, connection type) and sorted.</summary>
-    public List<Edge> Build(TraceTree tree, ReadOnlySpan<Span> spans, StringTable strings, LinkSemantics semantics)
+    /// <summary>
+    /// Appends the edges of the trace, aggregated per (client, server, connection type) and sorted, to
+    /// <paramref name="into"/>, which must be empty.
+    /// </summary>
+    public void Build(TraceTree tree, ReadOnlySpan<Span> spans, StringTable strings, LinkSemantics semantics, List<Edge> into)
     {
         _edges.Reset(strings);
         switch (Resolve(semantics, tree, spans))
@@ -56,7 +59,7 @@ internal sealed class LinkBuilder
             _merged = [];
             _kindedAncestor = [];
         }
-        return _edges.ToSortedList();
+        _edges.MoveSortedTo(into);
     }
 
     private static long DurationUs(TraceTree tree, int i) => tree.EndUs[i] - tree.StartUs[i];

@@ -19,6 +19,24 @@ public class LinkBuilderTests
     }
 
     [Fact]
+    public void Edges_whose_names_tie_keep_the_order_of_their_first_call()
+    {
+        // A service literally named "user" calling an uninstrumented "shop", and the virtual client "user" of a root
+        // server span in "shop": two edges user→shop (virtual) that only the order of their first call tells apart.
+        var f = Features.Of(new TestTrace()
+            .Add(1, 0, "user", 0, 10, SpanKind.Client, peer: "shop")
+            .Add(2, 0, "shop", 20, 7, SpanKind.Server)
+            .Add(3, 0, "shop", 30, 5, SpanKind.Server), LinkSemantics.OpenTelemetry);
+
+        Assert.Equal(2, f.Edges.Count);
+        Assert.All(f.Edges, e => Assert.Equal(("user", "shop", "virtual"), (e.Client, e.Server, e.ConnectionType)));
+        Assert.Equal(new long[] { 10 }, f.Edges[0].DurationsUs);
+        Assert.Equal(new long[] { 7, 5 }, f.Edges[1].DurationsUs);
+        Assert.Equal(2, f.Edges[1].Calls);
+        Assert.Equal(12, f.Edges[1].TotalDurationUs);
+    }
+
+    [Fact]
     public void A_call_within_one_service_is_not_an_edge()
     {
         var f = Features.Of(new TestTrace().Add(1, 0, "a").Add(2, 1, "a").Add(3, 2, "a"), LinkSemantics.Parent);

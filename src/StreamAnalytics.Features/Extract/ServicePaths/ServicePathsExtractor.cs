@@ -10,9 +10,16 @@ namespace StreamAnalytics.Features.Extract.ServicePaths;
 /// <c>&gt;</c> and counted per leaf (so the counts sum to the number of leaves).
 /// </summary>
 /// <remarks>
-/// Paths are interned top-down as (parent path, service) pairs, so each span costs one dictionary probe and a path
-/// string is built once per distinct path that ends at a leaf, never once per leaf. A path stops growing after
-/// <see cref="FeatureConfig.MaxServicePathLength"/> services and ends in <c>...</c>. Not thread-safe.
+/// <para>
+/// Paths are interned top-down as (parent path, service) pairs in a <see cref="PathTrie"/> that outlives the trace,
+/// so each span costs one table probe and a path string is built once per distinct path for the life of the
+/// extractor (the same few dozen paths recur in every trace of a system), never once per trace or per leaf. A path
+/// stops growing after <see cref="FeatureConfig.MaxServicePathLength"/> services and ends in <c>...</c>.
+/// </para>
+/// <para>
+/// Paths are written in the order the trace first reaches them (breadth-first), which is the order the document's
+/// dictionary, and so the aggregator, sees them in. Not thread-safe.
+/// </para>
 /// </remarks>
 internal sealed class ServicePathsExtractor
 {
@@ -22,21 +29,19 @@ internal sealed class ServicePathsExtractor
     /// <summary>Last segment of a path cut at the configured length.</summary>
     public const string Ellipsis = "...";
 
-    private const int EllipsisService = -1;
-
-    private readonly Dictionary<(int ParentPath, int Service), int> _paths = new();
-    private readonly List<PathNode> _nodes = new();
+    private readonly PathTrie _trie = new();
     private int[] _pathOf = [];
-    private int[] _leaves = [];
     private readonly StringBuilder _text = new();
     private int[] _chain = [];
+
+    /// <summary>Paths the trie holds now (for tests of its bound).</summary>
+    internal int CachedPaths => _trie.Count;
 
     public void Extract(TraceTree tree, ReadOnlySpan<Span> spans, StringTable strings, int maxLength, TraceFeatures into)
     {
         int n = tree.Count;
         if (_pathOf.Length < n) _pathOf = new int[n];
-        _paths.Clear();
-        _nodes.Clear();
+        _trie.BeginTrace(strings, maxLength);
         ReadOnlySpan<int> parent = tree.Parent;
         foreach (int i in tree.Order)
         {
@@ -45,69 +50,52 @@ internal sealed class ServicePathsExtractor
             int path;
             if (p < 0)
             {
-                path = Intern(-1, service, 1);
+                path = _trie.Intern(PathTrie.NoPath, service);
             }
             else
             {
                 int parentPath = _pathOf[p];
-                PathNode node = _nodes[parentPath];
-                if (node.Service == service || node.Service == EllipsisService) path = parentPath;
-                else if (node.Length >= maxLength) path = Intern(parentPath, EllipsisService, node.Length + 1);
-                else path = Intern(parentPath, service, node.Length + 1);
+                int last = _trie.Service(parentPath);
+                if (last == service || last == PathTrie.EllipsisService) path = parentPath;
+                else if (_trie.Length(parentPath) >= maxLength) path = _trie.Intern(parentPath, PathTrie.EllipsisService);
+                else path = _trie.Intern(parentPath, service);
             }
             _pathOf[i] = path;
         }
 
-        if (_leaves.Length < _nodes.Count) _leaves = new int[Math.Max(_nodes.Count, 16)];
-        Array.Clear(_leaves, 0, _nodes.Count);
         for (int i = 0; i < n; i++)
         {
-            if (tree.ChildCount(i) == 0) _leaves[_pathOf[i]]++;
+            if (tree.ChildCount(i) == 0) _trie.AddLeaf(_pathOf[i]);
         }
+        ReadOnlySpan<int> reached = _trie.Reached;
         var result = into.ServicePaths;
-        result.EnsureCapacity(result.Count + _nodes.Count);
-        for (int path = 0; path < _nodes.Count; path++)
+        result.EnsureCapacity(result.Count + reached.Length);
+        foreach (int path in reached)
         {
-            if (_leaves[path] == 0) continue;
-            string key = Render(path, strings);
-            CollectionsMarshal.GetValueRefOrAddDefault(result, key, out _) += _leaves[path];
+            int leaves = _trie.Leaves(path);
+            if (leaves == 0) continue;
+            string key = _trie.Text(path) ?? _trie.SetText(path, Render(path, strings));
+            CollectionsMarshal.GetValueRefOrAddDefault(result, key, out _) += leaves;
         }
+        _trie.EndTrace();
         if (_pathOf.Length > TraceTree.RetainedCapacity)
         {
             _pathOf = [];
-            _leaves = [];
             _chain = [];
-            _paths.Clear();
-            _paths.TrimExcess();
-            _nodes.Clear();
-            _nodes.TrimExcess();
         }
-    }
-
-    private int Intern(int parentPath, int service, int length)
-    {
-        ref int id = ref CollectionsMarshal.GetValueRefOrAddDefault(_paths, (parentPath, service), out bool exists);
-        if (!exists)
-        {
-            id = _nodes.Count;
-            _nodes.Add(new PathNode(parentPath, service, length));
-        }
-        return id;
     }
 
     private string Render(int path, StringTable strings)
     {
-        int length = _nodes[path].Length;
+        int length = _trie.Length(path);
         if (_chain.Length < length) _chain = new int[Math.Max(length, 16)];
-        for (int p = path, k = length - 1; p >= 0; p = _nodes[p].Parent, k--) _chain[k] = _nodes[p].Service;
+        for (int p = path, k = length - 1; p != PathTrie.NoPath; p = _trie.Parent(p), k--) _chain[k] = _trie.Service(p);
         _text.Clear();
         for (int k = 0; k < length; k++)
         {
             if (k > 0) _text.Append(Separator);
-            _text.Append(_chain[k] == EllipsisService ? Ellipsis : strings[_chain[k]]);
+            _text.Append(_chain[k] == PathTrie.EllipsisService ? Ellipsis : strings[_chain[k]]);
         }
         return _text.ToString();
     }
-
-    private readonly record struct PathNode(int Parent, int Service, int Length);
 }

@@ -1,3 +1,4 @@
+using StreamAnalytics.Features.Extract.Collections;
 using StreamAnalytics.Features.Extract.Tree;
 using StreamAnalytics.Formats.Model;
 
@@ -10,10 +11,15 @@ namespace StreamAnalytics.Features.Extract.Timing;
 /// <remarks>
 /// The value is kept as measured, negative included: a negative latency is clock skew between the two hosts, which
 /// <c>quality.clockSkewSpans</c> also counts, and clamping it would hide that. Sorted by client, then server.
+/// Pairs are aggregated in a reusable table and a <see cref="NetworkLatency"/> is only created per distinct pair.
+/// Not thread-safe.
 /// </remarks>
 internal sealed class NetworkLatencyExtractor
 {
-    private readonly Dictionary<(int Client, int Server), NetworkLatency> _pairs = new();
+    private readonly DenseKeyTable _pairs = new();
+    private int[] _count = new int[8];
+    private long[] _totalUs = new long[8];
+    private long[] _maxUs = new long[8];
 
     public void Extract(TraceTree tree, ReadOnlySpan<Span> spans, StringTable strings, TraceFeatures into)
     {
@@ -25,23 +31,51 @@ internal sealed class NetworkLatencyExtractor
             int p = parent[i];
             if (p < 0 || spans[i].Kind != SpanKind.Server || spans[p].Kind != SpanKind.Client) continue;
             long latency = start[i] - start[p];
-            var key = (spans[p].Service, spans[i].Service);
-            if (!_pairs.TryGetValue(key, out NetworkLatency? agg))
-            {
-                agg = new NetworkLatency { Client = strings[key.Item1], Server = strings[key.Item2], MaxUs = latency };
-                _pairs.Add(key, agg);
-            }
-            agg.Count++;
-            agg.TotalUs += latency;
-            if (latency > agg.MaxUs) agg.MaxUs = latency;
+            int known = _pairs.Count;
+            int pair = _pairs.GetOrAdd(((long)spans[p].Service << 32) | (uint)spans[i].Service);
+            if (pair == known) NewPair(pair, latency);
+            _count[pair]++;
+            _totalUs[pair] += latency;
+            if (latency > _maxUs[pair]) _maxUs[pair] = latency;
         }
         var list = into.NetworkLatencies;
-        foreach (NetworkLatency l in _pairs.Values) list.Add(l);
+        list.Capacity = Math.Max(list.Capacity, list.Count + _pairs.Count);
+        for (int pair = 0; pair < _pairs.Count; pair++)
+        {
+            long key = _pairs.KeyAt(pair);
+            list.Add(new NetworkLatency
+            {
+                Client = strings[(int)(key >> 32)],
+                Server = strings[(int)key],
+                Count = _count[pair],
+                TotalUs = _totalUs[pair],
+                MaxUs = _maxUs[pair],
+            });
+        }
         list.Sort(static (a, b) =>
         {
             int c = string.CompareOrdinal(a.Client, b.Client);
             return c != 0 ? c : string.CompareOrdinal(a.Server, b.Server);
         });
-        _pairs.Clear();
+        _pairs.TrimTo(TraceTree.RetainedCapacity);
+        if (_count.Length > TraceTree.RetainedCapacity)
+        {
+            _count = new int[8];
+            _totalUs = new long[8];
+            _maxUs = new long[8];
+        }
+    }
+
+    private void NewPair(int pair, long latency)
+    {
+        if (pair == _count.Length)
+        {
+            Array.Resize(ref _count, pair * 2);
+            Array.Resize(ref _totalUs, pair * 2);
+            Array.Resize(ref _maxUs, pair * 2);
+        }
+        _count[pair] = 0;
+        _totalUs[pair] = 0;
+        _maxUs[pair] = latency;
     }
 }

@@ -1,4 +1,6 @@
 using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Features.Extract.ServicePaths;
+using StreamAnalytics.Features.Extract.Tree;
 
 namespace StreamAnalytics.Features.Tests.Extract.ServicePaths;
 
@@ -46,5 +48,68 @@ public class ServicePathsExtractorTests
         var f = extractor.Extract(t.Build());
 
         Assert.Equal(1, f.ServicePaths["s1>s2>s3>..."]);
+    }
+
+    private static TraceFeatures Paths(ServicePathsExtractor extractor, TestTrace t, int maxLength = 32)
+    {
+        var trace = t.Build();
+        return Paths(extractor, trace.Spans.ToArray(), trace.Strings, maxLength);
+    }
+
+    private static TraceFeatures Paths(ServicePathsExtractor extractor, StreamAnalytics.Formats.Model.Span[] spans, StreamAnalytics.Formats.Model.StringTable strings, int maxLength = 32)
+    {
+        var tree = new TraceTree();
+        tree.Build(spans);
+        var f = new TraceFeatures();
+        extractor.Extract(tree, spans, strings, maxLength, f);
+        return f;
+    }
+
+    [Fact]
+    public void Paths_remembered_from_earlier_traces_give_the_same_counts_and_order()
+    {
+        var extractor = new ServicePathsExtractor();
+        var shop = new TestTrace().Add(1, 0, "web").Add(2, 1, "cart").Add(3, 1, "ads").Add(4, 2, "db");
+        var spans = shop.Build().Spans.ToArray();
+
+        var first = Paths(extractor, shop);
+        var second = Paths(extractor, shop);
+        // Same names (same table), reaching only some remembered paths, in another order: only its own leaves, in
+        // its own order.
+        var third = Paths(extractor, [spans[0], spans[2], spans[1]], shop.Strings);
+
+        Assert.Equal(["web>ads", "web>cart>db"], first.ServicePaths.Keys);
+        Assert.Equal(first.ServicePaths, second.ServicePaths);
+        Assert.Same(first.ServicePaths.Keys.First(), second.ServicePaths.Keys.First());
+        Assert.Equal(["web>ads", "web>cart"], third.ServicePaths.Keys);
+        Assert.All(third.ServicePaths.Values, v => Assert.Equal(1, v));
+    }
+
+    [Fact]
+    public void Remembered_paths_do_not_leak_across_string_tables_or_length_limits()
+    {
+        var extractor = new ServicePathsExtractor();
+        // Fresh tables give the same ids to their first names.
+        Assert.Equal(["a>b"], Paths(extractor, new TestTrace().Add(1, 0, "a").Add(2, 1, "b")).ServicePaths.Keys);
+        Assert.Equal(["x>y"], Paths(extractor, new TestTrace().Add(1, 0, "x").Add(2, 1, "y")).ServicePaths.Keys);
+
+        var t = new TestTrace().Add(1, 0, "a").Add(2, 1, "b").Add(3, 2, "c");
+        Assert.Equal(["a>b>c"], Paths(extractor, t, maxLength: 3).ServicePaths.Keys);
+        Assert.Equal(["a>b>..."], Paths(extractor, t, maxLength: 2).ServicePaths.Keys);
+    }
+
+    [Fact]
+    public void The_remembered_paths_are_bounded()
+    {
+        var extractor = new ServicePathsExtractor();
+        var wide = new TestTrace().Add(1, 0, "root");
+        for (ulong i = 0; i < PathTrie.MaxPaths + 10; i++) wide.Add(i + 2, 1, "s" + i);
+
+        var f = Paths(extractor, wide);
+
+        Assert.Equal(PathTrie.MaxPaths + 10, f.ServicePaths.Count);
+        Assert.Equal(1, f.ServicePaths["root>s123"]);
+        Assert.True(extractor.CachedPaths <= PathTrie.MaxPaths);
+        Assert.Equal(["a"], Paths(extractor, new TestTrace().Add(1, 0, "a")).ServicePaths.Keys);
     }
 }

@@ -122,9 +122,9 @@ internal static class StageProfile
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             tree.Build(s);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
-            operations.Build(s);
+            operations.Build(s, strings);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
-            SpanCountsExtractor.Extract(operations, strings, f);
+            SpanCountsExtractor.Extract(operations, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             structure.Extract(tree, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
@@ -134,7 +134,7 @@ internal static class StageProfile
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             critical.Extract(tree, s, strings, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
-            self.Extract(tree, operations, strings, f);
+            self.Extract(tree, operations, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             network.Extract(tree, s, strings, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);

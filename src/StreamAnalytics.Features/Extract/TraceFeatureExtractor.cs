@@ -75,13 +75,13 @@ public sealed class TraceFeatureExtractor
                 features.RootOperation = strings[spans[root].Operation];
                 features.RootError = spans[root].IsError;
             }
-            _operations.Build(spans);
-            SpanCountsExtractor.Extract(_operations, strings, features);
+            _operations.Build(spans, strings);
+            SpanCountsExtractor.Extract(_operations, features);
             _structure.Extract(_tree, features);
             _links.Build(_tree, spans, strings, _config.LinkSemantics, features.Edges);
             _servicePaths.Extract(_tree, spans, strings, _config.MaxServicePathLength, features);
             _criticalPath.Extract(_tree, spans, strings, features);
-            _selfTime.Extract(_tree, _operations, strings, features);
+            _selfTime.Extract(_tree, _operations, features);
             _networkLatency.Extract(_tree, spans, strings, features);
             QualityExtractor.Extract(_tree, trace, features);
         }

@@ -13,14 +13,14 @@ internal static class SpanCountsExtractor
     /// <summary>Separator between service and operation in keys.</summary>
     public const string Separator = "::";
 
-    public static void Extract(OperationGroups groups, StringTable strings, TraceFeatures into)
+    public static void Extract(OperationGroups groups, TraceFeatures into)
     {
         var counts = into.SpanCounts;
         counts.EnsureCapacity(counts.Count + groups.Count); // one allocation instead of a resize per doubling
         for (int g = 0; g < groups.Count; g++)
         {
             // += because two pairs can render to the same key ("a::b" + "c" and "a" + "b::c").
-            CollectionsMarshal.GetValueRefOrAddDefault(counts, groups.Name(g, strings), out _) += groups.SpanCount(g);
+            CollectionsMarshal.GetValueRefOrAddDefault(counts, groups.Name(g), out _) += groups.SpanCount(g);
         }
         into.ServiceCount = groups.ServiceCount;
         into.ErrorCount = groups.ErrorCount;

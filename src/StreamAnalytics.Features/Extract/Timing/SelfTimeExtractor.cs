@@ -19,7 +19,7 @@ internal sealed class SelfTimeExtractor
     private long[] _ends = [];
     private long[] _byGroup = [];
 
-    public void Extract(TraceTree tree, OperationGroups groups, StringTable strings, TraceFeatures into)
+    public void Extract(TraceTree tree, OperationGroups groups, TraceFeatures into)
     {
         if (_byGroup.Length < groups.Count) _byGroup = new long[Math.Max(groups.Count, 16)];
         Array.Clear(_byGroup, 0, groups.Count);
@@ -37,7 +37,7 @@ internal sealed class SelfTimeExtractor
         selfTime.EnsureCapacity(selfTime.Count + groups.Count);
         for (int g = 0; g < groups.Count; g++)
         {
-            CollectionsMarshal.GetValueRefOrAddDefault(selfTime, groups.Name(g, strings), out _) += _byGroup[g];
+            CollectionsMarshal.GetValueRefOrAddDefault(selfTime, groups.Name(g), out _) += _byGroup[g];
         }
         if (_starts.Length > TraceTree.RetainedCapacity)
         {
@@ -49,6 +49,12 @@ internal sealed class SelfTimeExtractor
 
     private long CoveredByChildren(ReadOnlySpan<int> children, ReadOnlySpan<long> start, ReadOnlySpan<long> end, long s, long e)
     {
+        if (children.Length == 1)
+        {
+            // The common case (chains of calls): no union to build.
+            int only = children[0];
+            return Math.Max(0, Math.Min(end[only], e) - Math.Max(start[only], s));
+        }
         if (_starts.Length < children.Length)
         {
             _starts = new long[children.Length];

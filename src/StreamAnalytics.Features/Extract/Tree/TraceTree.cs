@@ -34,6 +34,10 @@ internal sealed class TraceTree
     private const byte OrphanBit = 2;
     private const byte CycleBit = 4;
     private const byte DuplicateBit = 8;
+    // Bookkeeping bits, so that the same-id and shared-half chains need no per-span initialisation: only spans that
+    // carry these bits have meaningful _nextSameId/_tailSameId (group members) or _firstSharedHalf entries.
+    private const byte GroupHeadBit = 16;
+    private const byte HasSharedHalfBit = 32;
 
     private readonly SpanIdIndex _byId = new();
     private readonly List<int> _groupHeads = new();
@@ -195,6 +199,11 @@ internal sealed class TraceTree
 
     private void IndexTimesAndIds(ReadOnlySpan<Span> spans)
     {
+        int n = spans.Length;
+        Array.Fill(_parent, -1, 0, n);
+        Array.Fill(_duplicateOf, -1, 0, n);
+        Array.Clear(_mark, 0, n);
+        Array.Clear(_role, 0, n);
         long minStart = long.MaxValue, maxEnd = long.MinValue;
         bool anyKind = false;
         for (int i = 0; i < spans.Length; i++)
@@ -213,22 +222,20 @@ internal sealed class TraceTree
             if (endUs > maxEnd) maxEnd = endUs;
             anyKind |= s.Kind != SpanKind.Unspecified;
 
-            _parent[i] = -1;
-            _duplicateOf[i] = -1;
-            _nextSameId[i] = -1;
-            _tailSameId[i] = i;
-            _firstSharedHalf[i] = -1;
-            _nextSharedHalf[i] = -1;
-            _mark[i] = 0;
-            _role[i] = 0;
-
             int head = _byId.AddOrGet(s.SpanId.Value, i);
             if (head >= 0)
             {
                 // Same id seen before: chain it to the group; the group is classified once all spans are known,
                 // because whether a half is "shared" depends on the other halves' kinds, not on arrival order.
-                if (_tailSameId[head] == head) _groupHeads.Add(head);
+                if ((_role[head] & GroupHeadBit) == 0)
+                {
+                    _role[head] |= GroupHeadBit;
+                    _groupHeads.Add(head);
+                    _nextSameId[head] = -1;
+                    _tailSameId[head] = head;
+                }
                 _nextSameId[_tailSameId[head]] = i;
+                _nextSameId[i] = -1;
                 _tailSameId[head] = i;
             }
         }
@@ -274,8 +281,16 @@ internal sealed class TraceTree
                     _role[m] |= SharedHalfBit;
                     _parent[m] = primary;
                     SharedHalfCount++;
-                    if (lastShared < 0) _firstSharedHalf[primary] = m;
-                    else _nextSharedHalf[lastShared] = m;
+                    _nextSharedHalf[m] = -1;
+                    if (lastShared < 0)
+                    {
+                        _firstSharedHalf[primary] = m;
+                        _role[primary] |= HasSharedHalfBit;
+                    }
+                    else
+                    {
+                        _nextSharedHalf[lastShared] = m;
+                    }
                     lastShared = m;
                 }
                 else
@@ -292,6 +307,7 @@ internal sealed class TraceTree
 
     private int FindSharedHalf(ReadOnlySpan<Span> spans, int primary, int service)
     {
+        if ((_role[primary] & HasSharedHalfBit) == 0) return -1;
         for (int h = _firstSharedHalf[primary]; h >= 0; h = _nextSharedHalf[h])
         {
             if (spans[h].Service == service) return h;
@@ -320,7 +336,7 @@ internal sealed class TraceTree
                 OrphanCount++;
                 continue;
             }
-            if (_firstSharedHalf[p] >= 0)
+            if ((_role[p] & HasSharedHalfBit) != 0)
             {
                 int half = FindSharedHalf(spans, p, spans[i].Service);
                 if (half >= 0) p = half;

@@ -1,4 +1,5 @@
 using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Features.Extract.SpanCounts;
 
 namespace StreamAnalytics.Features.Tests.Extract.SpanCounts;
 
@@ -70,5 +71,28 @@ public class SpanCountsExtractorTests
         Assert.Equal(3001, f.SpanCounts.Count);
         Assert.Equal(1, f.SpanCounts["svc7::op2957"]);
         Assert.Equal(51, f.ServiceCount);
+    }
+
+    [Fact]
+    public void Remembered_operations_are_bounded()
+    {
+        var groups = new OperationGroups();
+        var huge = new TestTrace();
+        for (ulong i = 0; i < OperationGroups.MaxOperations + 10; i++) huge.Add(i + 1, 0, "svc", operation: "op" + i);
+        var trace = huge.Build();
+
+        groups.Build(trace.Spans, trace.Strings);
+        Assert.Equal(OperationGroups.MaxOperations + 10, groups.Count);
+        Assert.Equal("svc::op123", groups.Name(123));
+        groups.Release();
+
+        Assert.True(groups.RememberedOperations <= OperationGroups.MaxOperations);
+        var small = new TestTrace().Add(1, 0, "a", operation: "b").Add(2, 1, "a", operation: "b", error: true);
+        var t = small.Build();
+        groups.Build(t.Spans, t.Strings);
+        Assert.Equal(1, groups.Count);
+        Assert.Equal("a::b", groups.Name(0));
+        Assert.Equal(2, groups.SpanCount(0));
+        Assert.Equal(1, groups.ErrorCount);
     }
 }

@@ -1,3 +1,4 @@
+using StreamAnalytics.Features.Extract.Collections;
 using StreamAnalytics.Features.Extract.Tree;
 using StreamAnalytics.Formats.Model;
 
@@ -40,7 +41,9 @@ internal sealed class CriticalPathExtractor
     private long[] _keys = [];
     private int[] _cursor = [];
     private readonly List<(int Span, long Start, long End)> _sections = new();
-    private readonly Dictionary<int, long> _byService = new();
+    // Service → number in order of first appearance on the path (the order the document's map is filled in).
+    private readonly DenseKeyTable _services = new();
+    private long[] _serviceUs = new long[16];
 
     public void Extract(TraceTree tree, ReadOnlySpan<Span> spans, StringTable strings, TraceFeatures into)
     {
@@ -162,7 +165,7 @@ internal sealed class CriticalPathExtractor
 
     private void Emit(ReadOnlySpan<Span> spans, StringTable strings, int v, TraceFeatures into)
     {
-        _byService.Clear();
+        _services.Clear();
         var path = into.CriticalPath;
         path.Capacity = Math.Max(path.Capacity, _sections.Count);
         for (int k = _sections.Count - 1; k >= 0; k--)
@@ -172,14 +175,24 @@ internal sealed class CriticalPathExtractor
             // The gap's id 0 formats as GapSpanId.
             ulong spanId = span == v ? 0 : spans[span].SpanId.Value;
             path.Add(CriticalPathSection.Create(spanId, service < 0 ? GapService : strings[service], start, end));
-            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_byService, service, out _) += end - start;
+            int known = _services.Count;
+            int number = _services.GetOrAdd(service);
+            if (number == known)
+            {
+                if (number == _serviceUs.Length) Array.Resize(ref _serviceUs, number * 2);
+                _serviceUs[number] = 0;
+            }
+            _serviceUs[number] += end - start;
         }
         var byService = into.CriticalPathByService;
-        byService.EnsureCapacity(byService.Count + _byService.Count);
-        foreach (var (service, us) in _byService)
+        byService.EnsureCapacity(byService.Count + _services.Count);
+        for (int number = 0; number < _services.Count; number++)
         {
+            int service = (int)_services.KeyAt(number);
             string name = service < 0 ? GapService : strings[service];
-            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(byService, name, out _) += us;
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(byService, name, out _) += _serviceUs[number];
         }
+        _services.TrimTo(TraceTree.RetainedCapacity);
+        if (_serviceUs.Length > TraceTree.RetainedCapacity) _serviceUs = new long[16];
     }
 }

@@ -154,9 +154,16 @@ internal sealed class TraceTree
         IndexTimesAndIds(spans);
         ResolveSameIdGroups(spans);
         ResolveParents(spans);
-        BreakCycles();
         BuildChildren();
-        BuildOrder();
+        if (BuildOrder() < n)
+        {
+            // Spans the breadth-first walk never reached hang off a parent cycle (rare: hostile input). Cut the
+            // cycles and index again; the common acyclic trace skips the cycle search altogether.
+            Array.Clear(_mark, 0, n); // BuildChildren used it as a cursor
+            BreakCycles();
+            BuildChildren();
+            BuildOrder();
+        }
         FindRoots(spans);
     }
 
@@ -403,9 +410,10 @@ internal sealed class TraceTree
         }
     }
 
-    private void BuildOrder()
+    /// <summary>Fills <see cref="Order"/> from the roots; returns how many spans it reached (all of them unless a
+    /// parent cycle is still in place).</summary>
+    private int BuildOrder()
     {
-        int n = Count;
         int tail = 0;
         for (int r = 0; r < RootCount; r++) _order[tail++] = _roots[r];
         for (int head = 0; head < tail; head++)
@@ -413,7 +421,8 @@ internal sealed class TraceTree
             int node = _order[head];
             for (int c = _childStart[node]; c < _childStart[node + 1]; c++) _order[tail++] = _children[c];
         }
-        Debug.Assert(tail == n, "after cycle breaking the parent links must form a forest");
+        Debug.Assert(CycleCount == 0 || tail == Count, "after cycle breaking the parent links must form a forest");
+        return tail;
     }
 
     private void FindRoots(ReadOnlySpan<Span> spans)

@@ -40,7 +40,11 @@ internal sealed class CriticalPathExtractor
     private int[] _items = [];
     private long[] _keys = [];
     private int[] _cursor = [];
-    private readonly List<(int Span, long Start, long End)> _sections = new();
+    // The sections of the walk, back to front.
+    private int[] _sectionSpan = new int[16];
+    private long[] _sectionStart = new long[16];
+    private long[] _sectionEnd = new long[16];
+    private int _sectionCount;
     // Service → number in order of first appearance on the path (the order the document's map is filled in).
     private readonly DenseKeyTable _services = new();
     private long[] _serviceUs = new long[16];
@@ -60,8 +64,12 @@ internal sealed class CriticalPathExtractor
             _clipStart = _clipEnd = _keys = [];
             _excluded = [];
             _items = _cursor = [];
-            _sections.Clear();
-            _sections.TrimExcess();
+        }
+        if (_sectionSpan.Length > TraceTree.RetainedCapacity)
+        {
+            _sectionSpan = new int[16];
+            _sectionStart = new long[16];
+            _sectionEnd = new long[16];
         }
     }
 
@@ -97,10 +105,8 @@ internal sealed class CriticalPathExtractor
         }
     }
 
-    // Children of span i are _items[SegmentStart(i)..SegmentEnd(i)]; the virtual root's children (the roots) sit
-    // after the last real segment, which is exactly where TraceTree's CSR ends.
-    private static int SegmentStart(TraceTree tree, int i, int v) => i < v ? tree.ChildStart[i] : v - tree.RootCount;
-    private static int SegmentEnd(TraceTree tree, int i, int v) => i < v ? tree.ChildStart[i + 1] : v;
+    // Children of span i are _items[childStart[i]..childStart[i+1]]; the virtual root's children (the roots) sit
+    // after the last real segment, at [v - RootCount, v), which is exactly where TraceTree's CSR ends.
 
     private void SortChildrenByEnd(TraceTree tree, int v)
     {
@@ -108,24 +114,29 @@ internal sealed class CriticalPathExtractor
         tree.Children.CopyTo(_items);
         tree.Roots.CopyTo(_items.AsSpan(childCount));
         for (int k = 0; k < v; k++) _keys[k] = _excluded[_items[k]] ? long.MinValue : _clipEnd[_items[k]];
-        for (int i = 0; i <= v; i++)
+        ReadOnlySpan<int> childStart = tree.ChildStart;
+        for (int i = 0; i < v; i++)
         {
-            int lo = SegmentStart(tree, i, v), hi = SegmentEnd(tree, i, v);
-            SegmentSort.Sort(_keys, _items, lo, hi - lo);
+            int lo = childStart[i], hi = childStart[i + 1];
+            if (hi - lo > 1) SegmentSort.Sort(_keys, _items, lo, hi - lo);
             _cursor[i] = hi;
         }
+        SegmentSort.Sort(_keys, _items, childCount, v - childCount);
+        _cursor[v] = v;
     }
 
     private void Walk(TraceTree tree, int v)
     {
-        _sections.Clear();
+        _sectionCount = 0;
         ReadOnlySpan<int> parent = tree.Parent;
+        ReadOnlySpan<int> childStart = tree.ChildStart;
+        int rootSegment = v - tree.RootCount;
         int current = v;
         long t = _clipEnd[v];
         while (true)
         {
             int next = -1;
-            int lo = SegmentStart(tree, current, v);
+            int lo = current < v ? childStart[current] : rootSegment;
             while (_cursor[current] > lo)
             {
                 int k = _items[--_cursor[current]];
@@ -153,24 +164,34 @@ internal sealed class CriticalPathExtractor
     private void Add(int span, long start, long end)
     {
         if (start >= end) return;
-        int last = _sections.Count - 1;
+        int last = _sectionCount - 1;
         // Sections arrive back to front; a zero-length child between two pieces of its parent leaves them adjacent.
-        if (last >= 0 && _sections[last].Span == span && _sections[last].Start == end)
+        if (last >= 0 && _sectionSpan[last] == span && _sectionStart[last] == end)
         {
-            _sections[last] = (span, start, _sections[last].End);
+            _sectionStart[last] = start;
             return;
         }
-        _sections.Add((span, start, end));
+        if (_sectionCount == _sectionSpan.Length)
+        {
+            Array.Resize(ref _sectionSpan, _sectionCount * 2);
+            Array.Resize(ref _sectionStart, _sectionCount * 2);
+            Array.Resize(ref _sectionEnd, _sectionCount * 2);
+        }
+        _sectionSpan[_sectionCount] = span;
+        _sectionStart[_sectionCount] = start;
+        _sectionEnd[_sectionCount] = end;
+        _sectionCount++;
     }
 
     private void Emit(ReadOnlySpan<Span> spans, StringTable strings, int v, TraceFeatures into)
     {
         _services.Clear();
         var path = into.CriticalPath;
-        path.Capacity = Math.Max(path.Capacity, _sections.Count);
-        for (int k = _sections.Count - 1; k >= 0; k--)
+        path.Capacity = Math.Max(path.Capacity, _sectionCount);
+        for (int k = _sectionCount - 1; k >= 0; k--)
         {
-            var (span, start, end) = _sections[k];
+            int span = _sectionSpan[k];
+            long start = _sectionStart[k], end = _sectionEnd[k];
             int service = span == v ? -1 : spans[span].Service;
             // The gap's id 0 formats as GapSpanId.
             ulong spanId = span == v ? 0 : spans[span].SpanId.Value;

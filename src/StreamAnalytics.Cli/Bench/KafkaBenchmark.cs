@@ -61,33 +61,37 @@ internal sealed class KafkaBenchmark : IDisposable
         return new KafkaBenchmark(cluster, cluster.BootstrapServers, loggerFactory);
     }
 
-    public async Task CreateTopicAsync()
+    public Task CreateTopicAsync() => CreateTopicAsync(Topic);
+
+    private async Task CreateTopicAsync(string topic)
     {
         if (_cluster is not null)
         {
-            _cluster.CreateTopic(Topic, Partitions);
+            _cluster.CreateTopic(topic, Partitions);
             return;
         }
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Bootstrap }).Build();
-        await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = Partitions, ReplicationFactor = -1 }]);
+        await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = Partitions, ReplicationFactor = -1 }]);
     }
 
     /// <summary>Produces every message, round-robin over the partitions, as <c>generate</c> configures its producer.</summary>
-    public void ProduceAll(BenchDataSet data)
+    public void ProduceAll(BenchDataSet data) => ProduceAll(data, Topic);
+
+    private void ProduceAll(BenchDataSet data, string topic)
     {
         using var producer = new ProducerBuilder<byte[]?, byte[]>(ProducerConfig()).Build();
         long failed = 0;
         for (int i = 0; i < data.Messages.Length; i++)
-            Produce(producer, i % Partitions, data.Messages[i], r => { if (r.Error.IsError) Interlocked.Increment(ref failed); });
+            Produce(producer, topic, i % Partitions, data.Messages[i], r => { if (r.Error.IsError) Interlocked.Increment(ref failed); });
         producer.Flush(TimeSpan.FromMinutes(2));
-        if (Interlocked.Read(ref failed) > 0) throw new InvalidOperationException($"bench: {failed} messages were not delivered to {Topic}");
+        if (Interlocked.Read(ref failed) > 0) throw new InvalidOperationException($"bench: {failed} messages were not delivered to {topic}");
         // The mock brokers keep about 5 MiB per partition and silently delete older batches; a drain would then never end.
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = Bootstrap, GroupId = $"bench-check-{_runId}" }).Build();
         for (int p = 0; p < Partitions; p++)
         {
-            var w = consumer.QueryWatermarkOffsets(new TopicPartition(Topic, p), TimeSpan.FromSeconds(10));
+            var w = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10));
             if (w.Low.Value > 0)
-                throw new InvalidOperationException($"bench: the broker deleted the first {w.Low.Value} records of {Topic}[{p}] (the embedded cluster keeps about 5 MiB per partition); use a smaller --kafka-spans or KAFKA_BOOTSTRAP");
+                throw new InvalidOperationException($"bench: the broker deleted the first {w.Low.Value} records of {topic}[{p}] (the embedded cluster keeps about 5 MiB per partition); use a smaller --kafka-spans or KAFKA_BOOTSTRAP");
         }
     }
 
@@ -146,39 +150,16 @@ internal sealed class KafkaBenchmark : IDisposable
     public async Task<JobFigures> RunJobAsync(BenchDataSet data, BenchDataSet latencyData, double latencySpansPerSecond, long gapMs)
     {
         string appId = $"bench-{_runId}";
-        var pairs = new Dictionary<string, string>
-        {
-            ["application.id"] = appId,
-            ["kafka.bootstrap.servers"] = Bootstrap,
-            ["source.topics"] = Topic,
-            ["source.format"] = "otlp_proto",
-            ["assembly.gap.ms"] = gapMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        if (_cluster is not null) pairs["kafka.consumer.fetch.wait.max.ms"] = EmbeddedFetchWaitMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        // BENCH_SET="key=value,key=value": extra job settings, for experiments (printed, so a run says what it used).
-        foreach (string pair in (Environment.GetEnvironmentVariable("BENCH_SET") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            int eq = pair.IndexOf('=');
-            if (eq <= 0) throw new ArgumentException($"BENCH_SET: '{pair}' is not key=value");
-            pairs[pair[..eq]] = pair[(eq + 1)..];
-            Console.Write($" [{pair}]");
-        }
-        var config = JobConfiguration.FromPairs(pairs);
-        var settings = TraceJobSettings.From(config);
+        var settings = JobSettings(appId, Topic, gapMs, announce: true);
         var sink = new BenchSink();
         // As TraceJobHost: derived metrics per trace, and a collector listening to every StreamAnalytics Meter.
         using var derived = new DerivedMetrics();
         using var collector = new MetricsCollector(settings.Metrics);
-        var topology = TraceTopologyFactory.Build(settings, [sink], derived, TimeProvider.System, StringTable.Shared);
-        var builder = new KafkaStreamsBuilder(topology, settings.Streams)
-            .SetTimeProvider(TimeProvider.System)
-            .SetLoggerFactory(_loggerFactory);
-        if (_cluster is not null) builder.SetTopicAdmin(new EmbeddedTopicAdmin(_cluster));
 
         // Done when every source record and every repartition record has been handed to its source node: the last
         // repartition record is a group of spans the assembler then adds.
         using var progress = new ProcessedRecords(appId, data.Messages.Length + data.RepartitionRecords);
-        var streams = builder.Build();
+        var streams = BuildJob(settings, sink, derived);
         await using (streams)
         {
             bool threadCpu = Environment.GetEnvironmentVariable("BENCH_THREAD_CPU") == "1";
@@ -219,6 +200,65 @@ internal sealed class KafkaBenchmark : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs a separate job (its own topic and application id) over <paramref name="data"/> to the end, so the measured
+    /// drain starts with the code paths of the job, its serializers and the Kafka clients already compiled to their
+    /// optimised tiers, as in a long-running engine; the in-process figures likewise come after a warm-up pass.
+    /// Without it, the first half of a sub-second drain ran tier-0 code (the drain rate rose about tenfold while it ran).
+    /// </summary>
+    public async Task WarmUpJobAsync(BenchDataSet data, long gapMs)
+    {
+        string topic = $"bench-warmup-{_runId}";
+        string appId = $"bench-warmup-{_runId}";
+        await CreateTopicAsync(topic);
+        ProduceAll(data, topic);
+        var settings = JobSettings(appId, topic, gapMs, announce: false);
+        using var derived = new DerivedMetrics();
+        using var collector = new MetricsCollector(settings.Metrics);
+        using var progress = new ProcessedRecords(appId, data.Messages.Length + data.RepartitionRecords);
+        var streams = BuildJob(settings, new BenchSink(), derived);
+        await using (streams)
+        {
+            streams.Start();
+            await WaitAsync(progress.Done, streams, "the warm-up job did not process every record");
+            await streams.CloseAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    /// <summary>The job's settings: the defaults of <c>run</c>, the bench's gap, and any <c>BENCH_SET</c> experiments.</summary>
+    private TraceJobSettings JobSettings(string appId, string topic, long gapMs, bool announce)
+    {
+        var pairs = new Dictionary<string, string>
+        {
+            ["application.id"] = appId,
+            ["kafka.bootstrap.servers"] = Bootstrap,
+            ["source.topics"] = topic,
+            ["source.format"] = "otlp_proto",
+            ["assembly.gap.ms"] = gapMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (_cluster is not null) pairs["kafka.consumer.fetch.wait.max.ms"] = EmbeddedFetchWaitMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // BENCH_SET="key=value,key=value": extra job settings, for experiments (printed, so a run says what it used).
+        foreach (string pair in (Environment.GetEnvironmentVariable("BENCH_SET") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int eq = pair.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"BENCH_SET: '{pair}' is not key=value");
+            pairs[pair[..eq]] = pair[(eq + 1)..];
+            if (announce) Console.Write($" [{pair}]");
+        }
+        return TraceJobSettings.From(JobConfiguration.FromPairs(pairs));
+    }
+
+    /// <summary>The topology of <c>run</c> (as <c>TraceJobHost</c> wires it) with the bench's sink, on this cluster.</summary>
+    private IKafkaStreams BuildJob(TraceJobSettings settings, BenchSink sink, DerivedMetrics derived)
+    {
+        var topology = TraceTopologyFactory.Build(settings, [sink], derived, TimeProvider.System, StringTable.Shared);
+        var builder = new KafkaStreamsBuilder(topology, settings.Streams)
+            .SetTimeProvider(TimeProvider.System)
+            .SetLoggerFactory(_loggerFactory);
+        if (_cluster is not null) builder.SetTopicAdmin(new EmbeddedTopicAdmin(_cluster));
+        return builder.Build();
+    }
+
     /// <summary>Per trace: features emitted minus the broker's acknowledgement of the message with its last span, minus the gap.</summary>
     private static double CompletionLatencyP99Ms(BenchDataSet data, long[] acked, BenchSink sink, long gapMs)
     {
@@ -252,7 +292,7 @@ internal sealed class KafkaBenchmark : IDisposable
             long due = start + (long)(spansSent * ticksPerSpan);
             while (Stopwatch.GetTimestamp() < due) Thread.Sleep(1);
             int index = i;
-            Produce(producer, i % Partitions, data.Messages[i], r =>
+            Produce(producer, Topic, i % Partitions, data.Messages[i], r =>
             {
                 if (r.Error.IsError) Interlocked.Increment(ref failed);
                 else acked[index] = Stopwatch.GetTimestamp();
@@ -272,13 +312,13 @@ internal sealed class KafkaBenchmark : IDisposable
         EnableIdempotence = true,
     };
 
-    private void Produce(IProducer<byte[]?, byte[]> producer, int partition, byte[] value, Action<DeliveryReport<byte[]?, byte[]>> onDelivery)
+    private static void Produce(IProducer<byte[]?, byte[]> producer, string topic, int partition, byte[] value, Action<DeliveryReport<byte[]?, byte[]>> onDelivery)
     {
         while (true)
         {
             try
             {
-                producer.Produce(new TopicPartition(Topic, partition), new Message<byte[]?, byte[]> { Value = value }, onDelivery);
+                producer.Produce(new TopicPartition(topic, partition), new Message<byte[]?, byte[]> { Value = value }, onDelivery);
                 return;
             }
             catch (ProduceException<byte[]?, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)

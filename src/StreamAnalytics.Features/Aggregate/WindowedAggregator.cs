@@ -67,6 +67,12 @@ public sealed class WindowedAggregator
     /// <summary>The cardinality limiter (its overflow counters).</summary>
     public SeriesLimiter Limiter { get; }
 
+    /// <summary>
+    /// False: every update looks its series up by name (the reference behaviour the shortcuts of
+    /// <see cref="AggregateWindow"/> must reproduce; tests compare the two).
+    /// </summary>
+    internal bool UseShortcuts { get; init; } = true;
+
     /// <summary>The largest stream time passed to <see cref="CloseWindows"/> (or restored); <see cref="long.MinValue"/> before any.</summary>
     public long WatermarkMs => _watermarkMs;
 
@@ -352,7 +358,8 @@ public sealed class WindowedAggregator
     /// </summary>
     private AggregateState OperationSeries(AggregateWindow window, StringTable strings, int service, int operation, int kind, int status)
     {
-        bool packed = OperationId.TryPack(service, operation, kind, status, out long id);
+        long id = 0;
+        bool packed = UseShortcuts && OperationId.TryPack(service, operation, kind, status, out id);
         if (packed && window.TryGetById(id, out var state))
         {
             Touch(window, state);
@@ -367,7 +374,11 @@ public sealed class WindowedAggregator
     /// <summary>The series the instance shortcut remembers for <paramref name="instances"/>, marked changed.</summary>
     private bool TryShortcut(AggregateWindow window, in InstanceKey instances, [NotNullWhen(true)] out AggregateState? state)
     {
-        if (!window.TryGetByInstances(instances, out state)) return false;
+        if (!UseShortcuts || !window.TryGetByInstances(instances, out state))
+        {
+            state = null;
+            return false;
+        }
         Touch(window, state);
         return true;
     }

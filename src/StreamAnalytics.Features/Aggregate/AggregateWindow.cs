@@ -5,8 +5,9 @@ namespace StreamAnalytics.Features.Aggregate;
 
 /// <summary>
 /// The series of one open window: the map by <see cref="AggregateKey"/> (names), which decides what a series is and
-/// what the cardinality limit admits, and two shortcuts in front of it that find a series without building and hashing
-/// its name key (the aggregator's per-span cost).
+/// what the cardinality limit admits, and shortcuts in front of it that find a series without building and hashing
+/// its four-part name key (the aggregator's per-span cost): by interned ids, by the one text a key is made from, and
+/// by string instances.
 /// </summary>
 /// <remarks>
 /// <para>A shortcut only ever points at a state the name map holds under the key the shortcut stands for, so a hit
@@ -16,6 +17,8 @@ namespace StreamAnalytics.Features.Aggregate;
 /// one goes through the name path again, where the limiter counts it (it counts updates, not series).</item>
 /// <item>Interned ids only mean names within one <see cref="StringTable"/>: <see cref="BindIds"/> forgets the id
 /// shortcut when a trace of another table arrives.</item>
+/// <item>A text shortcut holds texts whose key is a function of the text alone (a service path; a
+/// <c>service::operation</c> split at its separator), so the same text always means the same series.</item>
 /// <item>String instances are compared by reference, so a different instance with the same text is merely a miss
 /// (the name path finds the same series).</item>
 /// <item>Restore replaces and removes states: it calls <see cref="ForgetShortcuts"/>.</item>
@@ -31,6 +34,8 @@ internal sealed class AggregateWindow(long startMs)
     public const int MaxInstanceEntries = 16_384;
 
     private readonly Dictionary<long, AggregateState> _byIds = new();
+    private readonly Dictionary<string, AggregateState> _servicePathsByText = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AggregateState> _spanCountsByText = new(StringComparer.Ordinal);
     private readonly Dictionary<InstanceKey, AggregateState> _byInstances = new();
     private StringTable? _idTable;
 
@@ -55,6 +60,16 @@ internal sealed class AggregateWindow(long startMs)
 
     public void RememberId(long operationId, AggregateState state) => _byIds[operationId] = state;
 
+    /// <summary>
+    /// The servicePath or spanCount series remembered for <paramref name="text"/> (a path, or a
+    /// <c>service::operation</c>). Only admitted series are remembered, so it holds at most about as many texts as the
+    /// window has series of the kind.
+    /// </summary>
+    public bool TryGetByText(AggregateKind kind, string text, [NotNullWhen(true)] out AggregateState? state) =>
+        ByText(kind).TryGetValue(text, out state);
+
+    public void RememberText(AggregateKind kind, string text, AggregateState state) => ByText(kind)[text] = state;
+
     /// <summary>The series remembered for these string instances.</summary>
     public bool TryGetByInstances(in InstanceKey key, [NotNullWhen(true)] out AggregateState? state) => _byInstances.TryGetValue(key, out state);
 
@@ -64,10 +79,16 @@ internal sealed class AggregateWindow(long startMs)
         _byInstances[key] = state;
     }
 
-    /// <summary>Drops both shortcuts (the name map is untouched).</summary>
+    // Ordinal string keys get the framework's fast hash, which switches to a randomized one if an input floods a bucket.
+    private Dictionary<string, AggregateState> ByText(AggregateKind kind) =>
+        kind == AggregateKind.ServicePath ? _servicePathsByText : _spanCountsByText;
+
+    /// <summary>Drops every shortcut (the name map is untouched).</summary>
     public void ForgetShortcuts()
     {
         _byIds.Clear();
+        _servicePathsByText.Clear();
+        _spanCountsByText.Clear();
         _byInstances.Clear();
     }
 }

@@ -167,13 +167,12 @@ public sealed class WindowedAggregator
     }
 
     /// <summary>servicePath: one trace per path.</summary>
-    /// <remarks>By name only: path strings are rendered per trace, so an instance shortcut would rarely hit.</remarks>
     private void AddServicePaths(AggregateWindow window, TraceFeatures features)
     {
         bool traceHasErrors = features.ErrorCount > 0;
         foreach (string path in features.ServicePaths.Keys)
         {
-            var state = Series(window, AggregateKey.ServicePath(path), out _);
+            var state = TextSeries(window, AggregateKind.ServicePath, path);
             state.Count++;
             if (traceHasErrors) state.ErrorCount++;
             state.Record(features.DurationUs);
@@ -198,9 +197,7 @@ public sealed class WindowedAggregator
     {
         foreach (var (serviceOperation, count) in features.SpanCounts)
         {
-            var instances = new InstanceKey(AggregateKind.SpanCount, serviceOperation);
-            var state = TryShortcut(window, instances, out var known) ? known
-                : SeriesAndRemember(window, instances, SpanCountKey(serviceOperation));
+            var state = TextSeries(window, AggregateKind.SpanCount, serviceOperation);
             state.Count++;
             state.Record(count);
         }
@@ -368,6 +365,23 @@ public sealed class WindowedAggregator
         var key = AggregateKey.Operation(strings[service], strings[operation], SpanKindNames[kind], OperationId.StatusNames[status]);
         state = Series(window, key, out bool admitted);
         if (packed && admitted) window.RememberId(id, state);
+        return state;
+    }
+
+    /// <summary>
+    /// The servicePath or spanCount series of <paramref name="text"/>, through the text shortcut; on a miss by name,
+    /// remembering the answer unless the limiter redirected it.
+    /// </summary>
+    private AggregateState TextSeries(AggregateWindow window, AggregateKind kind, string text)
+    {
+        if (UseShortcuts && window.TryGetByText(kind, text, out var state))
+        {
+            Touch(window, state);
+            return state;
+        }
+        var key = kind == AggregateKind.ServicePath ? AggregateKey.ServicePath(text) : SpanCountKey(text);
+        state = Series(window, key, out bool admitted);
+        if (admitted) window.RememberText(kind, text, state);
         return state;
     }
 

@@ -140,6 +140,31 @@ public class AggregateShortcutTests
         Assert.Single(docs, d => d.Kind == AggregateKind.Operation && d.Service == "a" && d.Operation == "b::c");
     }
 
+    [Fact]
+    public void Edges_named_by_new_string_instances_every_trace_are_counted_right_past_the_instance_shortcut_bound()
+    {
+        var aggregator = new WindowedAggregator(new AggregateConfig());
+        var strings = new StringTable(100);
+        int svc = strings.Intern("svc"), op = strings.Intern("op");
+        int traces = AggregateWindow.MaxInstanceEntries + 100; // the shortcut starts over once in between
+        for (ulong i = 1; i <= (ulong)traces; i++)
+        {
+            var features = Features(i);
+            features.Edges.Add(new Edge
+            {
+                Client = new string("client".AsSpan()),
+                Server = new string("server".AsSpan()),
+                ConnectionType = new string("direct".AsSpan()),
+                Calls = 1,
+                TotalDurationUs = 10,
+                DurationsUs = { 10 },
+            });
+            aggregator.Add(OneSpan(strings, i, svc, op), features);
+        }
+        var edge = Assert.Single(aggregator.FlushAll(), d => d.Kind == AggregateKind.Edge);
+        Assert.Equal(traces, edge.Count);
+    }
+
     /// <summary>An aggregator with its changelog and everything it emitted, in emission order.</summary>
     private sealed class Run(WindowedAggregator aggregator)
     {

@@ -10,11 +10,15 @@ internal sealed class AggregateState
 {
     private const byte FormatVersion = 1;
 
-    public AggregateState(AggregateKind kind, AggregateConfig config)
+    public AggregateState(AggregateKey key, AggregateConfig config)
     {
+        Key = key;
         Sketch = new DDSketch(config.SketchRelativeAccuracy, config.SketchMaxBuckets);
-        Histogram = new FixedHistogram(kind == AggregateKind.SpanCount ? FixedHistogram.SpanCountBounds : FixedHistogram.DurationBoundsUs);
+        Histogram = new FixedHistogram(key.Kind == AggregateKind.SpanCount ? FixedHistogram.SpanCountBounds : FixedHistogram.DurationBoundsUs);
     }
+
+    /// <summary>The series' key in its window (the overflow key for an overflow series).</summary>
+    public AggregateKey Key { get; }
 
     /// <summary>Spans (operation), calls (edge) or traces (the other kinds).</summary>
     public long Count;
@@ -67,10 +71,10 @@ internal sealed class AggregateState
     }
 
     /// <exception cref="FormatException">Not a state of a known version, or its histogram does not match the kind.</exception>
-    public static AggregateState Read(AggregateKind kind, AggregateConfig config, ReadOnlySpan<byte> bytes)
+    public static AggregateState Read(AggregateKey key, AggregateConfig config, ReadOnlySpan<byte> bytes)
     {
         if (bytes.IsEmpty || bytes[0] != FormatVersion) throw new FormatException("aggregate state: unknown format version");
-        var state = new AggregateState(kind, config);
+        var state = new AggregateState(key, config);
         int p = 1;
         state.Count = (long)Varint.Read(bytes, ref p);
         state.ErrorCount = (long)Varint.Read(bytes, ref p);
@@ -78,7 +82,7 @@ internal sealed class AggregateState
         state.DepthSum = (long)Varint.Read(bytes, ref p);
         int buckets = (int)Math.Min(int.MaxValue, Varint.Read(bytes, ref p));
         if (buckets != state.Histogram.Counts.Count)
-            throw new FormatException($"aggregate state: {buckets} histogram buckets, expected {state.Histogram.Counts.Count} for {AggregateKindNames.Of(kind)}");
+            throw new FormatException($"aggregate state: {buckets} histogram buckets, expected {state.Histogram.Counts.Count} for {AggregateKindNames.Of(key.Kind)}");
         for (int i = 0; i < buckets; i++) state.Histogram.SetCount(i, (long)Varint.Read(bytes, ref p));
         state.Sketch = DDSketch.FromBytes(bytes[p..]);
         return state;

@@ -88,15 +88,16 @@ public sealed class DDSketch
     public void Add(double value, long count = 1)
     {
         if (count <= 0) return;
-        if (double.IsNaN(value)) throw new ArgumentException("a sketch cannot hold NaN", nameof(value));
         if (value > MinIndexableValue)
         {
             int index = Index(value);
-            index = Cover(index);
+            // Usually within the covered range already: only widening it (or collapsing) needs Cover.
+            if (index < _minIndex || index > _maxIndex) index = Cover(index);
             _bins[index - _offset] += count;
         }
         else
         {
+            if (double.IsNaN(value)) throw new ArgumentException("a sketch cannot hold NaN", nameof(value));
             ZeroCount += count;
         }
         Count += count;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats.Model;
@@ -38,7 +39,7 @@ public sealed class WindowedAggregator
     private const byte WatermarkKeyMarker = 0xFF;
     private static readonly string[] SpanKindNames = ["unspecified", "internal", "server", "client", "producer", "consumer"];
 
-    private readonly SortedDictionary<long, Window> _windows = new();
+    private readonly SortedDictionary<long, AggregateWindow> _windows = new();
     private readonly List<(long WindowStartMs, AggregateKey Key, AggregateState State)> _dirty = [];
     private readonly List<byte[]> _pendingTombstones = [];
     private readonly List<AggregateDocument> _emittedEarly = [];
@@ -65,6 +66,12 @@ public sealed class WindowedAggregator
 
     /// <summary>The cardinality limiter (its overflow counters).</summary>
     public SeriesLimiter Limiter { get; }
+
+    /// <summary>
+    /// False: every update looks its series up by name (the reference behaviour the shortcuts of
+    /// <see cref="AggregateWindow"/> must reproduce; tests compare the two).
+    /// </summary>
+    internal bool UseShortcuts { get; init; } = true;
 
     /// <summary>The largest stream time passed to <see cref="CloseWindows"/> (or restored); <see cref="long.MinValue"/> before any.</summary>
     public long WatermarkMs => _watermarkMs;
@@ -112,24 +119,39 @@ public sealed class WindowedAggregator
             AggregateMetrics.Late();
             return AggregateAddOutcome.Late;
         }
-        Window window = GetOrOpen(windowStart);
+        AggregateWindow window = GetOrOpen(windowStart);
+        AddOperations(window, trace);
+        AddEdges(window, features);
+        AddServicePaths(window, features);
+        AddRootOperation(window, features);
+        AddSpanCounts(window, features);
+        return AggregateAddOutcome.Added;
+    }
 
+    /// <summary>operation: one update per span.</summary>
+    private void AddOperations(AggregateWindow window, Trace trace)
+    {
         StringTable strings = trace.Strings;
-        ReadOnlySpan<Span> spans = trace.Spans;
-        for (int i = 0; i < spans.Length; i++)
+        window.BindIds(strings);
+        foreach (ref readonly Span span in trace.Spans)
         {
-            ref readonly Span span = ref spans[i];
-            string status = span.IsError ? "error" : (span.Flags & SpanFlags.StatusSet) != 0 ? "ok" : "unset";
-            string kind = (uint)span.Kind < (uint)SpanKindNames.Length ? SpanKindNames[(int)span.Kind] : "unspecified";
-            var state = Series(window, AggregateKey.Operation(strings[span.Service], strings[span.Operation], kind, status));
+            int status = span.IsError ? OperationId.Error : (span.Flags & SpanFlags.StatusSet) != 0 ? OperationId.Ok : OperationId.Unset;
+            int kind = (uint)span.Kind < (uint)SpanKindNames.Length ? (int)span.Kind : 0; // unknown kinds count as unspecified
+            var state = OperationSeries(window, strings, span.Service, span.Operation, kind, status);
             state.Count++;
             if (span.IsError) state.ErrorCount++;
             state.Record(span.DurationNanos / 1000.0);
         }
+    }
 
+    /// <summary>edge: calls, errors and one latency value per call.</summary>
+    private void AddEdges(AggregateWindow window, TraceFeatures features)
+    {
         foreach (Edge edge in features.Edges)
         {
-            var state = Series(window, AggregateKey.Edge(edge.Client, edge.Server, edge.ConnectionType));
+            var instances = new InstanceKey(AggregateKind.Edge, edge.Client, edge.Server, edge.ConnectionType);
+            var state = TryShortcut(window, instances, out var known) ? known
+                : SeriesAndRemember(window, instances, AggregateKey.Edge(edge.Client, edge.Server, edge.ConnectionType));
             state.Count += edge.Calls;
             state.ErrorCount += edge.Errors;
             if (edge.DurationsUs.Count > 0)
@@ -142,34 +164,52 @@ public sealed class WindowedAggregator
                 state.Record((double)edge.TotalDurationUs / edge.Calls, edge.Calls);
             }
         }
+    }
 
+    /// <summary>servicePath: one trace per path.</summary>
+    private void AddServicePaths(AggregateWindow window, TraceFeatures features)
+    {
         bool traceHasErrors = features.ErrorCount > 0;
         foreach (string path in features.ServicePaths.Keys)
         {
-            var state = Series(window, AggregateKey.ServicePath(path));
+            var state = TextSeries(window, AggregateKind.ServicePath, path);
             state.Count++;
             if (traceHasErrors) state.ErrorCount++;
             state.Record(features.DurationUs);
         }
+    }
 
-        var root = Series(window, AggregateKey.RootOperation(features.RootService, features.RootOperation));
+    /// <summary>rootOperation: the trace, its span count and depth.</summary>
+    private void AddRootOperation(AggregateWindow window, TraceFeatures features)
+    {
+        var instances = new InstanceKey(AggregateKind.RootOperation, features.RootService, features.RootOperation);
+        var root = TryShortcut(window, instances, out var known) ? known
+            : SeriesAndRemember(window, instances, AggregateKey.RootOperation(features.RootService, features.RootOperation));
         root.Count++;
         if (features.RootError) root.ErrorCount++;
         root.SpanCountSum += features.SpanCount;
         root.DepthSum += features.Depth;
         root.Record(features.DurationUs);
+    }
 
+    /// <summary>spanCount: the trace's span count of each <c>service::operation</c>.</summary>
+    private void AddSpanCounts(AggregateWindow window, TraceFeatures features)
+    {
         foreach (var (serviceOperation, count) in features.SpanCounts)
         {
-            int sep = serviceOperation.IndexOf("::", StringComparison.Ordinal);
-            var key = sep < 0
-                ? AggregateKey.SpanCount(serviceOperation, "")
-                : AggregateKey.SpanCount(serviceOperation[..sep], serviceOperation[(sep + 2)..]);
-            var state = Series(window, key);
+            var state = TextSeries(window, AggregateKind.SpanCount, serviceOperation);
             state.Count++;
             state.Record(count);
         }
-        return AggregateAddOutcome.Added;
+    }
+
+    /// <summary>Splits <c>service::operation</c> at the first separator (a name without one is a service).</summary>
+    private static AggregateKey SpanCountKey(string serviceOperation)
+    {
+        int sep = serviceOperation.IndexOf("::", StringComparison.Ordinal);
+        return sep < 0
+            ? AggregateKey.SpanCount(serviceOperation, "")
+            : AggregateKey.SpanCount(serviceOperation[..sep], serviceOperation[(sep + 2)..]);
     }
 
     /// <summary>
@@ -261,18 +301,20 @@ public sealed class WindowedAggregator
         {
             if (_windows.TryGetValue(windowStart, out var w) && w.Series.Remove(aggregateKey))
             {
+                w.ForgetShortcuts();
                 if (!aggregateKey.IsOverflow) w.SeriesPerKind[(int)aggregateKey.Kind]--;
                 if (w.Series.Count == 0) _windows.Remove(windowStart);
             }
             return;
         }
-        var state = AggregateState.Read(aggregateKey.Kind, Config, value);
+        var state = AggregateState.Read(aggregateKey, Config, value);
         state.Logged = true;
         if (!_windows.TryGetValue(windowStart, out var window))
         {
-            window = new Window(windowStart);
+            window = new AggregateWindow(windowStart);
             _windows.Add(windowStart, window);
         }
+        window.ForgetShortcuts(); // they may point at the state replaced here
         if (!window.Series.ContainsKey(aggregateKey) && !aggregateKey.IsOverflow) window.SeriesPerKind[(int)aggregateKey.Kind]++;
         window.Series[aggregateKey] = state;
     }
@@ -294,7 +336,7 @@ public sealed class WindowedAggregator
         return output;
     }
 
-    private Window GetOrOpen(long windowStart)
+    private AggregateWindow GetOrOpen(long windowStart)
     {
         if (_windows.TryGetValue(windowStart, out var window)) return window;
         if (_windows.Count >= Config.MaxOpenWindows)
@@ -302,29 +344,96 @@ public sealed class WindowedAggregator
             WindowsClosedEarly++;
             EmitWindow(FirstWindowStart(), _emittedEarly, early: true);
         }
-        window = new Window(windowStart);
+        window = new AggregateWindow(windowStart);
         _windows.Add(windowStart, window);
         return window;
     }
 
-    private AggregateState Series(Window window, AggregateKey key)
+    /// <summary>
+    /// The operation series of a span, through the id shortcut; on a miss by name (<see cref="Series"/>), remembering
+    /// the answer unless the limiter redirected it.
+    /// </summary>
+    private AggregateState OperationSeries(AggregateWindow window, StringTable strings, int service, int operation, int kind, int status)
     {
+        long id = 0;
+        bool packed = UseShortcuts && OperationId.TryPack(service, operation, kind, status, out id);
+        if (packed && window.TryGetById(id, out var state))
+        {
+            Touch(window, state);
+            return state;
+        }
+        var key = AggregateKey.Operation(strings[service], strings[operation], SpanKindNames[kind], OperationId.StatusNames[status]);
+        state = Series(window, key, out bool admitted);
+        if (packed && admitted) window.RememberId(id, state);
+        return state;
+    }
+
+    /// <summary>
+    /// The servicePath or spanCount series of <paramref name="text"/>, through the text shortcut; on a miss by name,
+    /// remembering the answer unless the limiter redirected it.
+    /// </summary>
+    private AggregateState TextSeries(AggregateWindow window, AggregateKind kind, string text)
+    {
+        if (UseShortcuts && window.TryGetByText(kind, text, out var state))
+        {
+            Touch(window, state);
+            return state;
+        }
+        var key = kind == AggregateKind.ServicePath ? AggregateKey.ServicePath(text) : SpanCountKey(text);
+        state = Series(window, key, out bool admitted);
+        if (admitted) window.RememberText(kind, text, state);
+        return state;
+    }
+
+    /// <summary>The series the instance shortcut remembers for <paramref name="instances"/>, marked changed.</summary>
+    private bool TryShortcut(AggregateWindow window, in InstanceKey instances, [NotNullWhen(true)] out AggregateState? state)
+    {
+        if (!UseShortcuts || !window.TryGetByInstances(instances, out state))
+        {
+            state = null;
+            return false;
+        }
+        Touch(window, state);
+        return true;
+    }
+
+    /// <summary><see cref="Series"/>, remembering the answer for <paramref name="instances"/> unless the limiter redirected it.</summary>
+    private AggregateState SeriesAndRemember(AggregateWindow window, in InstanceKey instances, AggregateKey key)
+    {
+        var state = Series(window, key, out bool admitted);
+        if (admitted) window.RememberInstances(instances, state);
+        return state;
+    }
+
+    /// <summary>
+    /// The state to update for <paramref name="key"/>, marked changed: the existing series, a new one if the
+    /// cardinality limit admits it, else the kind's overflow series (<paramref name="admitted"/> false: the
+    /// limiter counted this update, and must count the next one too).
+    /// </summary>
+    private AggregateState Series(AggregateWindow window, AggregateKey key, out bool admitted)
+    {
+        admitted = true;
         if (!window.Series.TryGetValue(key, out var state))
         {
-            key = Limiter.Admit(key, exists: false, window.SeriesPerKind[(int)key.Kind]);
-            if (!window.Series.TryGetValue(key, out state))
+            var target = Limiter.Admit(key, exists: false, window.SeriesPerKind[(int)key.Kind]);
+            admitted = target == key;
+            if (!window.Series.TryGetValue(target, out state))
             {
-                state = new AggregateState(key.Kind, Config);
-                window.Series.Add(key, state);
-                if (!key.IsOverflow) window.SeriesPerKind[(int)key.Kind]++;
+                state = new AggregateState(target, Config);
+                window.Series.Add(target, state);
+                if (!target.IsOverflow) window.SeriesPerKind[(int)target.Kind]++;
             }
         }
-        if (!state.Dirty)
-        {
-            state.Dirty = true;
-            _dirty.Add((window.StartMs, key, state));
-        }
+        Touch(window, state);
         return state;
+    }
+
+    /// <summary>Queues a changed series for the next changelog write (once until then).</summary>
+    private void Touch(AggregateWindow window, AggregateState state)
+    {
+        if (state.Dirty) return;
+        state.Dirty = true;
+        _dirty.Add((window.StartMs, state.Key, state));
     }
 
     private void EmitWindow(long windowStart, List<AggregateDocument> output, bool early)
@@ -431,12 +540,5 @@ public sealed class WindowedAggregator
         string s = Encoding.UTF8.GetString(source.Slice(p, (int)length));
         p += (int)length;
         return s;
-    }
-
-    private sealed class Window(long startMs)
-    {
-        public long StartMs { get; } = startMs;
-        public Dictionary<AggregateKey, AggregateState> Series { get; } = new();
-        public int[] SeriesPerKind { get; } = new int[AggregateKindNames.Count];
     }
 }

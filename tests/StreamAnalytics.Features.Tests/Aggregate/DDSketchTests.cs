@@ -107,6 +107,44 @@ public class DDSketchTests
     }
 
     [Fact]
+    public void The_binary_forms_of_a_fixed_input_are_the_ones_changelogs_and_documents_already_hold()
+    {
+        // Pins bucket indexing, collapsing and the layout: the hash is of the forms written before Add was optimised
+        // (values are exact binary fractions, so only Math.Log's rounding near a bucket edge could move one).
+        var random = new Random(2024);
+        var wide = new DDSketch(0.01, 16); // collapses
+        var normal = new DDSketch();
+        var coarse = new DDSketch(0.05, 64);
+        var histogram = new FixedHistogram(FixedHistogram.DurationBoundsUs);
+        for (int i = 0; i < 20_000; i++)
+        {
+            double v = random.Next(10) == 0 ? 0 : Math.ScaleB(random.Next(1, 1 << 30), random.Next(-60, 10));
+            long c = random.Next(20) == 0 ? random.Next(1, 5) : 1;
+            wide.Add(v, c);
+            normal.Add(v, c);
+            coarse.Add(v, c);
+            histogram.Add(v, c);
+        }
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        hash.AppendData(wide.ToBytes());
+        hash.AppendData(normal.ToBytes());
+        hash.AppendData(coarse.ToBytes());
+        foreach (long count in histogram.Counts) hash.AppendData(BitConverter.GetBytes(count));
+        Assert.Equal("92D64C4E06C541ABC6855FD5E5C0AE0A950262BFA51CC957B5C094DE38E44D3B", Convert.ToHexString(hash.GetHashAndReset()));
+    }
+
+    [Fact]
+    public void NaN_is_rejected_and_leaves_the_sketch_unchanged()
+    {
+        var sketch = new DDSketch();
+        sketch.Add(5);
+        byte[] before = sketch.ToBytes();
+        Assert.Throws<ArgumentException>(() => sketch.Add(double.NaN));
+        Assert.Equal(before, sketch.ToBytes());
+        Assert.Equal(1, sketch.Count);
+    }
+
+    [Fact]
     public void The_binary_form_is_compact()
     {
         var sketch = new DDSketch();

@@ -81,8 +81,8 @@ internal static class BenchCommand
         Step("producing", () => { kafka.ProduceAll(kafkaData); return 0; });
         double raw = Step($"raw consume (median of {RawPasses})", () => kafka.RawConsumeSpansPerSecond(kafkaData, RawPasses));
         // A first job on its own topic brings the job's code to its optimised tiers (other data: seed + 2).
-        var warmUpData = BenchDataSet.Generate(Math.Clamp(kafkaData.Spans / 3, 1000, 200_000), seed + 2);
-        Step($"warm-up job ({warmUpData.Spans:N0} spans, own topic)", () => { kafka.WarmUpJobAsync(warmUpData, GapMs).GetAwaiter().GetResult(); return 0; });
+        var warmUpData = BenchDataSet.Generate(Math.Clamp(kafkaData.Spans / 4, 1000, 150_000), seed + 2);
+        Step($"warm-up jobs (2 × {warmUpData.Spans:N0} spans, own topics)", () => { kafka.WarmUpJobAsync(warmUpData, GapMs).GetAwaiter().GetResult(); return 0; });
         Console.Write("  trace job (drain, then paced latency load) ...");
         var watch = Stopwatch.StartNew();
         var job = await kafka.RunJobAsync(kafkaData, latencyData, LatencySpansPerSecond, GapMs);

@@ -115,10 +115,10 @@ internal static class StageProfile
             long ts = Stopwatch.GetTimestamp(), alloc = GC.GetAllocatedBytesForCurrentThread();
             var f = new TraceFeatures
             {
-                TraceId = t.TraceId.ToString(),
                 CompletionReason = TraceFeatureExtractor.CompletionReasonName(t.Reason),
                 SpanCount = s.Length,
             };
+            f.SetTraceId(t.TraceId);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             tree.Build(s);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);

@@ -39,14 +39,15 @@ public sealed class FeatureSelection
 
     /// <summary>
     /// The document view of <paramref name="f"/>: the same object when everything is included, otherwise a shallow copy
-    /// whose excluded features are empty (the original, which aggregation reads, is not changed).
+    /// whose excluded features are empty (the original, which aggregation reads, is not changed). Features that
+    /// <see cref="TraceFeatures"/> builds on first read are shared in whatever form they are in, so the copy does not
+    /// build them either.
     /// </summary>
     public TraceFeatures Apply(TraceFeatures f)
     {
         if (IncludesAll) return f;
-        return new TraceFeatures
+        var copy = new TraceFeatures
         {
-            TraceId = f.TraceId,
             Revision = f.Revision,
             CompletionReason = f.CompletionReason,
             StartTimeUs = f.StartTimeUs,
@@ -62,11 +63,11 @@ public sealed class FeatureSelection
             SpanCounts = Includes(SpanCounts) ? f.SpanCounts : new(),
             Edges = Includes(Edges) ? f.Edges : [],
             ServicePaths = Includes(ServicePaths) ? f.ServicePaths : new(),
-            CriticalPath = Includes(CriticalPath) ? f.CriticalPath : [],
-            CriticalPathByService = Includes(CriticalPath) ? f.CriticalPathByService : new(),
-            SelfTimeByOperation = Includes(Timing) ? f.SelfTimeByOperation : new(),
-            NetworkLatencies = Includes(Timing) ? f.NetworkLatencies : [],
             Quality = Includes(Quality) ? f.Quality : new(),
         };
+        f.ShareTraceIdWith(copy);
+        if (Includes(CriticalPath)) f.ShareCriticalPathWith(copy);
+        if (Includes(Timing)) f.ShareTimingWith(copy);
+        return copy;
     }
 }

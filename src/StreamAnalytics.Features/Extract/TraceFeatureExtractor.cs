@@ -58,11 +58,11 @@ public sealed class TraceFeatureExtractor
         StringTable strings = trace.Strings;
         var features = new TraceFeatures
         {
-            TraceId = trace.TraceId.ToString(),
             Revision = trace.Revision,
             CompletionReason = CompletionReasonName(trace.Reason),
             SpanCount = spans.Length,
         };
+        features.SetTraceId(trace.TraceId);
         try
         {
             _tree.Build(spans);

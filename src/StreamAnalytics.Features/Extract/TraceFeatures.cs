@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using StreamAnalytics.Features.Extract.Compact;
 
 namespace StreamAnalytics.Features.Extract;
 
@@ -6,11 +7,39 @@ namespace StreamAnalytics.Features.Extract;
 /// The feature vector of one completed trace: the document written to <c>{app}-trace-features</c>, to the
 /// <c>trace-features-*</c> index and to <c>traces.ndjson</c> (camelCase JSON), and the input of the windowed aggregations.
 /// </summary>
-/// <remarks>Plain data; filled by <c>TraceFeatureExtractor</c>. Times are microseconds since the Unix epoch.</remarks>
+/// <remarks>
+/// <para>Plain data; filled by <c>TraceFeatureExtractor</c>. Times are microseconds since the Unix epoch.</para>
+/// <para>
+/// Built on first read: the features that only documents read (<see cref="TraceId"/>, <see cref="CriticalPath"/>,
+/// <see cref="CriticalPathByService"/>, <see cref="SelfTimeByOperation"/>, <see cref="NetworkLatencies"/>) are
+/// stored by the extractor in compact form (the id as a number, arrays of structs) and become the public string,
+/// lists and dictionaries the first time the property is read; <see cref="TraceFeaturesJson"/> writes straight from
+/// the compact form, so a job that only serialises the features never creates those objects. From the first read
+/// or assignment on, the property's value is what every reader (the JSON included) sees. Like the rest of this
+/// class, that first read is not thread-safe: it changes the object, without a lock, so a document must not be read
+/// by several threads until its properties have been read once (serialising it concurrently is fine).
+/// </para>
+/// </remarks>
 public sealed class TraceFeatures
 {
+    // Compact forms (see remarks): a null public field means "not built yet"; a null array means "empty".
+    private string? _traceId = "";
+    private Formats.Model.TraceId _traceIdValue;
+    private List<CriticalPathSection>? _criticalPath;
+    private CriticalPathEntry[]? _criticalPathEntries;
+    private Dictionary<string, long>? _criticalPathByService;
+    private NamedTotal[]? _criticalPathByServiceEntries;
+    private Dictionary<string, long>? _selfTimeByOperation;
+    private NamedTotal[]? _selfTimeEntries;
+    private List<NetworkLatency>? _networkLatencies;
+    private NetworkLatencyEntry[]? _networkLatencyEntries;
+
     /// <summary>32 lowercase hex characters.</summary>
-    public string TraceId { get; set; } = "";
+    public string TraceId
+    {
+        get => _traceId ??= _traceIdValue.ToString();
+        set => _traceId = value;
+    }
 
     /// <summary>0 for the first emission; incremented by each late-span follow-up.</summary>
     public int Revision { get; set; }
@@ -38,18 +67,106 @@ public sealed class TraceFeatures
     /// <summary>Root-to-leaf service chains (<c>frontend&gt;checkout&gt;cart</c>), counted per leaf.</summary>
     public Dictionary<string, int> ServicePaths { get; set; } = new(StringComparer.Ordinal);
 
-    public List<CriticalPathSection> CriticalPath { get; set; } = [];
+    public List<CriticalPathSection> CriticalPath
+    {
+        get => _criticalPath ??= CriticalPathEntry.ToList(_criticalPathEntries);
+        set => _criticalPath = value;
+    }
 
     /// <summary>Microseconds of the critical path spent in each service.</summary>
-    public Dictionary<string, long> CriticalPathByService { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, long> CriticalPathByService
+    {
+        get => _criticalPathByService ??= NamedTotal.ToDictionary(_criticalPathByServiceEntries);
+        set => _criticalPathByService = value;
+    }
 
     /// <summary>Self time (span duration minus the union of its children's, clipped), summed per <c>service::operation</c>.</summary>
-    public Dictionary<string, long> SelfTimeByOperation { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, long> SelfTimeByOperation
+    {
+        get => _selfTimeByOperation ??= NamedTotal.ToDictionary(_selfTimeEntries);
+        set => _selfTimeByOperation = value;
+    }
 
     /// <summary>Server start minus client start, per client/server service pair.</summary>
-    public List<NetworkLatency> NetworkLatencies { get; set; } = [];
+    public List<NetworkLatency> NetworkLatencies
+    {
+        get => _networkLatencies ??= NetworkLatencyEntry.ToList(_networkLatencyEntries);
+        set => _networkLatencies = value;
+    }
 
     public TraceQuality Quality { get; set; } = new();
+
+    // ---- Compact forms: the extractor sets them, TraceFeaturesJson and FeatureSelection read them ----
+
+    /// <summary>Sets the trace id; <see cref="TraceId"/> is formatted on first read.</summary>
+    internal void SetTraceId(Formats.Model.TraceId id)
+    {
+        _traceIdValue = id;
+        _traceId = null;
+    }
+
+    /// <summary><see cref="TraceId"/> if it exists as a string (read or assigned), else null: see <see cref="TraceIdValue"/>.</summary>
+    internal string? TraceIdIfBuilt => _traceId;
+
+    internal Formats.Model.TraceId TraceIdValue => _traceIdValue;
+
+    internal void SetCriticalPath(CriticalPathEntry[] sections, NamedTotal[] byService)
+    {
+        _criticalPath = null;
+        _criticalPathEntries = sections;
+        _criticalPathByService = null;
+        _criticalPathByServiceEntries = byService;
+    }
+
+    internal void SetSelfTimeByOperation(NamedTotal[] byOperation)
+    {
+        _selfTimeByOperation = null;
+        _selfTimeEntries = byOperation;
+    }
+
+    internal void SetNetworkLatencies(NetworkLatencyEntry[] latencies)
+    {
+        _networkLatencies = null;
+        _networkLatencyEntries = latencies;
+    }
+
+    // Each pair: the public value if built (it wins), else the compact entries.
+    internal List<CriticalPathSection>? CriticalPathIfBuilt => _criticalPath;
+    internal ReadOnlySpan<CriticalPathEntry> CriticalPathEntries => _criticalPathEntries;
+    internal Dictionary<string, long>? CriticalPathByServiceIfBuilt => _criticalPathByService;
+    internal ReadOnlySpan<NamedTotal> CriticalPathByServiceEntries => _criticalPathByServiceEntries;
+    internal Dictionary<string, long>? SelfTimeByOperationIfBuilt => _selfTimeByOperation;
+    internal ReadOnlySpan<NamedTotal> SelfTimeByOperationEntries => _selfTimeEntries;
+    internal List<NetworkLatency>? NetworkLatenciesIfBuilt => _networkLatencies;
+    internal ReadOnlySpan<NetworkLatencyEntry> NetworkLatencyEntries => _networkLatencyEntries;
+
+    /// <summary>Gives <paramref name="copy"/> the same trace id, without building its string.</summary>
+    internal void ShareTraceIdWith(TraceFeatures copy)
+    {
+        copy._traceId = _traceId;
+        copy._traceIdValue = _traceIdValue;
+    }
+
+    /// <summary>
+    /// Gives <paramref name="copy"/> this trace's critical path (both properties): the same list and dictionary
+    /// when built, else the same compact entries (never changed once set, so sharing them is safe).
+    /// </summary>
+    internal void ShareCriticalPathWith(TraceFeatures copy)
+    {
+        copy._criticalPath = _criticalPath;
+        copy._criticalPathEntries = _criticalPathEntries;
+        copy._criticalPathByService = _criticalPathByService;
+        copy._criticalPathByServiceEntries = _criticalPathByServiceEntries;
+    }
+
+    /// <summary>Gives <paramref name="copy"/> this trace's timing features (self time, network latencies), as above.</summary>
+    internal void ShareTimingWith(TraceFeatures copy)
+    {
+        copy._selfTimeByOperation = _selfTimeByOperation;
+        copy._selfTimeEntries = _selfTimeEntries;
+        copy._networkLatencies = _networkLatencies;
+        copy._networkLatencyEntries = _networkLatencyEntries;
+    }
 }
 
 /// <summary>A service dependency edge observed in one trace.</summary>
@@ -106,7 +223,7 @@ public sealed class CriticalPathSection
             return;
         }
         Span<char> hex = stackalloc char[16];
-        _spanIdValue.TryFormat(hex, out _, "x16", System.Globalization.CultureInfo.InvariantCulture);
+        CriticalPathEntry.FormatSpanId(_spanIdValue, hex);
         writer.WriteString(name, hex);
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using StreamAnalytics.Features.Extract.Compact;
 
 namespace StreamAnalytics.Features.Extract;
 
@@ -75,7 +76,7 @@ public static class TraceFeaturesJson
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(f);
-        writer.WriteString(TraceId, f.TraceId);
+        WriteTraceId(writer, f);
         writer.WriteNumber(Revision, f.Revision);
         writer.WriteString(CompletionReason, f.CompletionReason);
         writer.WriteNumber(StartTimeUs, f.StartTimeUs);
@@ -106,33 +107,12 @@ public static class TraceFeaturesJson
 
         WriteMap(writer, ServicePaths, f.ServicePaths);
 
-        writer.WriteStartArray(CriticalPath);
-        foreach (CriticalPathSection s in f.CriticalPath)
-        {
-            writer.WriteStartObject();
-            s.WriteSpanId(writer, SpanId);
-            writer.WriteString(Service, s.Service);
-            writer.WriteNumber(StartUs, s.StartUs);
-            writer.WriteNumber(EndUs, s.EndUs);
-            writer.WriteEndObject();
-        }
-        writer.WriteEndArray();
-
-        WriteMap(writer, CriticalPathByService, f.CriticalPathByService);
-        WriteMap(writer, SelfTimeByOperation, f.SelfTimeByOperation);
-
-        writer.WriteStartArray(NetworkLatencies);
-        foreach (NetworkLatency l in f.NetworkLatencies)
-        {
-            writer.WriteStartObject();
-            writer.WriteString(Client, l.Client);
-            writer.WriteString(Server, l.Server);
-            writer.WriteNumber(Count, l.Count);
-            writer.WriteNumber(TotalUs, l.TotalUs);
-            writer.WriteNumber(MaxUs, l.MaxUs);
-            writer.WriteEndObject();
-        }
-        writer.WriteEndArray();
+        WriteCriticalPath(writer, f);
+        if (f.CriticalPathByServiceIfBuilt is { } byService) WriteMap(writer, CriticalPathByService, byService);
+        else WriteMap(writer, CriticalPathByService, f.CriticalPathByServiceEntries);
+        if (f.SelfTimeByOperationIfBuilt is { } selfTime) WriteMap(writer, SelfTimeByOperation, selfTime);
+        else WriteMap(writer, SelfTimeByOperation, f.SelfTimeByOperationEntries);
+        WriteNetworkLatencies(writer, f);
 
         TraceQuality q = f.Quality;
         writer.WriteStartObject(Quality);
@@ -172,6 +152,101 @@ public static class TraceFeaturesJson
         f.NetworkLatencies ??= [];
         f.Quality ??= new();
         return f;
+    }
+
+    // The properties built on first read (TraceFeatures remarks): from the public value if it exists, else straight
+    // from the compact form, with the same bytes.
+
+    private static void WriteTraceId(Utf8JsonWriter writer, TraceFeatures f)
+    {
+        if (f.TraceIdIfBuilt is { } id)
+        {
+            writer.WriteString(TraceId, id);
+            return;
+        }
+        Span<char> hex = stackalloc char[32];
+        f.TraceIdValue.High.TryFormat(hex, out _, "x16", System.Globalization.CultureInfo.InvariantCulture);
+        f.TraceIdValue.Low.TryFormat(hex[16..], out _, "x16", System.Globalization.CultureInfo.InvariantCulture);
+        writer.WriteString(TraceId, hex);
+    }
+
+    private static void WriteCriticalPath(Utf8JsonWriter writer, TraceFeatures f)
+    {
+        writer.WriteStartArray(CriticalPath);
+        if (f.CriticalPathIfBuilt is { } path)
+        {
+            foreach (CriticalPathSection s in path)
+            {
+                writer.WriteStartObject();
+                s.WriteSpanId(writer, SpanId);
+                writer.WriteString(Service, s.Service);
+                writer.WriteNumber(StartUs, s.StartUs);
+                writer.WriteNumber(EndUs, s.EndUs);
+                writer.WriteEndObject();
+            }
+        }
+        else
+        {
+            Span<char> hex = stackalloc char[16];
+            foreach (ref readonly CriticalPathEntry s in f.CriticalPathEntries)
+            {
+                writer.WriteStartObject();
+                CriticalPathEntry.FormatSpanId(s.SpanId, hex);
+                writer.WriteString(SpanId, hex);
+                writer.WriteString(Service, s.Service);
+                writer.WriteNumber(StartUs, s.StartUs);
+                writer.WriteNumber(EndUs, s.EndUs);
+                writer.WriteEndObject();
+            }
+        }
+        writer.WriteEndArray();
+    }
+
+    private static void WriteNetworkLatencies(Utf8JsonWriter writer, TraceFeatures f)
+    {
+        writer.WriteStartArray(NetworkLatencies);
+        if (f.NetworkLatenciesIfBuilt is { } latencies)
+        {
+            foreach (NetworkLatency l in latencies) WriteLatency(writer, l.Client, l.Server, l.Count, l.TotalUs, l.MaxUs);
+        }
+        else
+        {
+            foreach (ref readonly NetworkLatencyEntry l in f.NetworkLatencyEntries) WriteLatency(writer, l.Client, l.Server, l.Count, l.TotalUs, l.MaxUs);
+        }
+        writer.WriteEndArray();
+    }
+
+    private static void WriteLatency(Utf8JsonWriter writer, string client, string server, int count, long totalUs, long maxUs)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(Client, client);
+        writer.WriteString(Server, server);
+        writer.WriteNumber(Count, count);
+        writer.WriteNumber(TotalUs, totalUs);
+        writer.WriteNumber(MaxUs, maxUs);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>A compact map, as <see cref="WriteMap(Utf8JsonWriter, JsonEncodedText, Dictionary{string, long})"/> writes its dictionary: keys sorted, repeated names summed.</summary>
+    private static void WriteMap(Utf8JsonWriter writer, JsonEncodedText name, ReadOnlySpan<NamedTotal> entries)
+    {
+        writer.WriteStartObject(name);
+        if (entries.Length > 0)
+        {
+            NamedTotal[] sorted = ArrayPool<NamedTotal>.Shared.Rent(entries.Length);
+            entries.CopyTo(sorted);
+            Array.Sort(sorted, 0, entries.Length, NamedTotal.ByName);
+            for (int k = 0; k < entries.Length;)
+            {
+                string key = sorted[k].Name;
+                long value = 0;
+                for (; k < entries.Length && string.Equals(sorted[k].Name, key, StringComparison.Ordinal); k++) value += sorted[k].Value;
+                writer.WriteNumber(key, value);
+            }
+            Array.Clear(sorted, 0, entries.Length);
+            ArrayPool<NamedTotal>.Shared.Return(sorted);
+        }
+        writer.WriteEndObject();
     }
 
     private static void WriteMap(Utf8JsonWriter writer, JsonEncodedText name, Dictionary<string, int> map)

@@ -10,7 +10,10 @@ internal sealed class TestTrace
 {
     private readonly List<Span> _spans = new();
 
-    public StringTable Strings { get; } = new();
+    public StringTable Strings { get; }
+
+    /// <param name="strings">The table names are interned in; a new small one by default.</param>
+    public TestTrace(StringTable? strings = null) => Strings = strings ?? new StringTable();
 
     public static readonly TraceId Id = new(0x0123456789abcdef, 0xfedcba9876543210);
 

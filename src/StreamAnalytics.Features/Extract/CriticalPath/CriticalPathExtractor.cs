@@ -1,4 +1,5 @@
 using StreamAnalytics.Features.Extract.Collections;
+using StreamAnalytics.Features.Extract.Compact;
 using StreamAnalytics.Features.Extract.Tree;
 using StreamAnalytics.Formats.Model;
 
@@ -186,16 +187,15 @@ internal sealed class CriticalPathExtractor
     private void Emit(ReadOnlySpan<Span> spans, StringTable strings, int v, TraceFeatures into)
     {
         _services.Clear();
-        var path = into.CriticalPath;
-        path.Capacity = Math.Max(path.Capacity, _sectionCount);
-        for (int k = _sectionCount - 1; k >= 0; k--)
+        var path = new CriticalPathEntry[_sectionCount];
+        for (int k = _sectionCount - 1, at = 0; k >= 0; k--, at++)
         {
             int span = _sectionSpan[k];
             long start = _sectionStart[k], end = _sectionEnd[k];
             int service = span == v ? -1 : spans[span].Service;
             // The gap's id 0 formats as GapSpanId.
             ulong spanId = span == v ? 0 : spans[span].SpanId.Value;
-            path.Add(CriticalPathSection.Create(spanId, service < 0 ? GapService : strings[service], start, end));
+            path[at] = new CriticalPathEntry(spanId, service < 0 ? GapService : strings[service], start, end);
             int known = _services.Count;
             int number = _services.GetOrAdd(service);
             if (number == known)
@@ -205,14 +205,13 @@ internal sealed class CriticalPathExtractor
             }
             _serviceUs[number] += end - start;
         }
-        var byService = into.CriticalPathByService;
-        byService.EnsureCapacity(byService.Count + _services.Count);
-        for (int number = 0; number < _services.Count; number++)
+        var byService = new NamedTotal[_services.Count];
+        for (int number = 0; number < byService.Length; number++)
         {
             int service = (int)_services.KeyAt(number);
-            string name = service < 0 ? GapService : strings[service];
-            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(byService, name, out _) += _serviceUs[number];
+            byService[number] = new NamedTotal(service < 0 ? GapService : strings[service], _serviceUs[number]);
         }
+        into.SetCriticalPath(path, byService);
         _services.TrimTo(TraceTree.RetainedCapacity);
         if (_serviceUs.Length > TraceTree.RetainedCapacity) _serviceUs = new long[16];
     }

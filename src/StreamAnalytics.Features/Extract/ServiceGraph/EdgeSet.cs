@@ -22,9 +22,13 @@ internal sealed class EdgeSet
     /// <summary>Name of the virtual client of a root server span.</summary>
     public const string UserNodeName = "user";
 
-    // (client, server) → pair number, then (pair number, type) → edge number: two small probes per call.
+    // Edge key → edge number, one probe per call: the key is (client, server, type) packed into 64 bits, which fits
+    // when every id is below 2^30 (any table of at most MaxNarrowEntries names: the default holds a million). For a
+    // larger table, (client, server) goes through _pairs first and the key is (pair number, type).
+    private const int MaxNarrowEntries = 1 << 30;
     private readonly DenseKeyTable _pairs = new();
     private readonly DenseKeyTable _edges = new();
+    private bool _narrow;
     private int[] _calls = new int[8];
     private int[] _errors = new int[8];
     private long[] _totalUs = new long[8];
@@ -40,15 +44,18 @@ internal sealed class EdgeSet
         _edges.Clear();
         _callCount = 0;
         _strings = strings;
+        _narrow = strings.MaxEntries <= MaxNarrowEntries;
     }
 
     public int Count => _edges.Count;
 
     public void Add(int client, int server, ConnectionType type, bool error, long durationUs)
     {
-        int pair = _pairs.GetOrAdd(((long)client << 32) | (uint)server);
+        long key = _narrow
+            ? ((long)client << 32) | ((long)server << 2) | (long)type // client may be UserNode (-1): the high half
+            : ((long)_pairs.GetOrAdd(((long)client << 32) | (uint)server) << 2) | (long)type;
         int known = _edges.Count;
-        int edge = _edges.GetOrAdd(((long)pair << 2) | (long)type);
+        int edge = _edges.GetOrAdd(key);
         if (edge == known)
         {
             if (edge == _calls.Length)
@@ -86,11 +93,22 @@ internal sealed class EdgeSet
         for (int e = 0; e < count; e++)
         {
             long edgeKey = _edges.KeyAt(e);
-            long pairKey = _pairs.KeyAt((int)(edgeKey >> 2));
+            int client, server;
+            if (_narrow)
+            {
+                client = (int)(edgeKey >> 32);
+                server = (int)((uint)edgeKey >> 2);
+            }
+            else
+            {
+                long pairKey = _pairs.KeyAt((int)(edgeKey >> 2));
+                client = (int)(pairKey >> 32);
+                server = (int)pairKey;
+            }
             into.Add(new Edge(new List<long>(_calls[e]))
             {
-                Client = NameOf((int)(pairKey >> 32)),
-                Server = NameOf((int)pairKey),
+                Client = NameOf(client),
+                Server = NameOf(server),
                 ConnectionType = ConnectionTypeNames.Name((ConnectionType)(edgeKey & 3)),
                 Calls = _calls[e],
                 Errors = _errors[e],

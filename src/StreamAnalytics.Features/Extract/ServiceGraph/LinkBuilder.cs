@@ -22,14 +22,11 @@ internal sealed class LinkBuilder
     private int[] _kindedAncestor = [];
 
     /// <summary>The rule set <see cref="LinkSemantics.Auto"/> picks for this trace (other values pass through).</summary>
-    public static LinkSemantics Resolve(LinkSemantics configured, TraceTree tree, ReadOnlySpan<Span> spans)
+    public static LinkSemantics Resolve(LinkSemantics configured, TraceTree tree)
     {
         if (configured != LinkSemantics.Auto) return configured;
-        if (tree.SharedHalfCount > 0) return LinkSemantics.Zipkin;
-        for (int i = 0; i < spans.Length; i++)
-        {
-            if ((spans[i].Flags & SpanFlags.Shared) != 0) return LinkSemantics.Zipkin;
-        }
+        // The tree noted flagged spans while indexing them: no pass over the spans here.
+        if (tree.SharedHalfCount > 0 || tree.AnyFlaggedShared) return LinkSemantics.Zipkin;
         return tree.AnyKind ? LinkSemantics.OpenTelemetry : LinkSemantics.Parent;
     }
 
@@ -40,7 +37,7 @@ internal sealed class LinkBuilder
     public void Build(TraceTree tree, ReadOnlySpan<Span> spans, StringTable strings, LinkSemantics semantics, List<Edge> into)
     {
         _edges.Reset(strings);
-        switch (Resolve(semantics, tree, spans))
+        switch (Resolve(semantics, tree))
         {
             case LinkSemantics.Zipkin:
                 AddZipkin(tree, spans);

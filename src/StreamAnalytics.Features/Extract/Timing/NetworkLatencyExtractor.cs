@@ -1,4 +1,5 @@
 using StreamAnalytics.Features.Extract.Collections;
+using StreamAnalytics.Features.Extract.Compact;
 using StreamAnalytics.Features.Extract.Tree;
 using StreamAnalytics.Formats.Model;
 
@@ -11,7 +12,7 @@ namespace StreamAnalytics.Features.Extract.Timing;
 /// <remarks>
 /// The value is kept as measured, negative included: a negative latency is clock skew between the two hosts, which
 /// <c>quality.clockSkewSpans</c> also counts, and clamping it would hide that. Sorted by client, then server.
-/// Pairs are aggregated in a reusable table and a <see cref="NetworkLatency"/> is only created per distinct pair.
+/// Pairs are aggregated in a reusable table and stored as one compact entry per distinct pair.
 /// Not thread-safe.
 /// </remarks>
 internal sealed class NetworkLatencyExtractor
@@ -38,25 +39,15 @@ internal sealed class NetworkLatencyExtractor
             _totalUs[pair] += latency;
             if (latency > _maxUs[pair]) _maxUs[pair] = latency;
         }
-        var list = into.NetworkLatencies;
-        list.Capacity = Math.Max(list.Capacity, list.Count + _pairs.Count);
-        for (int pair = 0; pair < _pairs.Count; pair++)
+        NetworkLatencyEntry[] latencies = _pairs.Count == 0 ? [] : new NetworkLatencyEntry[_pairs.Count];
+        for (int pair = 0; pair < latencies.Length; pair++)
         {
             long key = _pairs.KeyAt(pair);
-            list.Add(new NetworkLatency
-            {
-                Client = strings[(int)(key >> 32)],
-                Server = strings[(int)key],
-                Count = _count[pair],
-                TotalUs = _totalUs[pair],
-                MaxUs = _maxUs[pair],
-            });
+            latencies[pair] = new NetworkLatencyEntry(strings[(int)(key >> 32)], strings[(int)key], _count[pair], _totalUs[pair], _maxUs[pair]);
         }
-        list.Sort(static (a, b) =>
-        {
-            int c = string.CompareOrdinal(a.Client, b.Client);
-            return c != 0 ? c : string.CompareOrdinal(a.Server, b.Server);
-        });
+        // The same introsort as List.Sort (client/server pairs are distinct, so no ties anyway).
+        latencies.AsSpan().Sort(NetworkLatencyEntry.ByClientThenServer);
+        into.SetNetworkLatencies(latencies);
         _pairs.TrimTo(TraceTree.RetainedCapacity);
         if (_count.Length > TraceTree.RetainedCapacity)
         {

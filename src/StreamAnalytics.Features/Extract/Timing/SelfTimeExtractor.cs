@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using StreamAnalytics.Features.Extract.Compact;
 using StreamAnalytics.Features.Extract.SpanCounts;
 using StreamAnalytics.Features.Extract.Tree;
 using StreamAnalytics.Formats.Model;
@@ -33,12 +33,10 @@ internal sealed class SelfTimeExtractor
             if (children.Length > 0 && self > 0) self -= CoveredByChildren(children, start, end, s, e);
             _byGroup[groupOf[i]] += self;
         }
-        var selfTime = into.SelfTimeByOperation;
-        selfTime.EnsureCapacity(selfTime.Count + groups.Count);
-        for (int g = 0; g < groups.Count; g++)
-        {
-            CollectionsMarshal.GetValueRefOrAddDefault(selfTime, groups.Name(g), out _) += _byGroup[g];
-        }
+        // In group order, which is the order the dictionary is filled in when someone reads it.
+        NamedTotal[] selfTime = groups.Count == 0 ? [] : new NamedTotal[groups.Count];
+        for (int g = 0; g < selfTime.Length; g++) selfTime[g] = new NamedTotal(groups.Name(g), _byGroup[g]);
+        into.SetSelfTimeByOperation(selfTime);
         if (_starts.Length > TraceTree.RetainedCapacity)
         {
             _starts = [];

@@ -108,6 +108,9 @@ internal sealed class TraceTree
     /// <summary>True when at least one span has a kind other than <see cref="SpanKind.Unspecified"/>.</summary>
     public bool AnyKind { get; private set; }
 
+    /// <summary>True when at least one span carries <see cref="SpanFlags.Shared"/> (whether or not it pairs with a client).</summary>
+    public bool AnyFlaggedShared { get; private set; }
+
     /// <summary>The earliest-starting span without a parent id (ties: first in the trace), or -1 when none.</summary>
     public int PrimaryRoot { get; private set; }
 
@@ -139,7 +142,7 @@ internal sealed class TraceTree
         EnsureCapacity(n);
         Count = n;
         OrphanCount = CycleCount = DuplicateCount = SharedHalfCount = 0;
-        AnyKind = false;
+        AnyKind = AnyFlaggedShared = false;
         PrimaryRoot = MainRoot = -1;
         TraceStartUs = TraceEndUs = 0;
         _byId.Clear(n);
@@ -213,6 +216,7 @@ internal sealed class TraceTree
         Array.Clear(_role, 0, n);
         long minStart = long.MaxValue, maxEnd = long.MinValue;
         bool anyKind = false;
+        SpanFlags allFlags = SpanFlags.None;
         for (int i = 0; i < spans.Length; i++)
         {
             ref readonly Span s = ref spans[i];
@@ -228,6 +232,7 @@ internal sealed class TraceTree
             if (startUs < minStart) minStart = startUs;
             if (endUs > maxEnd) maxEnd = endUs;
             anyKind |= s.Kind != SpanKind.Unspecified;
+            allFlags |= s.Flags;
 
             int head = _byId.AddOrGet(s.SpanId.Value, i);
             if (head >= 0)
@@ -249,6 +254,7 @@ internal sealed class TraceTree
         TraceStartUs = minStart;
         TraceEndUs = maxEnd;
         AnyKind = anyKind;
+        AnyFlaggedShared = (allFlags & SpanFlags.Shared) != 0;
     }
 
     private void ResolveSameIdGroups(ReadOnlySpan<Span> spans)

@@ -36,6 +36,31 @@ public class LinkBuilderTests
         Assert.Equal(12, f.Edges[1].TotalDurationUs);
     }
 
+    [Theory]
+    [InlineData(LinkSemantics.OpenTelemetry)]
+    [InlineData(LinkSemantics.Zipkin)]
+    [InlineData(LinkSemantics.Parent)]
+    public void A_string_table_too_large_for_packed_edge_keys_gives_the_same_edges(LinkSemantics semantics)
+    {
+        // Edge keys pack (client, server, type) into 64 bits only when every id fits in 30 bits; a table allowed more
+        // names takes the two-probe path, which must give the same edges in the same order.
+        static TestTrace Trace(StringTable strings) => new TestTrace(strings)
+            .Add(1, 0, "user", 0, 10, SpanKind.Client, peer: "shop")
+            .Add(2, 0, "shop", 20, 7, SpanKind.Server)
+            .Add(3, 2, "shop", 21, 5, SpanKind.Client, peer: "orders-db", peerKind: PeerKind.Database)
+            .Add(4, 2, "shop", 22, 4, SpanKind.Producer)
+            .Add(5, 4, "mailer", 23, 3, SpanKind.Consumer, error: true)
+            .Add(6, 2, "shop", 24, 9, SpanKind.Client)
+            .Add(7, 6, "cart", 25, 8, SpanKind.Server);
+
+        TraceFeatures narrow = Features.Of(Trace(new StringTable()), semantics);
+        TraceFeatures wide = Features.Of(Trace(new StringTable(int.MaxValue)), semantics);
+
+        Assert.NotEmpty(narrow.Edges);
+        Assert.Equal(TraceFeaturesJson.ToUtf8(narrow), TraceFeaturesJson.ToUtf8(wide));
+        Assert.Equal(narrow.Edges.Select(e => e.DurationsUs), wide.Edges.Select(e => e.DurationsUs));
+    }
+
     [Fact]
     public void A_call_within_one_service_is_not_an_edge()
     {

@@ -26,6 +26,7 @@ public sealed partial class OpenTraceStore
     private readonly SpanCodec _codec = new();
     private ModelSpan[] _logScratch = new ModelSpan[16];
     private SpanBatch? _restoreBatch;
+    private ModelSpan[] _restoreScratch = [];
     private IChangelog? _changelog;
 
     /// <summary>
@@ -200,7 +201,14 @@ public sealed partial class OpenTraceStore
         _openTraces--;
         _openSpans -= e.SpanCount;
         _openBytes -= TraceEntryBytes + (long)e.SpanCount * SpanSlotBytes;
-        Retain(h);
+
+        // Retain takes the spans as Complete emits them: in chain order, out of the slab.
+        if (_restoreScratch.Length < e.SpanCount) _restoreScratch = new ModelSpan[Math.Max(e.SpanCount, _restoreScratch.Length * 2)];
+        int n = 0;
+        for (int s = e.Head; s >= 0; s = _slab.Next(s)) _restoreScratch[n++] = _slab.Span(s);
+        _slab.FreeChain(e.Head);
+        e.Head = e.Tail = -1;
+        Retain(h, _restoreScratch.AsSpan(0, n));
     }
 
     private static int WriteVarint(Span<byte> destination, ulong value)

@@ -15,9 +15,10 @@ namespace StreamAnalytics.Features.Assembly;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Layout: spans live in a chunked slab of 64-byte slots chained per trace (<see cref="SpanSlotBytes"/> each); each
-/// trace has one ~120-byte entry in chunked arrays, found through an open-addressing index
-/// (<see cref="TraceEntryBytes"/> with its index share). No object is allocated per span or per trace while adding.
+/// Layout: open spans live in a chunked slab of 64-byte slots chained per trace (<see cref="SpanSlotBytes"/> each);
+/// spans of emitted traces kept for late spans live in a <see cref="RetentionRing"/>; each trace has one ~120-byte entry
+/// in chunked arrays, found through an open-addressing index (<see cref="TraceEntryBytes"/> with its index share). No
+/// object is allocated per span or per trace while adding.
 /// </para>
 /// <para>
 /// Order: every open trace sits on three intrusive lists — by last arrival (gap rule), by first arrival (max duration,
@@ -48,6 +49,7 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
     private readonly bool _ownsMetrics;
     private TraceTable _table = new();
     private SpanSlab _slab = new();
+    private RetentionRing _ring;
 
     // Open lists (see TraceEntry.ActivityList etc.) and retained lists (same links, other meaning).
     private ListEnds _activity = ListEnds.Empty;
@@ -89,6 +91,7 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
         _ownsMetrics = metrics is null;
         Metrics = metrics ?? new AssemblyMetrics(registerWithMeter: false);
         Name = name;
+        _ring = NewRing();
     }
 
     /// <inheritdoc/>
@@ -240,7 +243,11 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
         LogTombstone(e.TraceId);
         Metrics.Completed[(int)emitted]++;
 
-        Retain(handle);
+        // The chain was just walked, so freeing it is cheap, and its slots are reused warm; late retention copies
+        // what it keeps from the emitted array instead.
+        _slab.FreeChain(e.Head);
+        e.Head = e.Tail = -1;
+        Retain(handle, spans.AsSpan(0, count));
         PublishGauges();
         return trace;
     }
@@ -444,6 +451,7 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
     {
         _table = new TraceTable();
         _slab = new SpanSlab();
+        _ring = NewRing();
         _activity = _age = _roots = _retained = _holders = ListEnds.Empty;
         _openTraces = _retainedTraces = 0;
         _openSpans = _openBytes = _retainedBytes = 0;

@@ -20,7 +20,7 @@ internal enum EntryFlags : byte
     RootSeen = 1,
     /// <summary>Spans were dropped (per-trace cap) or earlier spans were not retained: the trace is not whole.</summary>
     Truncated = 2,
-    /// <summary>A retained entry still holds its spans in the slab.</summary>
+    /// <summary>A retained entry still holds its spans, as a run in the <see cref="RetentionRing"/>.</summary>
     SpansRetained = 4,
 }
 
@@ -53,7 +53,11 @@ internal struct TraceEntry
     public long LastWallMs;
     public long RootStreamMs;
     public long RootWallMs;
-    /// <summary>First and last span slot in <see cref="SpanSlab"/>, -1 when none.</summary>
+    /// <summary>
+    /// Open: first and last span slot in <see cref="SpanSlab"/>, -1 when none. Retained with
+    /// <see cref="EntryFlags.SpansRetained"/>: <see cref="Head"/> is the run's position in <see cref="RetentionRing"/>
+    /// (its length is <see cref="SpanCount"/>) and <see cref="Tail"/> is -1.
+    /// </summary>
     public int Head;
     public int Tail;
     /// <summary>Spans in the chain; for a retained entry whose spans were released, how many it had.</summary>

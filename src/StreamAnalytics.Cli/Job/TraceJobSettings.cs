@@ -77,6 +77,7 @@ public sealed class TraceJobSettings
         };
         streams[StreamsConfig.ProcessingGuaranteeKey] = c.GetString("processing.guarantee");
         streams[StreamsConfig.CommitIntervalMsKey] = c.GetString("commit.interval.ms");
+        streams[StreamsConfig.NumStreamThreadsKey] = c.GetString("num.stream.threads");
         // kafka.X goes to every client; kafka.consumer.X / kafka.producer.X to one of them.
         foreach (var (key, value) in c.WithPrefix("kafka."))
         {

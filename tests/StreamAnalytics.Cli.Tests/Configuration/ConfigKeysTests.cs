@@ -37,6 +37,7 @@ public class ConfigKeysTests
         Assert.Equal(S(aggregate.CardinalityLimit), D("aggregate.cardinality.limit"));
         Assert.Equal(S(aggregate.MaxOpenWindows), D("aggregate.max.open.windows"));
         Assert.Equal(S(aggregate.SketchMaxBuckets), D("aggregate.sketch.max.buckets"));
+        Assert.Equal(S(new StreamAnalytics.Streams.StreamsConfig().NumStreamThreads), D("num.stream.threads"));
         var es = new ElasticsearchSinkConfig();
         Assert.Equal(S(es.BulkMaxDocs), D("elasticsearch.bulk.max.docs"));
         Assert.Equal(S(es.BulkMaxBytes), D("elasticsearch.bulk.max.bytes"));

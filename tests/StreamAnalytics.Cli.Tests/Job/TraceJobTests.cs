@@ -108,8 +108,10 @@ public class TraceJobTests
         }
     }
 
-    [Fact]
-    public async Task Traces_split_over_many_OTLP_batches_and_partitions_come_out_whole_once_each()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)] // two stream threads share the sinks and the derived metrics
+    public async Task Traces_split_over_many_OTLP_batches_and_partitions_come_out_whole_once_each(int streamThreads)
     {
         using var cluster = EmbeddedKafkaCluster.Start(defaultPartitions: 4);
         cluster.CreateTopic("spans", 4);
@@ -121,7 +123,11 @@ public class TraceJobTests
             .Select(s => (random.Next(4), SpanEncoders.Encode(SpanFormat.OtlpProto, [s]).Single())).ToList();
 
         var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
-        var settings = Settings(dir, new() { ["assembly.gap.ms"] = "5000", ["assembly.root.grace.ms"] = "60000" });
+        var settings = Settings(dir, new()
+        {
+            ["assembly.gap.ms"] = "5000", ["assembly.root.grace.ms"] = "60000",
+            ["num.stream.threads"] = streamThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
         await using (var host = new TraceJobHost(settings, NullLoggerFactory.Instance, clock))
         {
             await host.StartAsync(CancellationToken.None, cluster);

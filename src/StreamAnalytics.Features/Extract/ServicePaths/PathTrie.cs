@@ -115,8 +115,7 @@ internal sealed class PathTrie
 
     private void Reset()
     {
-        _nodes.TrimTo(TraceTree.RetainedCapacity);
-        _nodes.Clear();
+        _nodes.TrimTo(TraceTree.RetainedCapacity); // clears too
         if (_parent.Length > InitialNodes)
         {
             _parent = new int[InitialNodes];

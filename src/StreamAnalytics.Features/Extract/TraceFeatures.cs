@@ -194,38 +194,11 @@ public sealed class Edge
 /// <summary>One section of the critical path.</summary>
 public sealed class CriticalPathSection
 {
-    // The extractor stores the id as a number: most documents are serialized straight from it (TraceFeaturesJson
-    // formats into a stack buffer), so the 16-character string is only made when someone reads SpanId.
-    private string? _spanId = "";
-    private ulong _spanIdValue;
-
     /// <summary>16 lowercase hex characters.</summary>
-    public string SpanId
-    {
-        get => _spanId ??= _spanIdValue.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
-        set => _spanId = value;
-    }
-
+    public string SpanId { get; set; } = "";
     public string Service { get; set; } = "";
     public long StartUs { get; set; }
     public long EndUs { get; set; }
-
-    /// <summary>A section of the span with id <paramref name="spanId"/>; <see cref="SpanId"/> is formatted on first read.</summary>
-    internal static CriticalPathSection Create(ulong spanId, string service, long startUs, long endUs) =>
-        new() { _spanId = null, _spanIdValue = spanId, Service = service, StartUs = startUs, EndUs = endUs };
-
-    /// <summary>Writes <see cref="SpanId"/> to <paramref name="writer"/> without creating the string when it was never read.</summary>
-    internal void WriteSpanId(System.Text.Json.Utf8JsonWriter writer, System.Text.Json.JsonEncodedText name)
-    {
-        if (_spanId is not null)
-        {
-            writer.WriteString(name, _spanId);
-            return;
-        }
-        Span<char> hex = stackalloc char[16];
-        CriticalPathEntry.FormatSpanId(_spanIdValue, hex);
-        writer.WriteString(name, hex);
-    }
 }
 
 /// <summary>Network latency between a client span and its server child, aggregated per service pair.</summary>

@@ -165,8 +165,7 @@ public static class TraceFeaturesJson
             return;
         }
         Span<char> hex = stackalloc char[32];
-        f.TraceIdValue.High.TryFormat(hex, out _, "x16", System.Globalization.CultureInfo.InvariantCulture);
-        f.TraceIdValue.Low.TryFormat(hex[16..], out _, "x16", System.Globalization.CultureInfo.InvariantCulture);
+        f.TraceIdValue.FormatHex(hex);
         writer.WriteString(TraceId, hex);
     }
 
@@ -178,7 +177,7 @@ public static class TraceFeaturesJson
             foreach (CriticalPathSection s in path)
             {
                 writer.WriteStartObject();
-                s.WriteSpanId(writer, SpanId);
+                writer.WriteString(SpanId, s.SpanId);
                 writer.WriteString(Service, s.Service);
                 writer.WriteNumber(StartUs, s.StartUs);
                 writer.WriteNumber(EndUs, s.EndUs);
@@ -191,7 +190,7 @@ public static class TraceFeaturesJson
             foreach (ref readonly CriticalPathEntry s in f.CriticalPathEntries)
             {
                 writer.WriteStartObject();
-                CriticalPathEntry.FormatSpanId(s.SpanId, hex);
+                new Formats.Model.SpanId(s.SpanId).FormatHex(hex);
                 writer.WriteString(SpanId, hex);
                 writer.WriteString(Service, s.Service);
                 writer.WriteNumber(StartUs, s.StartUs);

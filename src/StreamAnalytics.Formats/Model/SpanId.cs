@@ -44,6 +44,9 @@ public readonly struct SpanId : IEquatable<SpanId>, IComparable<SpanId>
     /// <summary>16 lowercase hex characters.</summary>
     public override string ToString() => string.Create(16, Value, static (chars, v) => Hex.Write(v, chars));
 
+    /// <summary>Writes the 16 lowercase hex characters of <see cref="ToString"/> without allocating.</summary>
+    public void FormatHex(Span<char> destination16) => Hex.Write(Value, destination16);
+
     public bool Equals(SpanId other) => Value == other.Value;
     public override bool Equals(object? obj) => obj is SpanId other && Equals(other);
     public override int GetHashCode() => Value.GetHashCode();

@@ -72,11 +72,14 @@ public readonly struct TraceId : IEquatable<TraceId>, IComparable<TraceId>
     }
 
     /// <summary>32 lowercase hex characters.</summary>
-    public override string ToString() => string.Create(32, this, static (chars, id) =>
+    public override string ToString() => string.Create(32, this, static (chars, id) => id.FormatHex(chars));
+
+    /// <summary>Writes the 32 lowercase hex characters of <see cref="ToString"/> without allocating.</summary>
+    public void FormatHex(Span<char> destination32)
     {
-        Hex.Write(id.High, chars);
-        Hex.Write(id.Low, chars[16..]);
-    });
+        Hex.Write(High, destination32);
+        Hex.Write(Low, destination32[16..]);
+    }
 
     public bool Equals(TraceId other) => High == other.High && Low == other.Low;
     public override bool Equals(object? obj) => obj is TraceId other && Equals(other);

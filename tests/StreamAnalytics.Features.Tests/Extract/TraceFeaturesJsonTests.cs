@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Features.Extract.Compact;
 using StreamAnalytics.Formats.Model;
 
 namespace StreamAnalytics.Features.Tests.Extract;
@@ -76,7 +77,8 @@ public class TraceFeaturesJsonTests
     [Fact]
     public void A_critical_path_span_id_kept_as_a_number_reads_and_writes_as_16_hex_characters()
     {
-        var fromNumber = new TraceFeatures { CriticalPath = { CriticalPathSection.Create(0xAB, "web", 1, 2), CriticalPathSection.Create(0, "untraced", 2, 3) } };
+        var fromNumber = new TraceFeatures();
+        fromNumber.SetCriticalPath([new CriticalPathEntry(0xAB, "web", 1, 2), new CriticalPathEntry(0, "untraced", 2, 3)], []);
         var fromString = new TraceFeatures
         {
             CriticalPath =

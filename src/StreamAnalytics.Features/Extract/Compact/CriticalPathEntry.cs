@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace StreamAnalytics.Features.Extract.Compact;
 
 /// <summary>
@@ -13,16 +11,18 @@ internal readonly struct CriticalPathEntry(ulong spanId, string service, long st
     public readonly long StartUs = startUs;
     public readonly long EndUs = endUs;
 
-    /// <summary>The public list, in the same order; each section formats its span id on first read.</summary>
+    /// <summary>The public list, in the same order.</summary>
     public static List<CriticalPathSection> ToList(CriticalPathEntry[]? entries)
     {
         if (entries is null) return [];
         var list = new List<CriticalPathSection>(entries.Length);
-        foreach (CriticalPathEntry e in entries) list.Add(CriticalPathSection.Create(e.SpanId, e.Service, e.StartUs, e.EndUs));
+        foreach (CriticalPathEntry e in entries) list.Add(new CriticalPathSection
+        {
+            SpanId = new Formats.Model.SpanId(e.SpanId).ToString(),
+            Service = e.Service,
+            StartUs = e.StartUs,
+            EndUs = e.EndUs,
+        });
         return list;
     }
-
-    /// <summary>The 16-character span id, formatted into <paramref name="destination"/>.</summary>
-    public static void FormatSpanId(ulong spanId, Span<char> destination) =>
-        spanId.TryFormat(destination, out _, "x16", CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats.Model;
@@ -149,9 +148,8 @@ public sealed class WindowedAggregator
     {
         foreach (Edge edge in features.Edges)
         {
-            var instances = new InstanceKey(AggregateKind.Edge, edge.Client, edge.Server, edge.ConnectionType);
-            var state = TryShortcut(window, instances, out var known) ? known
-                : SeriesAndRemember(window, instances, AggregateKey.Edge(edge.Client, edge.Server, edge.ConnectionType));
+            var state = InstanceSeries(window, new InstanceKey(AggregateKind.Edge, edge.Client, edge.Server, edge.ConnectionType),
+                AggregateKey.Edge(edge.Client, edge.Server, edge.ConnectionType));
             state.Count += edge.Calls;
             state.ErrorCount += edge.Errors;
             if (edge.DurationsUs.Count > 0)
@@ -182,9 +180,8 @@ public sealed class WindowedAggregator
     /// <summary>rootOperation: the trace, its span count and depth.</summary>
     private void AddRootOperation(AggregateWindow window, TraceFeatures features)
     {
-        var instances = new InstanceKey(AggregateKind.RootOperation, features.RootService, features.RootOperation);
-        var root = TryShortcut(window, instances, out var known) ? known
-            : SeriesAndRemember(window, instances, AggregateKey.RootOperation(features.RootService, features.RootOperation));
+        var root = InstanceSeries(window, new InstanceKey(AggregateKind.RootOperation, features.RootService, features.RootOperation),
+            AggregateKey.RootOperation(features.RootService, features.RootOperation));
         root.Count++;
         if (features.RootError) root.ErrorCount++;
         root.SpanCountSum += features.SpanCount;
@@ -385,22 +382,19 @@ public sealed class WindowedAggregator
         return state;
     }
 
-    /// <summary>The series the instance shortcut remembers for <paramref name="instances"/>, marked changed.</summary>
-    private bool TryShortcut(AggregateWindow window, in InstanceKey instances, [NotNullWhen(true)] out AggregateState? state)
+    /// <summary>
+    /// The edge or rootOperation series named by the string instances of <paramref name="instances"/>, through the
+    /// instance shortcut; on a miss by name (<paramref name="key"/>), remembering the answer unless the limiter
+    /// redirected it.
+    /// </summary>
+    private AggregateState InstanceSeries(AggregateWindow window, in InstanceKey instances, AggregateKey key)
     {
-        if (!UseShortcuts || !window.TryGetByInstances(instances, out state))
+        if (UseShortcuts && window.TryGetByInstances(instances, out var state))
         {
-            state = null;
-            return false;
+            Touch(window, state);
+            return state;
         }
-        Touch(window, state);
-        return true;
-    }
-
-    /// <summary><see cref="Series"/>, remembering the answer for <paramref name="instances"/> unless the limiter redirected it.</summary>
-    private AggregateState SeriesAndRemember(AggregateWindow window, in InstanceKey instances, AggregateKey key)
-    {
-        var state = Series(window, key, out bool admitted);
+        state = Series(window, key, out bool admitted);
         if (admitted) window.RememberInstances(instances, state);
         return state;
     }

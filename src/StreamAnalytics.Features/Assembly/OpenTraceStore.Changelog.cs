@@ -89,12 +89,7 @@ public sealed partial class OpenTraceStore
     {
         if (_changelog is null) return;
         ref TraceEntry e = ref _table[h];
-        int n = 0;
-        for (int s = fromSlot; s >= 0; s = _slab.Next(s))
-        {
-            if (n == _logScratch.Length) Array.Resize(ref _logScratch, n * 2);
-            _logScratch[n++] = _slab.Span(s);
-        }
+        int n = _slab.Gather(fromSlot, ref _logScratch);
 
         _logBuffer.ResetWrittenCount();
         Span<byte> header = _logBuffer.GetSpan(1 + 5 + 1 + 5 + 10);
@@ -203,9 +198,7 @@ public sealed partial class OpenTraceStore
         _openBytes -= TraceEntryBytes + (long)e.SpanCount * SpanSlotBytes;
 
         // Retain takes the spans as Complete emits them: in chain order, out of the slab.
-        if (_restoreScratch.Length < e.SpanCount) _restoreScratch = new ModelSpan[Math.Max(e.SpanCount, _restoreScratch.Length * 2)];
-        int n = 0;
-        for (int s = e.Head; s >= 0; s = _slab.Next(s)) _restoreScratch[n++] = _slab.Span(s);
+        int n = _slab.Gather(e.Head, ref _restoreScratch);
         _slab.FreeChain(e.Head);
         e.Head = e.Tail = -1;
         Retain(h, _restoreScratch.AsSpan(0, n));

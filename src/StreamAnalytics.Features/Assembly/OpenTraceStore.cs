@@ -192,8 +192,7 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
         int h = _table.Find(traceId);
         if (h < 0 || _table[h].State != EntryState.Open) return [];
         var result = new ModelSpan[_table[h].SpanCount];
-        int i = 0;
-        for (int s = _table[h].Head; s >= 0; s = _slab.Next(s)) result[i++] = _slab.Span(s);
+        _slab.Gather(_table[h].Head, ref result);
         return result;
     }
 

@@ -50,6 +50,21 @@ internal sealed class SpanSlab
     }
 
     /// <summary>Returns the chain starting at <paramref name="head"/> to the free list; returns how many slots it held.</summary>
+    /// <summary>
+    /// Copies the spans of the chain from <paramref name="head"/> (none when -1) into <paramref name="buffer"/>, in
+    /// chain order, growing it when needed; returns how many.
+    /// </summary>
+    public int Gather(int head, ref ModelSpan[] buffer)
+    {
+        int n = 0;
+        for (int slot = head; slot >= 0; slot = Next(slot))
+        {
+            if (n == buffer.Length) Array.Resize(ref buffer, Math.Max(16, n * 2));
+            buffer[n++] = Span(slot);
+        }
+        return n;
+    }
+
     public int FreeChain(int head)
     {
         int n = 0;

@@ -174,31 +174,28 @@ public static class TraceFeaturesJson
         writer.WriteStartArray(CriticalPath);
         if (f.CriticalPathIfBuilt is { } path)
         {
-            foreach (CriticalPathSection s in path)
-            {
-                writer.WriteStartObject();
-                writer.WriteString(SpanId, s.SpanId);
-                writer.WriteString(Service, s.Service);
-                writer.WriteNumber(StartUs, s.StartUs);
-                writer.WriteNumber(EndUs, s.EndUs);
-                writer.WriteEndObject();
-            }
+            foreach (CriticalPathSection s in path) WriteSection(writer, s.SpanId, s.Service, s.StartUs, s.EndUs);
         }
         else
         {
             Span<char> hex = stackalloc char[16];
             foreach (ref readonly CriticalPathEntry s in f.CriticalPathEntries)
             {
-                writer.WriteStartObject();
                 new Formats.Model.SpanId(s.SpanId).FormatHex(hex);
-                writer.WriteString(SpanId, hex);
-                writer.WriteString(Service, s.Service);
-                writer.WriteNumber(StartUs, s.StartUs);
-                writer.WriteNumber(EndUs, s.EndUs);
-                writer.WriteEndObject();
+                WriteSection(writer, hex, s.Service, s.StartUs, s.EndUs);
             }
         }
         writer.WriteEndArray();
+    }
+
+    private static void WriteSection(Utf8JsonWriter writer, ReadOnlySpan<char> spanId, string service, long startUs, long endUs)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(SpanId, spanId);
+        writer.WriteString(Service, service);
+        writer.WriteNumber(StartUs, startUs);
+        writer.WriteNumber(EndUs, endUs);
+        writer.WriteEndObject();
     }
 
     private static void WriteNetworkLatencies(Utf8JsonWriter writer, TraceFeatures f)

@@ -128,12 +128,31 @@ public static class TraceFeaturesJson
     /// <summary>The UTF-8 JSON of <paramref name="f"/>, without indentation or a trailing newline.</summary>
     public static byte[] ToUtf8(TraceFeatures f)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            Write(writer, f);
-        }
-        return buffer.WrittenSpan.ToArray();
+        ArgumentNullException.ThrowIfNull(f);
+        // One buffer and writer per thread, reused: a new 1 KB buffer grown to a typical 4–8 KB document cost more
+        // (allocation, zeroing, copies on growth) than writing the document itself.
+        ReusableWriter output = t_writer ??= new ReusableWriter();
+        output.Buffer.ResetWrittenCount();
+        output.Writer.Reset(output.Buffer);
+        Write(output.Writer, f);
+        output.Writer.Flush();
+        byte[] utf8 = output.Buffer.WrittenSpan.ToArray();
+        // A rare huge trace must not pin its buffer on the thread for good.
+        if (output.Buffer.Capacity > ReusableWriter.MaxKeptBytes) t_writer = null;
+        return utf8;
+    }
+
+    [ThreadStatic] private static ReusableWriter? t_writer;
+
+    private sealed class ReusableWriter
+    {
+        public const int MaxKeptBytes = 256 * 1024;
+        public readonly ArrayBufferWriter<byte> Buffer = new(8192);
+        public readonly Utf8JsonWriter Writer;
+
+        // SkipValidation: Write emits a fixed, well-formed shape (tests parse every document back), so the writer's
+        // per-token structure checks would only repeat that.
+        public ReusableWriter() => Writer = new Utf8JsonWriter(Buffer, new JsonWriterOptions { SkipValidation = true });
     }
 
     /// <summary>Reads a document written by <see cref="Write"/>; field order does not matter and unknown fields are ignored.</summary>
@@ -237,7 +256,7 @@ public static class TraceFeaturesJson
                 string key = sorted[k].Name;
                 long value = 0;
                 for (; k < entries.Length && string.Equals(sorted[k].Name, key, StringComparison.Ordinal); k++) value += sorted[k].Value;
-                writer.WriteNumber(key, value);
+                writer.WriteNumber(Name(key), value);
             }
             Array.Clear(sorted, 0, entries.Length);
             ArrayPool<NamedTotal>.Shared.Return(sorted);
@@ -248,34 +267,56 @@ public static class TraceFeaturesJson
     private static void WriteMap(Utf8JsonWriter writer, JsonEncodedText name, Dictionary<string, int> map)
     {
         writer.WriteStartObject(name);
-        string[] keys = SortedKeys(map.Keys, map.Count);
-        for (int k = 0; k < map.Count; k++) writer.WriteNumber(keys[k], map[keys[k]]);
-        ReturnKeys(keys, map.Count);
+        if (map.Count > 0)
+        {
+            // The pairs, sorted by key: dictionary order depends on insertion history, and sorting makes equal
+            // documents byte-identical. Sorting pairs, not keys, saves looking each key up again.
+            KeyValuePair<string, int>[] pairs = ArrayPool<KeyValuePair<string, int>>.Shared.Rent(map.Count);
+            int n = 0;
+            foreach (KeyValuePair<string, int> pair in map) pairs[n++] = pair;
+            Array.Sort(pairs, 0, n, PairByKey<int>.Instance);
+            for (int k = 0; k < n; k++) writer.WriteNumber(Name(pairs[k].Key), pairs[k].Value);
+            Array.Clear(pairs, 0, n);
+            ArrayPool<KeyValuePair<string, int>>.Shared.Return(pairs);
+        }
         writer.WriteEndObject();
     }
 
     private static void WriteMap(Utf8JsonWriter writer, JsonEncodedText name, Dictionary<string, long> map)
     {
         writer.WriteStartObject(name);
-        string[] keys = SortedKeys(map.Keys, map.Count);
-        for (int k = 0; k < map.Count; k++) writer.WriteNumber(keys[k], map[keys[k]]);
-        ReturnKeys(keys, map.Count);
+        if (map.Count > 0)
+        {
+            KeyValuePair<string, long>[] pairs = ArrayPool<KeyValuePair<string, long>>.Shared.Rent(map.Count);
+            int n = 0;
+            foreach (KeyValuePair<string, long> pair in map) pairs[n++] = pair;
+            Array.Sort(pairs, 0, n, PairByKey<long>.Instance);
+            for (int k = 0; k < n; k++) writer.WriteNumber(Name(pairs[k].Key), pairs[k].Value);
+            Array.Clear(pairs, 0, n);
+            ArrayPool<KeyValuePair<string, long>>.Shared.Return(pairs);
+        }
         writer.WriteEndObject();
     }
 
-    // Dictionary order depends on insertion history; sorting the keys makes equal documents byte-identical.
-    private static string[] SortedKeys(IEnumerable<string> keys, int count)
+    private sealed class PairByKey<T> : IComparer<KeyValuePair<string, T>>
     {
-        string[] sorted = ArrayPool<string>.Shared.Rent(Math.Max(count, 1));
-        int n = 0;
-        foreach (string key in keys) sorted[n++] = key;
-        Array.Sort(sorted, 0, n, StringComparer.Ordinal);
-        return sorted;
+        public static readonly PairByKey<T> Instance = new();
+        public int Compare(KeyValuePair<string, T> x, KeyValuePair<string, T> y) => string.CompareOrdinal(x.Key, y.Key);
     }
 
-    private static void ReturnKeys(string[] keys, int count)
+    // Names (map keys, services, operations) escaped and transcoded once per thread per string instance: they are the
+    // extractors' interned strings, the same instances document after document. Bounded: cleared when full, so
+    // strings that are not interned cost a re-encode, never unbounded memory.
+    [ThreadStatic] private static Dictionary<string, JsonEncodedText>? t_names;
+    private const int MaxCachedNames = 8192;
+
+    private static JsonEncodedText Name(string value)
     {
-        Array.Clear(keys, 0, count);
-        ArrayPool<string>.Shared.Return(keys);
+        Dictionary<string, JsonEncodedText> names = t_names ??= new Dictionary<string, JsonEncodedText>(ReferenceEqualityComparer.Instance);
+        if (names.TryGetValue(value, out JsonEncodedText encoded)) return encoded;
+        encoded = JsonEncodedText.Encode(value);
+        if (names.Count >= MaxCachedNames) names.Clear();
+        names[value] = encoded;
+        return encoded;
     }
 }

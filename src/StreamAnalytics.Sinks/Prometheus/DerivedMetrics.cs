@@ -80,12 +80,26 @@ public sealed class DerivedMetrics : IDisposable
 
         foreach (var (serviceOperation, count) in features.SpanCounts)
         {
-            int sep = serviceOperation.IndexOf("::", StringComparison.Ordinal);
-            string service = sep < 0 ? serviceOperation : serviceOperation[..sep];
-            string operation = sep < 0 ? "" : serviceOperation[(sep + 2)..];
+            (string service, string operation) = SplitServiceOperation(serviceOperation);
             _spans.Add(count, new KeyValuePair<string, object?>("service", service), new KeyValuePair<string, object?>("operation", operation));
         }
         return true;
+    }
+
+    // The extractor reuses its "service::operation" key strings, so each is split once per thread, not twice per trace;
+    // the same instances then let the exporter find the series by identity. Bounded: cleared when full.
+    [ThreadStatic] private static Dictionary<string, (string Service, string Operation)>? t_splits;
+    private const int MaxSplits = 4096;
+
+    private static (string Service, string Operation) SplitServiceOperation(string serviceOperation)
+    {
+        var splits = t_splits ??= new Dictionary<string, (string, string)>(ReferenceEqualityComparer.Instance);
+        if (splits.TryGetValue(serviceOperation, out var split)) return split;
+        int sep = serviceOperation.IndexOf("::", StringComparison.Ordinal);
+        split = sep < 0 ? (serviceOperation, "") : (serviceOperation[..sep], serviceOperation[(sep + 2)..]);
+        if (splits.Count >= MaxSplits) splits.Clear();
+        splits[serviceOperation] = split;
+        return split;
     }
 
     /// <summary>Disposes the Meter (its instruments stop reporting).</summary>

@@ -11,6 +11,7 @@ namespace StreamAnalytics.Sinks.Prometheus;
 internal static class ExemplarContext
 {
     [ThreadStatic] private static string? t_traceId;
+    [ThreadStatic] private static double t_unixSeconds;
 
     public static string? CurrentTraceId
     {
@@ -22,18 +23,32 @@ internal static class ExemplarContext
         }
     }
 
+    /// <summary>
+    /// The exemplar timestamp: the time <see cref="With"/> was entered, so a trace's dozens of measurements read the
+    /// clock once; the clock now for exemplars taken from <see cref="Activity.Current"/>.
+    /// </summary>
+    public static double CurrentUnixSeconds() =>
+        t_traceId is not null ? t_unixSeconds : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+
     public static Scope With(string traceId) => new(traceId);
 
     public readonly struct Scope : IDisposable
     {
         private readonly string? _previous;
+        private readonly double _previousUnixSeconds;
 
         public Scope(string traceId)
         {
             _previous = t_traceId;
+            _previousUnixSeconds = t_unixSeconds;
             t_traceId = traceId;
+            t_unixSeconds = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
         }
 
-        public void Dispose() => t_traceId = _previous;
+        public void Dispose()
+        {
+            t_traceId = _previous;
+            t_unixSeconds = _previousUnixSeconds;
+        }
     }
 }

@@ -13,6 +13,7 @@ internal sealed class MetricFamily
     private readonly List<Series> _series = [];
     private readonly int _limit;
     private readonly bool _exemplars;
+    private readonly SeriesIdentityCache _identity = new();
     private Series? _overflowSeries;
 
     public MetricFamily(string name, string type, string help, bool cumulativeInput, bool observable, double[]? bounds, int limit, bool exemplars)
@@ -53,25 +54,10 @@ internal sealed class MetricFamily
 
     public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        int hash = Hash(tags);
         lock (Sync)
         {
-            Series? series = Find(hash, tags);
-            if (series is null)
-            {
-                if (_series.Count - (_overflowSeries is null ? 0 : 1) >= _limit)
-                {
-                    Overflowed++;
-                    series = _overflowSeries ??= Add(new Series([new Label("overflow", "true")], [], Bounds));
-                }
-                else
-                {
-                    series = CreateSeries(tags);
-                    series.Next = _byHash.GetValueOrDefault(hash);
-                    _byHash[hash] = series;
-                    Add(series);
-                }
-            }
+            Series series = _identity.TryFind(tags, out int slot) ?? FindOrAdd(tags, slot);
+            if (ReferenceEquals(series, _overflowSeries)) Overflowed++;
             if (Bounds is not null)
             {
                 int i = 0;
@@ -80,7 +66,7 @@ internal sealed class MetricFamily
                 series.Count++;
                 series.Value += value;
                 if (_exemplars && ExemplarContext.CurrentTraceId is { } traceId)
-                    series.Exemplars![i] = new Exemplar(traceId, value, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
+                    series.Exemplars![i] = new Exemplar(traceId, value, ExemplarContext.CurrentUnixSeconds());
             }
             else if (CumulativeInput)
             {
@@ -99,6 +85,30 @@ internal sealed class MetricFamily
         _byHash.Clear();
         _series.Clear();
         _overflowSeries = null;
+        _identity.Clear();
+    }
+
+    /// <summary>The content lookup (hash of the label text), adding the series or taking the overflow one; remembered in the identity cache.</summary>
+    private Series FindOrAdd(ReadOnlySpan<KeyValuePair<string, object?>> tags, int identitySlot)
+    {
+        int hash = Hash(tags);
+        Series? series = Find(hash, tags);
+        if (series is null)
+        {
+            if (_series.Count - (_overflowSeries is null ? 0 : 1) >= _limit)
+            {
+                series = _overflowSeries ??= Add(new Series([new Label("overflow", "true")], [], Bounds));
+            }
+            else
+            {
+                series = CreateSeries(tags);
+                series.Next = _byHash.GetValueOrDefault(hash);
+                _byHash[hash] = series;
+                Add(series);
+            }
+        }
+        _identity.Remember(identitySlot, tags, series);
+        return series;
     }
 
     private Series Add(Series s)

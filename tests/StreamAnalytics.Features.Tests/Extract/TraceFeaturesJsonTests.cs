@@ -97,6 +97,76 @@ public class TraceFeaturesJsonTests
         Assert.Equal("", new CriticalPathSection().SpanId);
     }
 
+    private static byte[] WithFreshWriter(TraceFeatures f)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream)) TraceFeaturesJson.Write(writer, f);
+        return stream.ToArray();
+    }
+
+    private static TraceFeatures WithSpanCounts(int keys, string prefix)
+    {
+        var f = new TraceFeatures();
+        for (int i = 0; i < keys; i++) f.SpanCounts[$"{prefix}-{i:D5}::operation-with-a-long-name"] = i;
+        return f;
+    }
+
+    [Fact]
+    public void A_document_written_after_a_larger_one_holds_only_its_own_bytes()
+    {
+        // ToUtf8 reuses one buffer per thread, and drops it after a document over its keep limit (256 KB).
+        TraceFeatures small = Sample();
+        byte[] expected = WithFreshWriter(small);
+        foreach (int keys in new[] { 200, 10_000 })
+        {
+            TraceFeatures large = WithSpanCounts(keys, "svc");
+            byte[] largeBytes = TraceFeaturesJson.ToUtf8(large);
+            Assert.Equal(WithFreshWriter(large), largeBytes);
+            Assert.Equal(expected, TraceFeaturesJson.ToUtf8(small));
+        }
+    }
+
+    [Fact]
+    public void Map_keys_needing_escapes_are_written_as_the_writer_escapes_them_whether_or_not_their_encoding_is_cached()
+    {
+        string[] keys = ["a<b::op", "café::x", "q\"uote::y", "plain::z"];
+        var f = new TraceFeatures();
+        for (int i = 0; i < keys.Length; i++) f.SpanCounts[keys[i]] = i + 1;
+        f.SetSelfTimeByOperation(keys.Select((k, i) => new NamedTotal(k, 10 * (i + 1))).ToArray());
+
+        byte[] first = TraceFeaturesJson.ToUtf8(f);   // encodes the names
+        byte[] second = TraceFeaturesJson.ToUtf8(f);  // same instances: from the cache
+        var copies = new TraceFeatures();
+        for (int i = 0; i < keys.Length; i++) copies.SpanCounts[new string(keys[i].AsSpan())] = i + 1;
+        copies.SetSelfTimeByOperation(keys.Select((k, i) => new NamedTotal(new string(k.AsSpan()), 10 * (i + 1))).ToArray());
+
+        string json = Encoding.UTF8.GetString(first);
+        var sorted = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < keys.Length; i++) sorted[keys[i]] = i + 1;
+        Assert.Contains("\"spanCounts\":" + JsonSerializer.Serialize(sorted), json);
+        Assert.Contains("\"a\\u003Cb::op\":1", json);
+        Assert.Equal(first, second);
+        Assert.Equal(first, TraceFeaturesJson.ToUtf8(copies));
+        Assert.Equal(WithFreshWriter(f), first);
+        using var doc = JsonDocument.Parse(first);
+        Assert.Equal(40, doc.RootElement.GetProperty("selfTimeByOperation").GetProperty("plain::z").GetInt64());
+    }
+
+    [Fact]
+    public void Documents_written_on_several_threads_at_once_are_each_whole()
+    {
+        TraceFeatures[] docs = Enumerable.Range(0, 16).Select(i => WithSpanCounts(1 + i * 37, "t" + i)).ToArray();
+        byte[][] expected = docs.Select(WithFreshWriter).ToArray();
+
+        var failures = new System.Collections.Concurrent.ConcurrentBag<int>();
+        Parallel.For(0, 4000, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            if (!TraceFeaturesJson.ToUtf8(docs[i % docs.Length]).AsSpan().SequenceEqual(expected[i % docs.Length])) failures.Add(i);
+        });
+
+        Assert.Empty(failures);
+    }
+
     [Fact]
     public void Parse_rejects_a_null_document()
     {

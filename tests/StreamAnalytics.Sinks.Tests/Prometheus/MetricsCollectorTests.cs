@@ -90,6 +90,64 @@ public sealed class MetricsCollectorTests : IDisposable
     }
 
     [Fact]
+    public void A_label_set_is_one_series_whether_its_values_are_the_same_instances_or_equal_copies()
+    {
+        // The exporter finds a series by the identity of the label strings first (SeriesIdentityCache, 512 slots), then
+        // by their text: 3,000 label sets overfill the slots, so collisions and overwrites happen on the way.
+        using var collector = Collector(limit: 5000);
+        var counter = _meter.CreateCounter<long>("demo_calls_total");
+        string[] clients = Enumerable.Range(0, 3000).Select(i => "client-" + i).ToArray();
+        for (int round = 0; round < 3; round++)
+        {
+            for (int i = 0; i < clients.Length; i++)
+                counter.Add(i, new KeyValuePair<string, object?>("client", clients[i]), new KeyValuePair<string, object?>("server", "db"));
+        }
+        for (int i = 0; i < clients.Length; i++)
+            counter.Add(1, new KeyValuePair<string, object?>("client", new string(clients[i].AsSpan())), new KeyValuePair<string, object?>("server", "db"));
+        counter.Add(1, new KeyValuePair<string, object?>("server", "db"), new KeyValuePair<string, object?>("client", clients[7])); // other tag order
+
+        var lines = Scrape(collector).Split('\n').Where(l => l.StartsWith("demo_calls_total{", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3000, lines.Count);
+        Assert.Contains("demo_calls_total{client=\"client-0\",server=\"db\"} 1", lines);
+        Assert.Contains("demo_calls_total{client=\"client-7\",server=\"db\"} 23", lines);
+        Assert.Contains("demo_calls_total{client=\"client-2999\",server=\"db\"} 8998", lines);
+        Assert.Equal(0, collector.OverflowedMeasurements("demo_calls_total"));
+    }
+
+    [Fact]
+    public void Every_measurement_of_an_overflowed_label_set_is_counted_even_when_it_is_found_by_identity()
+    {
+        using var collector = Collector(limit: 2);
+        var histogram = _meter.CreateHistogram<double>("demo_op_latency", "s");
+        string[] ops = ["a", "b", "c", "d"];
+        for (int round = 0; round < 5; round++)
+        {
+            foreach (string op in ops) histogram.Record(0.001, new KeyValuePair<string, object?>("op", op));
+        }
+        histogram.Record(0.001, new KeyValuePair<string, object?>("op", 42)); // a boxed value: never cached
+
+        string text = Scrape(collector);
+        Assert.Contains("demo_op_latency_seconds_count{op=\"a\"} 5\n", text);
+        Assert.Contains("demo_op_latency_seconds_count{overflow=\"true\"} 11\n", text);
+        Assert.Equal(11, collector.OverflowedMeasurements("demo_op_latency_seconds"));
+    }
+
+    [Fact]
+    public void Observable_series_are_rebuilt_at_each_scrape_even_for_the_same_label_instances()
+    {
+        using var collector = Collector();
+        string queue = "orders";
+        long depth = 3;
+        _meter.CreateObservableGauge("demo_queue_depth", () => new Measurement<long>(depth, new KeyValuePair<string, object?>("queue", queue)));
+
+        Assert.Contains("demo_queue_depth{queue=\"orders\"} 3\n", Scrape(collector));
+        depth = 9;
+        string text = Scrape(collector);
+        Assert.Contains("demo_queue_depth{queue=\"orders\"} 9\n", text);
+        Assert.Single(text.Split('\n'), l => l.StartsWith("demo_queue_depth{", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Histogram_buckets_come_from_instrument_advice_when_not_configured()
     {
         using var collector = Collector();

@@ -153,8 +153,7 @@ internal static class StageProfile
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             aggregator.Add(t, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
-            byte[] doc = TraceFeaturesJson.ToUtf8(f);
-            if (Environment.GetEnvironmentVariable("DUMP_DOC") == "1" && t.Spans.Length > 20) { Console.WriteLine(System.Text.Encoding.UTF8.GetString(doc)); Environment.Exit(0); }
+            TraceFeaturesJson.ToUtf8(f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             derived.Record(t, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);

@@ -18,6 +18,12 @@ internal sealed class BenchReport
     public double BytesPerOpenSpan { get; init; }
     public double CompletionLatencyP99Ms { get; init; }
 
+    /// <summary>
+    /// The job's drain up to the last record handed to its source node, before the traces complete: a diagnostic that
+    /// leaves out extraction, the features topic, the metrics and the aggregates (the endToEnd figure of sessions 1–2).
+    /// </summary>
+    public double IngestSpansPerSec { get; init; }
+
     public long Spans { get; init; }
     public long Traces { get; init; }
     public long Messages { get; init; }

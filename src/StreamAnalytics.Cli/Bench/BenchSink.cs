@@ -20,7 +20,18 @@ internal sealed class BenchSink : ISink
     private long _aggregates;
     private long _revisions;
 
+    /// <summary>Root service of the bench's end-of-data mark (<see cref="KafkaBenchmark"/>): its traces are not counted.</summary>
+    public const string WatermarkService = "bench-watermark";
+
+    private long _target = long.MaxValue;
+
     public volatile bool RecordEmissions;
+
+    /// <summary>When the first revision of the <c>n</c>-th trace was handed over, n set by <see cref="MarkWhenCountReaches"/> (Stopwatch ticks; 0 until then).</summary>
+    public long CountReachedAt { get; private set; }
+
+    /// <summary>Notes the moment the count of first revisions reaches <paramref name="traces"/>. Call before the job starts.</summary>
+    public void MarkWhenCountReaches(long traces) => _target = traces;
 
     public long Traces => Interlocked.Read(ref _traces);
 
@@ -40,7 +51,8 @@ internal sealed class BenchSink : ISink
             Interlocked.Increment(ref _revisions);
             return;
         }
-        Interlocked.Increment(ref _traces);
+        if (features.RootService == WatermarkService) return;
+        if (Interlocked.Increment(ref _traces) == _target) CountReachedAt = now;
         Interlocked.Add(ref _spans, features.SpanCount);
         if (!RecordEmissions) return;
         if (!TraceId.TryParseHex(features.TraceId, out TraceId id)) return;

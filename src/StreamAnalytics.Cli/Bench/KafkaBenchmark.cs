@@ -5,6 +5,9 @@ using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
 using StreamAnalytics.Cli.Configuration;
 using StreamAnalytics.Cli.Job;
+using StreamAnalytics.Features.Repartition;
+using StreamAnalytics.Formats;
+using StreamAnalytics.Formats.Logical;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Sinks;
 using StreamAnalytics.Sinks.Prometheus;
@@ -156,9 +159,11 @@ internal sealed class KafkaBenchmark : IDisposable
         using var derived = new DerivedMetrics();
         using var collector = new MetricsCollector(settings.Metrics);
 
-        // Done when every source record and every repartition record has been handed to its source node: the last
-        // repartition record is a group of spans the assembler then adds.
+        // The drain is done when every source record and every repartition record has been handed to its source
+        // node; the job is done when the features of the last trace have been handed to the sink.
         using var progress = new ProcessedRecords(appId, data.Messages.Length + data.RepartitionRecords);
+        sink.MarkWhenCountReaches(data.Traces);
+        using var markProducer = ConnectedProducer(Topic);
         var streams = BuildJob(settings, sink, derived);
         await using (streams)
         {
@@ -168,23 +173,32 @@ internal sealed class KafkaBenchmark : IDisposable
             streams.Start();
             var timeline = threadCpu ? Task.Run(async () =>
             {
-                var sb = new System.Text.StringBuilder("  consumed/processed every 100 ms:");
-                while (!progress.Done.IsCompleted)
+                var sb = new System.Text.StringBuilder("  records consumed/processed, traces emitted, every 100 ms:");
+                var previous = ThreadCpu.Snapshot();
+                while (sink.Traces < data.Traces)
                 {
                     var st = streams.GetStatus();
-                    sb.Append($" {st.RecordsConsumed}/{st.RecordsProcessed}");
+                    // The stream thread's CPU in the last interval (ms), to tell work from waiting.
+                    var now = ThreadCpu.Snapshot();
+                    long busy = 0;
+                    foreach (var (tid, (name, ticks)) in now)
+                        if (name.StartsWith(appId, StringComparison.Ordinal) && previous.TryGetValue(tid, out var p)) busy += ticks - p.Ticks;
+                    previous = now;
+                    sb.Append($" {st.RecordsConsumed}/{st.RecordsProcessed},{sink.Traces}@{busy * 1000 / ThreadCpu.TicksPerSecond}");
                     await Task.Delay(100);
                 }
                 return sb.ToString();
             }) : Task.FromResult("");
             await WaitAsync(progress.Done, streams, "the job did not process every record");
-            if (threadCpu) Console.WriteLine("\n" + await timeline + $" (target {data.Messages.Length + data.RepartitionRecords})");
-            if (cpuBefore is not null) Console.WriteLine("\n" + ThreadCpu.Describe(cpuBefore, ThreadCpu.Snapshot(), cpuClock.Elapsed));
-            double endToEnd = data.Spans / Stopwatch.GetElapsedTime(progress.FirstTimestamp, progress.LastTimestamp).TotalSeconds;
+            double ingest = data.Spans / Stopwatch.GetElapsedTime(progress.FirstTimestamp, progress.LastTimestamp).TotalSeconds;
+            ProduceWatermark(Topic, settings, markProducer);
 
             // Every trace emitted once (revision 0). A trace whose spans the drain delivered more than a gap apart
             // (source partitions progress unevenly) comes out early and again as a late revision; those are counted.
             await WaitUntilAsync(() => sink.Traces >= data.Traces, streams, () => $"the job emitted {sink.Traces} of {data.Traces} traces");
+            if (threadCpu) Console.WriteLine("\n" + await timeline + $" (targets {data.Messages.Length + data.RepartitionRecords} records, {data.Traces} traces)");
+            if (cpuBefore is not null) Console.WriteLine("\n" + ThreadCpu.Describe(cpuBefore, ThreadCpu.Snapshot(), cpuClock.Elapsed));
+            double endToEnd = data.Spans / Stopwatch.GetElapsedTime(progress.FirstTimestamp, sink.CountReachedAt).TotalSeconds;
             long traces = sink.Traces;
             long revisions = sink.Revisions;
 
@@ -196,7 +210,7 @@ internal sealed class KafkaBenchmark : IDisposable
 
             var status = streams.GetStatus();
             await streams.CloseAsync(TimeSpan.FromSeconds(30));
-            return new JobFigures(endToEnd, p99, traces, revisions, latencyData.Traces, status.CommitFailures, status.RecordsDeadLettered);
+            return new JobFigures(endToEnd, ingest, p99, traces, revisions, latencyData.Traces, status.CommitFailures, status.RecordsDeadLettered);
         }
     }
 
@@ -220,11 +234,17 @@ internal sealed class KafkaBenchmark : IDisposable
             using var derived = new DerivedMetrics();
             using var collector = new MetricsCollector(settings.Metrics);
             using var progress = new ProcessedRecords(name, data.Messages.Length + data.RepartitionRecords);
-            var streams = BuildJob(settings, new BenchSink(), derived);
+            var sink = new BenchSink();
+            using var markProducer = ConnectedProducer(name);
+            var streams = BuildJob(settings, sink, derived);
             await using (streams)
             {
                 streams.Start();
                 await WaitAsync(progress.Done, streams, "a warm-up job did not process every record");
+                // As in the measured run: the mark completes every trace, so extraction, the features topic, the
+                // metrics and the aggregates are warmed up too.
+                ProduceWatermark(name, settings, markProducer);
+                await WaitUntilAsync(() => sink.Traces >= data.Traces, streams, () => $"a warm-up job emitted {sink.Traces} of {data.Traces} traces");
                 await streams.CloseAsync(TimeSpan.FromSeconds(30));
             }
             await JitQuietAsync();
@@ -247,6 +267,74 @@ internal sealed class KafkaBenchmark : IDisposable
             quiet = now == last ? quiet + 1 : 0;
             last = now;
         }
+    }
+
+    /// <summary>
+    /// Produces the end-of-data mark to partition 0 of <paramref name="topic"/>: one message of root spans of service
+    /// <see cref="BenchSink.WatermarkService"/>, one trace per repartition partition, stamped now. The data's records
+    /// carry their produce time, seconds earlier, so the mark moves every assembly task's stream time past the gap and
+    /// every data trace completes by the gap rule as soon as the mark arrives. Without it the last traces would wait a
+    /// wall-clock gap, with the job idle, and a measurement that stopped before them would leave out extraction, the
+    /// features topic, the metrics and the aggregates. The mark's own traces complete later and are not counted.
+    /// </summary>
+    private void ProduceWatermark(string topic, TraceJobSettings settings, IProducer<byte[]?, byte[]> producer)
+    {
+        int partitions = settings.RepartitionPartitions > 0 ? settings.RepartitionPartitions : Partitions;
+        long nowNanos = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        var spans = new List<LogicalSpan>();
+        // The job's producer partitions the repartition topic with librdkafka's default (consistent_random: CRC-32 of
+        // the key); murmur2 (Kafka's Java default) is covered too, in case BENCH_SET changes the partitioner.
+        var byCrc = new bool[partitions];
+        var byMurmur = new bool[partitions];
+        int left = 2 * partitions;
+        for (ulong i = 1; left > 0; i++)
+        {
+            var id = new TraceId(0xB0B0_0000_0000_0000UL | i, i * 0x9E3779B97F4A7C15UL);
+            byte[] key = TraceIdPartitioner.ToKey(id);
+            int c = (int)(Crc32(key) % (uint)partitions), m = TraceIdPartitioner.Partition(key, partitions);
+            if (byCrc[c] && byMurmur[m]) continue;
+            if (!byCrc[c]) { byCrc[c] = true; left--; }
+            if (!byMurmur[m]) { byMurmur[m] = true; left--; }
+            spans.Add(new LogicalSpan
+            {
+                TraceId = id.ToString(),
+                SpanId = $"{i:x16}",
+                Service = BenchSink.WatermarkService,
+                Operation = "end of data",
+                Kind = Formats.Model.SpanKind.Internal,
+                StartUnixNanos = nowNanos,
+                DurationNanos = 1_000,
+            });
+        }
+        string? error = null;
+        foreach (byte[] message in SpanEncoders.Encode(SpanFormat.OtlpProto, spans, spans.Count))
+            Produce(producer, topic, 0, message, r => { if (r.Error.IsError) error = r.Error.Reason; });
+        if (producer.Flush(TimeSpan.FromSeconds(30)) > 0 || error is not null)
+            throw new InvalidOperationException($"bench: the end-of-data mark was not produced: {error ?? "timed out"}");
+    }
+
+    /// <summary>CRC-32 (IEEE 802.3, as librdkafka's <c>rd_crc32</c>), bit by bit: a few keys, once per run.</summary>
+    private static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (byte b in data)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
+        }
+        return ~crc;
+    }
+
+    /// <summary>
+    /// A producer whose connection and metadata for <paramref name="topic"/> are ready, so producing the end-of-data
+    /// mark inside the measured time costs a send, not a client's start (about 0.7 s on the embedded cluster).
+    /// </summary>
+    private IProducer<byte[]?, byte[]> ConnectedProducer(string topic)
+    {
+        var producer = new ProducerBuilder<byte[]?, byte[]>(ProducerConfig()).Build();
+        using var admin = new DependentAdminClientBuilder(producer.Handle).Build();
+        admin.GetMetadata(topic, TimeSpan.FromSeconds(30));
+        return producer;
     }
 
     /// <summary>The job's settings: the defaults of <c>run</c>, the bench's gap, and any <c>BENCH_SET</c> experiments.</summary>
@@ -436,4 +524,4 @@ internal sealed class KafkaBenchmark : IDisposable
 }
 
 /// <summary>What the job phases measured.</summary>
-internal sealed record JobFigures(double EndToEndSpansPerSec, double CompletionLatencyP99Ms, long Traces, long LateRevisions, long LatencyTraces, long CommitFailures, long DeadLettered);
+internal sealed record JobFigures(double EndToEndSpansPerSec, double IngestSpansPerSec, double CompletionLatencyP99Ms, long Traces, long LateRevisions, long LatencyTraces, long CommitFailures, long DeadLettered);

@@ -6,6 +6,9 @@ namespace StreamAnalytics.Cli.Bench;
 /// </summary>
 internal static class ThreadCpu
 {
+    /// <summary>Clock ticks per second of the counts in <c>/proc</c> (USER_HZ).</summary>
+    public const int TicksPerSecond = 100;
+
     public static Dictionary<int, (string Name, long Ticks)> Snapshot()
     {
         var result = new Dictionary<int, (string, long)>();
@@ -39,7 +42,7 @@ internal static class ThreadCpu
             long delta = ticks - (before.TryGetValue(tid, out var b) ? b.Ticks : 0);
             byName[name] = byName.GetValueOrDefault(name) + delta;
         }
-        const double hz = 100.0; // USER_HZ
+        const double hz = TicksPerSecond;
         var lines = byName.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value)
             .Select(kv => $"    {kv.Key,-16} {kv.Value / hz,6:F2} s cpu ({100 * kv.Value / hz / elapsed.TotalSeconds,3:F0}% of one core)");
         return $"  thread cpu over {elapsed.TotalSeconds:F2} s:\n" + string.Join('\n', lines);

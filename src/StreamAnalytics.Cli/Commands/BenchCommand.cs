@@ -88,6 +88,7 @@ internal static class BenchCommand
         var job = await kafka.RunJobAsync(kafkaData, latencyData, LatencySpansPerSecond, GapMs);
         Console.WriteLine($" {watch.Elapsed.TotalSeconds:F1} s");
         Console.WriteLine($"  job: {job.Traces:N0} traces from the drain ({job.LateRevisions:N0} late revisions), {job.LatencyTraces:N0} traces of the latency load");
+        Console.WriteLine($"  job: records ingested at {job.IngestSpansPerSec:N0} spans/s; every trace's features out at {job.EndToEndSpansPerSec:N0} spans/s");
         if (job.CommitFailures > 0 || job.DeadLettered > 0)
             Console.WriteLine($"  warning: {job.CommitFailures} commit failures, {job.DeadLettered} dead-lettered records during the run");
 
@@ -99,6 +100,7 @@ internal static class BenchCommand
             EndToEndSpansPerSec = job.EndToEndSpansPerSec,
             EndToEndVsRaw = job.EndToEndSpansPerSec / raw,
             InProcessVsDecode = inProcess / decode,
+            IngestSpansPerSec = job.IngestSpansPerSec,
             BytesPerOpenSpan = bytesPerSpan,
             CompletionLatencyP99Ms = job.CompletionLatencyP99Ms,
             Spans = data.Spans,

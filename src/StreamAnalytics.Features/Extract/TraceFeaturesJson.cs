@@ -242,7 +242,7 @@ public static class TraceFeaturesJson
         writer.WriteEndObject();
     }
 
-    /// <summary>A compact map, as <see cref="WriteMap(Utf8JsonWriter, JsonEncodedText, Dictionary{string, long})"/> writes its dictionary: keys sorted, repeated names summed.</summary>
+    /// <summary>A compact map, as <see cref="WriteMap{T}(Utf8JsonWriter, JsonEncodedText, Dictionary{string, T})"/> writes its dictionary: keys sorted, repeated names summed.</summary>
     private static void WriteMap(Utf8JsonWriter writer, JsonEncodedText name, ReadOnlySpan<NamedTotal> entries)
     {
         writer.WriteStartObject(name);
@@ -264,36 +264,22 @@ public static class TraceFeaturesJson
         writer.WriteEndObject();
     }
 
-    private static void WriteMap(Utf8JsonWriter writer, JsonEncodedText name, Dictionary<string, int> map)
+    /// <summary>A dictionary as a JSON object (<c>int</c> and <c>long</c> values write the same digits).</summary>
+    private static void WriteMap<T>(Utf8JsonWriter writer, JsonEncodedText name, Dictionary<string, T> map)
+        where T : struct, System.Numerics.IBinaryInteger<T>
     {
         writer.WriteStartObject(name);
         if (map.Count > 0)
         {
             // The pairs, sorted by key: dictionary order depends on insertion history, and sorting makes equal
             // documents byte-identical. Sorting pairs, not keys, saves looking each key up again.
-            KeyValuePair<string, int>[] pairs = ArrayPool<KeyValuePair<string, int>>.Shared.Rent(map.Count);
+            KeyValuePair<string, T>[] pairs = ArrayPool<KeyValuePair<string, T>>.Shared.Rent(map.Count);
             int n = 0;
-            foreach (KeyValuePair<string, int> pair in map) pairs[n++] = pair;
-            Array.Sort(pairs, 0, n, PairByKey<int>.Instance);
-            for (int k = 0; k < n; k++) writer.WriteNumber(Name(pairs[k].Key), pairs[k].Value);
+            foreach (KeyValuePair<string, T> pair in map) pairs[n++] = pair;
+            Array.Sort(pairs, 0, n, PairByKey<T>.Instance);
+            for (int k = 0; k < n; k++) writer.WriteNumber(Name(pairs[k].Key), long.CreateTruncating(pairs[k].Value));
             Array.Clear(pairs, 0, n);
-            ArrayPool<KeyValuePair<string, int>>.Shared.Return(pairs);
-        }
-        writer.WriteEndObject();
-    }
-
-    private static void WriteMap(Utf8JsonWriter writer, JsonEncodedText name, Dictionary<string, long> map)
-    {
-        writer.WriteStartObject(name);
-        if (map.Count > 0)
-        {
-            KeyValuePair<string, long>[] pairs = ArrayPool<KeyValuePair<string, long>>.Shared.Rent(map.Count);
-            int n = 0;
-            foreach (KeyValuePair<string, long> pair in map) pairs[n++] = pair;
-            Array.Sort(pairs, 0, n, PairByKey<long>.Instance);
-            for (int k = 0; k < n; k++) writer.WriteNumber(Name(pairs[k].Key), pairs[k].Value);
-            Array.Clear(pairs, 0, n);
-            ArrayPool<KeyValuePair<string, long>>.Shared.Return(pairs);
+            ArrayPool<KeyValuePair<string, T>>.Shared.Return(pairs);
         }
         writer.WriteEndObject();
     }

@@ -24,11 +24,12 @@ internal sealed class BenchSink : ISink
     public const string WatermarkService = "bench-watermark";
 
     private long _target = long.MaxValue;
+    private long _countReachedAt;
 
     public volatile bool RecordEmissions;
 
     /// <summary>When the first revision of the <c>n</c>-th trace was handed over, n set by <see cref="MarkWhenCountReaches"/> (Stopwatch ticks; 0 until then).</summary>
-    public long CountReachedAt { get; private set; }
+    public long CountReachedAt => Volatile.Read(ref _countReachedAt);
 
     /// <summary>Notes the moment the count of first revisions reaches <paramref name="traces"/>. Call before the job starts.</summary>
     public void MarkWhenCountReaches(long traces) => _target = traces;
@@ -52,7 +53,7 @@ internal sealed class BenchSink : ISink
             return;
         }
         if (features.RootService == WatermarkService) return;
-        if (Interlocked.Increment(ref _traces) == _target) CountReachedAt = now;
+        if (Interlocked.Increment(ref _traces) == _target) Volatile.Write(ref _countReachedAt, now);
         Interlocked.Add(ref _spans, features.SpanCount);
         if (!RecordEmissions) return;
         if (!TraceId.TryParseHex(features.TraceId, out TraceId id)) return;

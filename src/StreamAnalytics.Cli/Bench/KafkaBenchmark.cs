@@ -195,7 +195,8 @@ internal sealed class KafkaBenchmark : IDisposable
 
             // Every trace emitted once (revision 0). A trace whose spans the drain delivered more than a gap apart
             // (source partitions progress unevenly) comes out early and again as a late revision; those are counted.
-            await WaitUntilAsync(() => sink.Traces >= data.Traces, streams, () => $"the job emitted {sink.Traces} of {data.Traces} traces");
+            // The moment is written just after the count moves: wait for the moment itself, not the count.
+            await WaitUntilAsync(() => sink.CountReachedAt != 0, streams, () => $"the job emitted {sink.Traces} of {data.Traces} traces");
             if (threadCpu) Console.WriteLine("\n" + await timeline + $" (targets {data.Messages.Length + data.RepartitionRecords} records, {data.Traces} traces)");
             if (cpuBefore is not null) Console.WriteLine("\n" + ThreadCpu.Describe(cpuBefore, ThreadCpu.Snapshot(), cpuClock.Elapsed));
             double endToEnd = data.Spans / Stopwatch.GetElapsedTime(progress.FirstTimestamp, sink.CountReachedAt).TotalSeconds;

@@ -203,10 +203,8 @@ public sealed class WindowedAggregator
     /// <summary>Splits <c>service::operation</c> at the first separator (a name without one is a service).</summary>
     private static AggregateKey SpanCountKey(string serviceOperation)
     {
-        int sep = serviceOperation.IndexOf("::", StringComparison.Ordinal);
-        return sep < 0
-            ? AggregateKey.SpanCount(serviceOperation, "")
-            : AggregateKey.SpanCount(serviceOperation[..sep], serviceOperation[(sep + 2)..]);
+        (string service, string operation) = TraceFeatures.SplitServiceOperation(serviceOperation);
+        return AggregateKey.SpanCount(service, operation);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using StreamAnalytics.Features.Extract.Compact;
+using SpanCountsExtractor = StreamAnalytics.Features.Extract.SpanCounts.SpanCountsExtractor;
 
 namespace StreamAnalytics.Features.Extract;
 
@@ -59,8 +60,19 @@ public sealed class TraceFeatures
     public int Depth { get; set; }
     public int MaxFanOut { get; set; }
 
-    /// <summary>Spans per <c>service::operation</c>.</summary>
+    /// <summary>Spans per <c>service::operation</c> (<see cref="SplitServiceOperation"/> takes a key apart).</summary>
     public Dictionary<string, int> SpanCounts { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The service and operation of a <see cref="SpanCounts"/> or <see cref="SelfTimeByOperation"/> key, split at the
+    /// first <c>::</c>; a key without one is a service with an empty operation.
+    /// </summary>
+    public static (string Service, string Operation) SplitServiceOperation(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        int sep = key.IndexOf(SpanCountsExtractor.Separator, StringComparison.Ordinal);
+        return sep < 0 ? (key, "") : (key[..sep], key[(sep + SpanCountsExtractor.Separator.Length)..]);
+    }
 
     public List<Edge> Edges { get; set; } = [];
 

@@ -95,8 +95,7 @@ public sealed class DerivedMetrics : IDisposable
     {
         var splits = t_splits ??= new Dictionary<string, (string, string)>(ReferenceEqualityComparer.Instance);
         if (splits.TryGetValue(serviceOperation, out var split)) return split;
-        int sep = serviceOperation.IndexOf("::", StringComparison.Ordinal);
-        split = sep < 0 ? (serviceOperation, "") : (serviceOperation[..sep], serviceOperation[(sep + 2)..]);
+        split = TraceFeatures.SplitServiceOperation(serviceOperation);
         if (splits.Count >= MaxSplits) splits.Clear();
         splits[serviceOperation] = split;
         return split;

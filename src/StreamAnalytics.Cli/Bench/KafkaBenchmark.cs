@@ -283,19 +283,16 @@ internal sealed class KafkaBenchmark : IDisposable
         int partitions = settings.RepartitionPartitions > 0 ? settings.RepartitionPartitions : Partitions;
         long nowNanos = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
         var spans = new List<LogicalSpan>();
-        // The job's producer partitions the repartition topic with librdkafka's default (consistent_random: CRC-32 of
-        // the key); murmur2 (Kafka's Java default) is covered too, in case BENCH_SET changes the partitioner.
-        var byCrc = new bool[partitions];
-        var byMurmur = new bool[partitions];
-        int left = 2 * partitions;
+        // The job places repartition records by murmur2 of the trace id (TraceIdStreamPartitioner): one trace per partition.
+        var covered = new bool[partitions];
+        int left = partitions;
         for (ulong i = 1; left > 0; i++)
         {
             var id = new TraceId(0xB0B0_0000_0000_0000UL | i, i * 0x9E3779B97F4A7C15UL);
-            byte[] key = TraceIdPartitioner.ToKey(id);
-            int c = (int)(Crc32(key) % (uint)partitions), m = TraceIdPartitioner.Partition(key, partitions);
-            if (byCrc[c] && byMurmur[m]) continue;
-            if (!byCrc[c]) { byCrc[c] = true; left--; }
-            if (!byMurmur[m]) { byMurmur[m] = true; left--; }
+            int p = TraceIdPartitioner.Partition(id, partitions);
+            if (covered[p]) continue;
+            covered[p] = true;
+            left--;
             spans.Add(new LogicalSpan
             {
                 TraceId = id.ToString(),
@@ -312,18 +309,6 @@ internal sealed class KafkaBenchmark : IDisposable
             Produce(producer, topic, 0, message, r => { if (r.Error.IsError) error = r.Error.Reason; });
         if (producer.Flush(TimeSpan.FromSeconds(30)) > 0 || error is not null)
             throw new InvalidOperationException($"bench: the end-of-data mark was not produced: {error ?? "timed out"}");
-    }
-
-    /// <summary>CRC-32 (IEEE 802.3, as librdkafka's <c>rd_crc32</c>), bit by bit: a few keys, once per run.</summary>
-    private static uint Crc32(ReadOnlySpan<byte> data)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
-        }
-        return ~crc;
     }
 
     /// <summary>

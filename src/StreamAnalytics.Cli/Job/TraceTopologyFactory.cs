@@ -40,7 +40,7 @@ public static class TraceTopologyFactory
             topology.AddRepartition(RepartitionName, new Serde<TraceId>(TraceIdKeySerde.Instance, TraceIdKeySerde.Instance),
                 new Serde<ReadOnlyMemory<byte>>(MemorySerializer.Instance, SpanCodecValueDeserializer.Instance), ["decode"],
                 partitions: s.RepartitionPartitions > 0 ? s.RepartitionPartitions : null,
-                partitioner: null);
+                partitioner: TraceIdStreamPartitioner<ReadOnlyMemory<byte>>.Instance);
             assembleParent = RepartitionName;
         }
 

@@ -3,8 +3,9 @@ using StreamAnalytics.Formats.Model;
 namespace StreamAnalytics.Features.Repartition;
 
 /// <summary>
-/// How records of <c>{app}-spans-by-trace</c> (and of the open-trace changelog, and of <c>{app}-trace-features</c>)
-/// are keyed, and which partition a key lands on.
+/// How records of the repartition topic <c>{app}-spans-by-trace-repartition</c> and of the open-trace changelog are
+/// keyed, and which partition a key lands on. (The <c>{app}-trace-features</c> topic is keyed by the 32-hex trace id,
+/// for readability, and partitioned by the producer.)
 /// </summary>
 /// <remarks>
 /// <para>
@@ -12,10 +13,11 @@ namespace StreamAnalytics.Features.Repartition;
 /// zero high half, so a 64-bit and a 128-bit form of the same id share a key. Keys are not hex, to halve their size.
 /// </para>
 /// <para>
-/// Partition: the producer must set <c>partitioner=murmur2_random</c> (librdkafka's default is <c>consistent_random</c>,
-/// a CRC32 hash). murmur2 is what the Java client's default partitioner uses, so Java and .NET producers put a trace id
-/// on the same partition, and every span of a trace meets in one task. <see cref="Partition(ReadOnlySpan{byte}, int)"/> computes the same
-/// number, so tests can check co-partitioning without a broker.
+/// Partition: Kafka's murmur2 of the key, as the Java client's default partitioner and Kafka Streams place it.
+/// <see cref="TraceIdStreamPartitioner{TValue}"/> computes it for the repartition topic, whatever the producer's
+/// <c>partitioner</c> setting (librdkafka's default is <c>consistent_random</c>, a CRC-32), so every span of a trace
+/// meets in one task and a record's partition can be checked from its key without a broker. A source topic keyed by
+/// trace id (no repartition) keeps the placement of whoever produced it; it only has to be the same for every span.
 /// </para>
 /// </remarks>
 public static class TraceIdPartitioner

@@ -404,9 +404,18 @@ internal sealed class TaskManager
         }
     }
 
+    private static bool IsRebalanceInProgress(Exception ex) =>
+        ex is KafkaException { Error.Code: ErrorCode.RebalanceInProgress };
+
     private bool FailCommit(Exception ex, bool revive)
     {
         _metrics.RecordCommitFailure();
+        if (!revive && IsRebalanceInProgress(ex))
+        {
+            // Expected while the group rebalances (another thread or instance joins or leaves): no stack trace, no warning.
+            _logger.LogInformation("Commit postponed until the group rebalance completes: {Error}", ex.Message);
+            return false;
+        }
         _logger.LogWarning(ex, "Commit failed{Action}: {Error}", revive ? "; rewinding tasks to the last commit" : "; will retry", ex.Message);
         if (revive)
         {

@@ -58,9 +58,11 @@ internal sealed class KafkaStreams : IKafkaStreams
         _logger.LogInformation("Starting {ApplicationId} ({Guarantee}, {Threads} threads)\n{Topology}",
             _config.ApplicationId, _config.ProcessingGuarantee, _config.NumStreamThreads, _topology.Describe());
         InternalTopicManager.Setup(_topology, _config, _topicAdmin);
+        // Threads leave the group only once every thread made its final commit (see StreamThread.WaitForSiblingsFinalCommits).
+        var finalCommits = _config.NumStreamThreads > 1 ? new CountdownEvent(_config.NumStreamThreads) : null;
         for (int i = 0; i < _config.NumStreamThreads; i++)
         {
-            _threads.Add(new StreamThread(i + 1, _topology, _config, ProcessId, _time, _loggerFactory, _deserializationHandler, _metrics, OnThreadStateChanged));
+            _threads.Add(new StreamThread(i + 1, _topology, _config, ProcessId, _time, _loggerFactory, _deserializationHandler, _metrics, OnThreadStateChanged, finalCommits));
         }
         SetState(KafkaStreamsState.Rebalancing);
         foreach (var t in _threads) t.Start();

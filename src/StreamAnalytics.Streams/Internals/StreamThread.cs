@@ -34,6 +34,7 @@ internal sealed class StreamThread
     private readonly IConsumer<byte[], byte[]> _consumer;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _statusLock = new();
+    private readonly CountdownEvent? _finalCommits;
     private Thread? _thread;
     private volatile bool _stopRequested;
     private long _shutdownDeadlineTicks;
@@ -44,9 +45,11 @@ internal sealed class StreamThread
 
     public StreamThread(
         int index, Topology topology, StreamsConfig config, string processId, TimeProvider time, ILoggerFactory loggerFactory,
-        IDeserializationExceptionHandler deserializationHandler, StreamsMetrics metrics, Action<StreamThread, StreamThreadState, StreamThreadState> onStateChange)
+        IDeserializationExceptionHandler deserializationHandler, StreamsMetrics metrics, Action<StreamThread, StreamThreadState, StreamThreadState> onStateChange,
+        CountdownEvent? finalCommits = null)
     {
         Index = index;
+        _finalCommits = finalCommits;
         _config = config;
         _time = time;
         _metrics = metrics;
@@ -240,6 +243,7 @@ internal sealed class StreamThread
                 _logger.LogWarning(ex, "Closing tasks after a failure failed");
             }
         }
+        WaitForSiblingsFinalCommits(clean);
         try
         {
             // Leaves the group now instead of after session.timeout.ms; the revoked handler finds no tasks left.
@@ -260,6 +264,26 @@ internal sealed class StreamThread
             _logger.LogWarning(ex, "Flushing the producer failed");
         }
         _collector.Dispose();
+    }
+
+    /// <summary>
+    /// Shutdown of an instance with several threads: this thread has made its final commit (or failed) and waits, up to
+    /// its shutdown deadline, for the other threads' final commits before its consumer leaves the group.
+    /// </summary>
+    /// <remarks>
+    /// Why: leaving starts a rebalance, and a commit made during a rebalance fails (RebalanceInProgress). A thread that
+    /// left first would make its siblings' final commits fail, and the next owner would process their records again.
+    /// A failed thread signals and does not wait: its siblings may run on for a long time.
+    /// </remarks>
+    private void WaitForSiblingsFinalCommits(bool clean)
+    {
+        if (_finalCommits is null) return;
+        _finalCommits.Signal();
+        if (!clean) return;
+        long ticksLeft = Interlocked.Read(ref _shutdownDeadlineTicks) - Stopwatch.GetTimestamp();
+        if (ticksLeft <= 0) return;
+        if (!_finalCommits.Wait(TimeSpan.FromSeconds((double)ticksLeft / Stopwatch.Frequency)))
+            _logger.LogWarning("Leaving the group before every stream thread made its final commit: the shutdown deadline passed");
     }
 
     private void OnAssigned(List<TopicPartition> partitions)

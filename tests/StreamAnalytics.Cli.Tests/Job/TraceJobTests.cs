@@ -78,7 +78,9 @@ public class TraceJobTests
     /// Waits (bounded) until the job has drained both of its input topics: no lag anywhere and nothing processed for
     /// a while, since repartitioned records appear only after their source records were processed.
     /// </summary>
-    private static async Task WaitUntilIdleAsync(TraceJobHost host, long minimumProcessed)
+    /// <param name="committing">False when the job does not commit while it runs: lag (from committed offsets) is then
+    /// not a sign of progress, and only the processed count is watched.</param>
+    private static async Task WaitUntilIdleAsync(TraceJobHost host, long minimumProcessed, bool committing = true)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         long last = -1;
@@ -87,7 +89,8 @@ public class TraceJobTests
         {
             await Task.Delay(300);
             var status = host.Streams!.GetStatus();
-            bool drained = status.RecordsProcessed >= minimumProcessed && status.AssignedPartitions.Count > 0 && status.AssignedPartitions.All(p => p.Lag is 0 or null);
+            bool drained = status.RecordsProcessed >= minimumProcessed && status.AssignedPartitions.Count > 0
+                && (!committing || status.AssignedPartitions.All(p => p.Lag is 0 or null));
             quiet = drained && status.RecordsProcessed == last ? quiet + 1 : 0;
             last = status.RecordsProcessed;
         }
@@ -143,6 +146,20 @@ public class TraceJobTests
         AssertRepartitionedByMurmur2(cluster.BootstrapServers, "jobtest-spans-by-trace-repartition", 4, traces.Count, messages.Count);
     }
 
+    private static void AssertCommittedToEnd(string bootstrap, string groupId, string[] topics, int partitions)
+    {
+        // Not subscribed, so this consumer never joins the group: it only reads the group's committed offsets.
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = groupId, EnableAutoCommit = false }).Build();
+        var all = topics.SelectMany(t => Enumerable.Range(0, partitions).Select(p => new TopicPartition(t, p))).ToList();
+        var committed = consumer.Committed(all, TimeSpan.FromSeconds(10)).ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
+        foreach (var tp in all)
+        {
+            long end = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value;
+            if (end == 0) continue;
+            Assert.True(committed[tp] == end, $"{tp}: committed {committed[tp]}, end {end}");
+        }
+    }
+
     /// <summary>
     /// Every record of the repartition topic sits where Kafka's murmur2 puts its trace-id key (Kafka Streams' placement),
     /// not where the producer's default partitioner (librdkafka's CRC-32) would: for 4 partitions they disagree for
@@ -170,8 +187,10 @@ public class TraceJobTests
         Assert.InRange(records, traceCount, spanCount);
     }
 
-    [Fact]
-    public async Task Traces_open_before_a_restart_complete_correctly_after_it_from_the_changelog()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)] // a thread that leaves the group first must not make the other's final commit fail
+    public async Task Traces_open_before_a_restart_complete_correctly_after_it_from_the_changelog(int streamThreads)
     {
         using var cluster = EmbeddedKafkaCluster.Start(defaultPartitions: 4);
         cluster.CreateTopic("spans", 4);
@@ -183,17 +202,25 @@ public class TraceJobTests
 
         // Nothing may complete by itself: long gap, long root grace, and a wall clock that only moves when told.
         var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
-        var settings = Settings(dir, new() { ["assembly.gap.ms"] = "60000", ["assembly.root.grace.ms"] = "60000", ["assembly.max.trace.duration.ms"] = "600000" });
-        await using (var first = new TraceJobHost(settings, NullLoggerFactory.Instance, clock))
+        TraceJobSettings WithCommitInterval(string ms) => Settings(dir, new()
+        {
+            ["assembly.gap.ms"] = "60000", ["assembly.root.grace.ms"] = "60000", ["assembly.max.trace.duration.ms"] = "600000",
+            ["commit.interval.ms"] = ms,
+            ["num.stream.threads"] = streamThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        // In the first instance only the final commit at shutdown covers what it processed.
+        await using (var first = new TraceJobHost(WithCommitInterval("600000"), NullLoggerFactory.Instance, clock))
         {
             await first.StartAsync(CancellationToken.None, cluster);
             await ProduceAsync(cluster.BootstrapServers, firstHalf.Select((s, i) => (i % 4, Encode(s))));
-            await WaitUntilIdleAsync(first, firstHalf.Count);
+            await WaitUntilIdleAsync(first, firstHalf.Count, committing: false);
             Assert.True(await first.StopAsync());
         }
         Assert.Empty(ReadTraces(dir));
+        // A clean stop commits every partition to its end: the next instance re-processes nothing.
+        AssertCommittedToEnd(cluster.BootstrapServers, "jobtest", ["spans", "jobtest-spans-by-trace-repartition"], 4);
 
-        await using (var second = new TraceJobHost(settings, NullLoggerFactory.Instance, clock))
+        await using (var second = new TraceJobHost(WithCommitInterval("200"), NullLoggerFactory.Instance, clock))
         {
             await second.StartAsync(CancellationToken.None, cluster);
             await ProduceAsync(cluster.BootstrapServers, secondHalf.Select((s, i) => (i % 4, Encode(s))));

@@ -78,8 +78,8 @@ public class TraceJobTests
     /// Waits (bounded) until the job has drained both of its input topics: no lag anywhere and nothing processed for
     /// a while, since repartitioned records appear only after their source records were processed.
     /// </summary>
-    /// <param name="committing">False when the job does not commit while it runs: lag (from committed offsets) is then
-    /// not a sign of progress, and only the processed count is watched.</param>
+    /// <remarks>With <c>committing</c> false (a job that does not commit while it runs), lag, computed from committed
+    /// offsets, is no sign of progress: only the processed count is watched.</remarks>
     private static async Task WaitUntilIdleAsync(TraceJobHost host, long minimumProcessed, bool committing = true)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);

@@ -49,7 +49,6 @@ internal sealed class SpanSlab
         return slot;
     }
 
-    /// <summary>Returns the chain starting at <paramref name="head"/> to the free list; returns how many slots it held.</summary>
     /// <summary>
     /// Copies the spans of the chain from <paramref name="head"/> (none when -1) into <paramref name="buffer"/>, in
     /// chain order, growing it when needed; returns how many.
@@ -65,6 +64,7 @@ internal sealed class SpanSlab
         return n;
     }
 
+    /// <summary>Returns the chain starting at <paramref name="head"/> to the free list; returns how many slots it held.</summary>
     public int FreeChain(int head)
     {
         int n = 0;

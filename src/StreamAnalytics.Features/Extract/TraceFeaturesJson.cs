@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using StreamAnalytics.Features.Extract.Compact;
+using StreamAnalytics.Formats.Model;
 
 namespace StreamAnalytics.Features.Extract;
 
@@ -290,19 +291,11 @@ public static class TraceFeaturesJson
         public int Compare(KeyValuePair<string, T> x, KeyValuePair<string, T> y) => string.CompareOrdinal(x.Key, y.Key);
     }
 
-    // Names (map keys, services, operations) escaped and transcoded once per thread per string instance: they are the
-    // extractors' interned strings, the same instances document after document. Bounded: cleared when full, so
-    // strings that are not interned cost a re-encode, never unbounded memory.
-    [ThreadStatic] private static Dictionary<string, JsonEncodedText>? t_names;
+    // Map keys escaped and transcoded once per thread per string instance: they are the extractors' interned strings,
+    // the same instances document after document.
+    [ThreadStatic] private static IdentityMemo<JsonEncodedText>? t_names;
     private const int MaxCachedNames = 8192;
 
-    private static JsonEncodedText Name(string value)
-    {
-        Dictionary<string, JsonEncodedText> names = t_names ??= new Dictionary<string, JsonEncodedText>(ReferenceEqualityComparer.Instance);
-        if (names.TryGetValue(value, out JsonEncodedText encoded)) return encoded;
-        encoded = JsonEncodedText.Encode(value);
-        if (names.Count >= MaxCachedNames) names.Clear();
-        names[value] = encoded;
-        return encoded;
-    }
+    private static JsonEncodedText Name(string value) =>
+        (t_names ??= new IdentityMemo<JsonEncodedText>(MaxCachedNames)).Get(value, static v => JsonEncodedText.Encode(v));
 }

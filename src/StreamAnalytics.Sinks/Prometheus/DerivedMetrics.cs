@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Formats.Model;
 using Trace = StreamAnalytics.Formats.Model.Trace;
 
 namespace StreamAnalytics.Sinks.Prometheus;
@@ -87,19 +88,12 @@ public sealed class DerivedMetrics : IDisposable
     }
 
     // The extractor reuses its "service::operation" key strings, so each is split once per thread, not twice per trace;
-    // the same instances then let the exporter find the series by identity. Bounded: cleared when full.
-    [ThreadStatic] private static Dictionary<string, (string Service, string Operation)>? t_splits;
+    // the same instances then let the exporter find the series by identity.
+    [ThreadStatic] private static IdentityMemo<(string Service, string Operation)>? t_splits;
     private const int MaxSplits = 4096;
 
-    private static (string Service, string Operation) SplitServiceOperation(string serviceOperation)
-    {
-        var splits = t_splits ??= new Dictionary<string, (string, string)>(ReferenceEqualityComparer.Instance);
-        if (splits.TryGetValue(serviceOperation, out var split)) return split;
-        split = TraceFeatures.SplitServiceOperation(serviceOperation);
-        if (splits.Count >= MaxSplits) splits.Clear();
-        splits[serviceOperation] = split;
-        return split;
-    }
+    private static (string Service, string Operation) SplitServiceOperation(string serviceOperation) =>
+        (t_splits ??= new IdentityMemo<(string, string)>(MaxSplits)).Get(serviceOperation, TraceFeatures.SplitServiceOperation);
 
     /// <summary>Disposes the Meter (its instruments stop reporting).</summary>
     public void Dispose() => _meter.Dispose();

@@ -181,8 +181,8 @@ internal sealed class KafkaBenchmark : IDisposable
                     // The stream thread's CPU in the last interval (ms), to tell work from waiting.
                     var now = ThreadCpu.Snapshot();
                     long busy = 0;
-                    foreach (var (tid, (name, ticks)) in now)
-                        if (name.StartsWith(appId, StringComparison.Ordinal) && previous.TryGetValue(tid, out var p)) busy += ticks - p.Ticks;
+                    foreach (var (name, ticks) in ThreadCpu.TicksByName(previous, now))
+                        if (name.StartsWith(appId, StringComparison.Ordinal)) busy += ticks;
                     previous = now;
                     sb.Append($" {st.RecordsConsumed}/{st.RecordsProcessed},{sink.Traces}@{busy * 1000 / ThreadCpu.TicksPerSecond}");
                     await Task.Delay(100);

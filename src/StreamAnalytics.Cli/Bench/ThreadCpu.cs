@@ -33,8 +33,8 @@ internal static class ThreadCpu
         return result;
     }
 
-    /// <summary>CPU seconds per thread name between two snapshots, busiest first.</summary>
-    public static string Describe(Dictionary<int, (string Name, long Ticks)> before, Dictionary<int, (string Name, long Ticks)> after, TimeSpan elapsed)
+    /// <summary>CPU ticks per thread name between two snapshots (a thread new since <paramref name="before"/> counts from 0).</summary>
+    public static Dictionary<string, long> TicksByName(Dictionary<int, (string Name, long Ticks)> before, Dictionary<int, (string Name, long Ticks)> after)
     {
         var byName = new Dictionary<string, long>();
         foreach (var (tid, (name, ticks)) in after)
@@ -42,6 +42,13 @@ internal static class ThreadCpu
             long delta = ticks - (before.TryGetValue(tid, out var b) ? b.Ticks : 0);
             byName[name] = byName.GetValueOrDefault(name) + delta;
         }
+        return byName;
+    }
+
+    /// <summary>CPU seconds per thread name between two snapshots, busiest first.</summary>
+    public static string Describe(Dictionary<int, (string Name, long Ticks)> before, Dictionary<int, (string Name, long Ticks)> after, TimeSpan elapsed)
+    {
+        var byName = TicksByName(before, after);
         const double hz = TicksPerSecond;
         var lines = byName.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value)
             .Select(kv => $"    {kv.Key,-16} {kv.Value / hz,6:F2} s cpu ({100 * kv.Value / hz / elapsed.TotalSeconds,3:F0}% of one core)");

@@ -2,8 +2,8 @@ namespace StreamAnalytics.Streams;
 
 /// <summary>Chooses the partition of a record written by a sink (Kafka Streams' StreamPartitioner).</summary>
 /// <remarks>
-/// Called on the stream thread, once per record. Without a partitioner the producer's own partitioner
-/// (librdkafka <c>partitioner</c>, default <c>consistent_random</c>: a hash of the key bytes) decides.
+/// Called on the stream thread, once per record. Without a partitioner the runtime's producer decides: murmur2 of the
+/// key bytes (librdkafka <c>murmur2_random</c>), as the Java client's default partitioner and Kafka Streams place keys.
 /// </remarks>
 public interface IStreamPartitioner<in TKey, in TValue>
 {

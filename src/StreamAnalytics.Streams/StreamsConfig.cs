@@ -47,7 +47,7 @@ public sealed partial class StreamsConfig
     [
         "consumer.group.id", "consumer.enable.auto.commit", "consumer.enable.auto.offset.store", "consumer.partition.assignment.strategy",
         "consumer.isolation.level", "consumer.enable.partition.eof", "restore.consumer.group.id", "restore.consumer.enable.auto.commit",
-        "producer.transactional.id",
+        "producer.transactional.id", "producer.partitioner",
     ];
 
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);

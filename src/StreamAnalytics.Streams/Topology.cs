@@ -95,7 +95,7 @@ public sealed class Topology
     /// <param name="valueSerde">Serializes values into the topic and back.</param>
     /// <param name="parentNames">Nodes whose records are repartitioned.</param>
     /// <param name="partitions">Partitions of the repartition topic; null = as many as the input topics of the sub-topology that writes it.</param>
-    /// <param name="partitioner">Chooses each record's partition; null = the producer's key hash.</param>
+    /// <param name="partitioner">Chooses each record's partition; null = the producer's key hash (murmur2).</param>
     /// <remarks>The runtime creates the topic through its <c>ITopicAdmin</c> when it starts (retention: <c>cleanup.policy=delete</c>, 7 days).</remarks>
     public Topology AddRepartition<TKey, TValue>(
         string name, Serde<TKey> keySerde, Serde<TValue> valueSerde, IReadOnlyList<string> parentNames,

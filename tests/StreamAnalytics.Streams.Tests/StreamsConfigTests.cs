@@ -41,6 +41,7 @@ public class StreamsConfigTests
     [InlineData("session.timeout.ms", "6000", "unknown key 'session.timeout.ms'")]
     [InlineData("consumer.group.id", "other", "consumer.group.id is set by the runtime")]
     [InlineData("producer.transactional.id", "x", "producer.transactional.id is set by the runtime")]
+    [InlineData("producer.partitioner", "consistent_random", "producer.partitioner is set by the runtime")]
     public void Validation_names_the_offending_key(string key, string? value, string expected)
     {
         var c = Valid();

@@ -283,7 +283,7 @@ internal sealed class KafkaBenchmark : IDisposable
         int partitions = settings.RepartitionPartitions > 0 ? settings.RepartitionPartitions : Partitions;
         long nowNanos = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
         var spans = new List<LogicalSpan>();
-        // The job places repartition records by murmur2 of the trace id (TraceIdStreamPartitioner): one trace per partition.
+        // The job's producer places repartition records by murmur2 of the trace-id key: one trace per partition.
         var covered = new bool[partitions];
         int left = partitions;
         for (ulong i = 1; left > 0; i++)

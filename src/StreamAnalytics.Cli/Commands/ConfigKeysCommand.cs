@@ -32,7 +32,9 @@ internal static class ConfigKeysCommand
         sb.Append("(`STREAMANALYTICS_` + the key in upper case with dots as underscores), then from `--set key=value`; later sources win. ");
         sb.Append("Validation reports every bad key at once and exits with code 2 before connecting to Kafka.\n\n");
         sb.Append("Pass-through prefixes: `kafka.` (any librdkafka setting, e.g. `kafka.security.protocol`, `kafka.sasl.mechanism`, ");
-        sb.Append("`kafka.sasl.username`, `kafka.sasl.password`, `kafka.ssl.ca.location`; `kafka.consumer.` / `kafka.producer.` for one client only) ");
+        sb.Append("`kafka.sasl.username`, `kafka.sasl.password`, `kafka.ssl.ca.location`; `kafka.consumer.` / `kafka.producer.` for one client only; ");
+        sb.Append("the settings the runtime owns, such as the consumer's `group.id` and `enable.auto.commit` and the producer's `partitioner` ");
+        sb.Append("(murmur2, as Java clients and Kafka Streams place keys), are refused) ");
         sb.Append("and `metrics.histogram.buckets.<instrument>` (bucket bounds). Keys containing `password`, `secret`, `token`, `jaas` or ending in `.key` are secrets: ");
         sb.Append("never logged, printed as `***`.\n\n");
         string? section = null;

@@ -13,11 +13,11 @@ namespace StreamAnalytics.Features.Repartition;
 /// zero high half, so a 64-bit and a 128-bit form of the same id share a key. Keys are not hex, to halve their size.
 /// </para>
 /// <para>
-/// Partition: Kafka's murmur2 of the key, as the Java client's default partitioner and Kafka Streams place it.
-/// <see cref="TraceIdStreamPartitioner{TValue}"/> computes it for the repartition topic, whatever the producer's
-/// <c>partitioner</c> setting (librdkafka's default is <c>consistent_random</c>, a CRC-32), so every span of a trace
-/// meets in one task and a record's partition can be checked from its key without a broker. A source topic keyed by
-/// trace id (no repartition) keeps the placement of whoever produced it; it only has to be the same for every span.
+/// Partition: Kafka's murmur2 of the key, as the Java client's default partitioner and Kafka Streams place it. The
+/// runtime's producer uses it for every keyed record (<c>partitioner=murmur2_random</c>, which the configuration cannot
+/// change), so every span of a trace meets in one task; <see cref="Partition(ReadOnlySpan{byte}, int)"/> computes the
+/// same number, so a record's partition can be checked from its key without a broker. A source topic keyed by trace id
+/// (no repartition) keeps the placement of whoever produced it; it only has to be the same for every span.
 /// </para>
 /// </remarks>
 public static class TraceIdPartitioner

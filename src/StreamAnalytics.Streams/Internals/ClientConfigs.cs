@@ -63,6 +63,9 @@ internal static class ClientConfigs
             ClientId = clientId,
             LingerMs = 5,
             Acks = Acks.All,
+            // Keyed records land where Java clients and Kafka Streams put them (murmur2 of the key bytes), not where
+            // librdkafka's default (consistent_random, CRC-32) would: reserved, so every output topic keeps that placement.
+            Partitioner = Partitioner.Murmur2Random,
         };
         foreach (var kv in config.ClientSettings(StreamsConfig.ProducerPrefix)) c.Set(kv.Key, kv.Value);
         if (transactionalId is not null)

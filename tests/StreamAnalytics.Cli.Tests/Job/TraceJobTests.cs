@@ -162,7 +162,7 @@ public class TraceJobTests
 
     /// <summary>
     /// Every record of the repartition topic sits where Kafka's murmur2 puts its trace-id key (Kafka Streams' placement),
-    /// not where the producer's default partitioner (librdkafka's CRC-32) would: for 4 partitions they disagree for
+    /// not where librdkafka's default partitioner (CRC-32) would: for 4 partitions they disagree for
     /// about three keys in four.
     /// </summary>
     private static void AssertRepartitionedByMurmur2(string bootstrap, string topic, int partitions, int traceCount, int spanCount)

@@ -25,11 +25,14 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
     private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
     private readonly Dictionary<string, int> _partitionCounts = new(StringComparer.Ordinal);
     private IAdminClient? _metadata;
+    private readonly StreamsMetrics? _metrics;
+    private readonly List<ProducedTally> _tallies = [];
     private Exception? _sendError;
     private long _inFlight;
 
-    public RecordCollector(IProducer<byte[], byte[]> producer, bool transactional, TimeSpan timeout, ILogger logger)
+    public RecordCollector(IProducer<byte[], byte[]> producer, bool transactional, TimeSpan timeout, ILogger logger, StreamsMetrics? metrics = null)
     {
+        _metrics = metrics;
         _producer = producer;
         _transactional = transactional;
         _timeout = timeout;
@@ -69,6 +72,7 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
                 Interlocked.Increment(ref _inFlight);
                 if (partition is { } p) _producer.Produce(new TopicPartition(topic, new Partition(p)), message, _onDelivery);
                 else _producer.Produce(topic, message, _onDelivery);
+                if (_metrics is not null) Tally(topic).Add((key?.Length ?? 0) + (value?.Length ?? 0));
                 return;
             }
             catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull && DateTime.UtcNow < deadline)
@@ -82,6 +86,22 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
                 throw new StreamsException($"could not send a record to {topic}{(partition is null ? "" : $"-{partition}")}: {ex.Message}", ex);
             }
         }
+    }
+
+    /// <summary>
+    /// The topic's tally. Sinks and changelogs pass the same topic string record after record, so a reference match in
+    /// this short list (one entry per topic the thread writes) nearly always answers without hashing the name.
+    /// </summary>
+    private ProducedTally Tally(string topic)
+    {
+        List<ProducedTally> tallies = _tallies;
+        for (int i = 0; i < tallies.Count; i++)
+            if (ReferenceEquals(tallies[i].Topic, topic)) return tallies[i];
+        for (int i = 0; i < tallies.Count; i++)
+            if (string.Equals(tallies[i].Topic, topic, StringComparison.Ordinal)) return tallies[i];
+        ProducedTally tally = _metrics!.ProducedTo(topic);
+        tallies.Add(tally);
+        return tally;
     }
 
     public int GetPartitionCount(string topic)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
 namespace StreamAnalytics.Streams.Internals;
@@ -16,6 +17,8 @@ namespace StreamAnalytics.Streams.Internals;
 /// <item><term>streams.commit.failures</term><description>counter {commit}: failed commits (the tasks rewind to the last commit).</description></item>
 /// <item><term>streams.rebalances</term><description>counter {rebalance}: assignment and revocation callbacks.</description></item>
 /// <item><term>streams.restore.records</term><description>counter {record}: changelog records replayed into stores.</description></item>
+/// <item><term>streams.records.produced</term><description>observable counter {record}, tag topic: records handed to the producer (sinks, changelogs, dead letters).</description></item>
+/// <item><term>streams.produced</term><description>observable counter By, tag topic: their key and value bytes, before compression.</description></item>
 /// <item><term>streams.consumer.lag</term><description>gauge {record}, tags topic, partition: high watermark minus committed offset.</description></item>
 /// <item><term>streams.queue.size</term><description>gauge {record}, tags topic, partition: records waiting in the input queue.</description></item>
 /// </list>
@@ -35,6 +38,7 @@ internal sealed class StreamsMetrics : IDisposable
     private readonly Counter<long> _commitFailures;
     private readonly Counter<long> _rebalances;
     private readonly Counter<long> _restored;
+    private readonly ConcurrentDictionary<string, ProducedTally> _produced = new(StringComparer.Ordinal);
     private long _consumedTotal, _processedTotal, _deadLetteredTotal, _skippedTotal, _commitsTotal, _commitFailuresTotal, _rebalancesTotal, _restoredTotal;
 
     public StreamsMetrics(string applicationId, Func<IEnumerable<PartitionStatus>>? partitions = null)
@@ -49,6 +53,12 @@ internal sealed class StreamsMetrics : IDisposable
         _commitFailures = _meter.CreateCounter<long>("streams.commit.failures", "{commit}", "Failed commits");
         _rebalances = _meter.CreateCounter<long>("streams.rebalances", "{rebalance}", "Partition assignment and revocation callbacks");
         _restored = _meter.CreateCounter<long>("streams.restore.records", "{record}", "Changelog records replayed into stores");
+        // Per topic, so an operator sees what the job writes to Kafka for each input record (repartition, changelogs,
+        // outputs): observable, because the send path runs per record and only adds to a tally.
+        _meter.CreateObservableCounter("streams.records.produced", () => ObserveProduced(static t => t.Records), "{record}",
+            "Records handed to the producer, per topic (sinks, changelogs, dead letters)");
+        _meter.CreateObservableCounter("streams.produced", () => ObserveProduced(static t => t.Bytes), "By",
+            "Key and value bytes handed to the producer, per topic, before compression");
         if (partitions is not null)
         {
             _meter.CreateObservableGauge("streams.consumer.lag", () => Observe(partitions, p => p.Lag), "{record}", "High watermark minus committed offset");
@@ -74,12 +84,20 @@ internal sealed class StreamsMetrics : IDisposable
     public void RecordRebalance() => Add(_rebalances, ref _rebalancesTotal, 1);
     public void RecordRestored(int n) => Add(_restored, ref _restoredTotal, n);
 
+    /// <summary>The tally of one output topic (one per topic name, shared by the stream threads; topics come from the topology, so few).</summary>
+    public ProducedTally ProducedTo(string topic) => _produced.GetOrAdd(topic, static t => new ProducedTally(t));
+
     public void Dispose() => _meter.Dispose();
 
     private void Add(Counter<long> counter, ref long total, int n)
     {
         Interlocked.Add(ref total, n);
         counter.Add(n, _app);
+    }
+
+    private IEnumerable<Measurement<long>> ObserveProduced(Func<ProducedTally, long> value)
+    {
+        foreach (ProducedTally t in _produced.Values) yield return new Measurement<long>(value(t), _app, new("topic", t.Topic));
     }
 
     private IEnumerable<Measurement<long>> Observe(Func<IEnumerable<PartitionStatus>> partitions, Func<PartitionStatus, long?> value)

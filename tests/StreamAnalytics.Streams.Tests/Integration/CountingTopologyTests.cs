@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using StreamAnalytics.Streams.Internals;
 using static StreamAnalytics.Streams.Tests.Integration.StreamsTestKit;
 
 namespace StreamAnalytics.Streams.Tests.Integration;
@@ -39,5 +41,52 @@ public class CountingTopologyTests(Xunit.Abstractions.ITestOutputHelper testOutp
         {
             logs.Dump(testOutput);
         }
+    }
+
+    [Fact]
+    public async Task The_records_and_bytes_produced_to_each_topic_are_counted_by_topic()
+    {
+        using var kafka = new KafkaFixture();
+        string input = kafka.CreateTopic("produced-in", 2);
+        string output = kafka.CreateTopic("produced-out", 2);
+        var records = Enumerable.Range(0, 300).Select(i => ($"key-{i % 30}", $"value-{i}")).ToList();
+        Produce(kafka, input, records);
+
+        string appId = "produced-" + Guid.NewGuid().ToString("N")[..8];
+        var produced = new Dictionary<(string Name, string Topic), long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == StreamsMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            string? app = null, topic = null;
+            foreach (var t in tags)
+            {
+                if (t.Key == "application.id") app = t.Value as string;
+                if (t.Key == "topic") topic = t.Value as string;
+            }
+            if (app == appId && topic is not null && instrument.Name is "streams.records.produced" or "streams.produced")
+                lock (produced) produced[(instrument.Name, topic)] = value;
+        });
+        listener.Start();
+
+        await using var streams = Build(kafka, CountingTopology(input, output), Config(kafka, appId));
+        streams.Start();
+        await WaitUntil(() => streams.GetStatus().AssignedPartitions.Sum(p => p.CommittedOffset) == records.Count, TimeSpan.FromSeconds(30), "offsets committed");
+        listener.RecordObservableInstruments(); // before close: the instance's meter goes with it
+
+        // Every count goes to the sink and to the store's changelog; the counters must match what the topics hold.
+        string changelog = $"{appId}-counts-changelog";
+        foreach (string topic in new[] { output, changelog })
+        {
+            var held = ReadAll(kafka, topic, r => r.Count >= records.Count, TimeSpan.FromSeconds(15));
+            Assert.Equal(records.Count, held.Count);
+            Assert.Equal(held.Count, produced[("streams.records.produced", topic)]);
+            Assert.Equal(held.Sum(r => (long)r.Message.Key.Length + r.Message.Value.Length), produced[("streams.produced", topic)]);
+        }
+        Assert.Equal(2, produced.Keys.Select(k => k.Topic).Distinct().Count());
+        Assert.True(await streams.CloseAsync(TimeSpan.FromSeconds(20)));
     }
 }

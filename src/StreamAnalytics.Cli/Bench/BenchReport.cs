@@ -24,6 +24,12 @@ internal sealed class BenchReport
     /// </summary>
     public double IngestSpansPerSec { get; init; }
 
+    /// <summary>Key and value bytes per span of the input messages (OTLP protobuf, before compression).</summary>
+    public double InputBytesPerSpan { get; init; }
+
+    /// <summary>What the job wrote to each Kafka topic per input span (sizing; the drain and the latency load together).</summary>
+    public IReadOnlyList<KafkaWrites> KafkaWrites { get; init; } = [];
+
     public long Spans { get; init; }
     public long Traces { get; init; }
     public long Messages { get; init; }
@@ -65,6 +71,24 @@ internal sealed class BenchReport
         sb.Append("|-").Append(new string('-', w0)).Append("-|-").Append(new string('-', w1)).Append(":|--------|\n");
         foreach (var (name, value, target) in rows)
             sb.Append("| ").Append(name.PadRight(w0)).Append(" | ").Append(value.PadLeft(w1)).Append(" | ").Append(target).Append(" |\n");
+        return sb.ToString();
+    }
+
+    /// <summary>The job's Kafka writes per input span, as a second table (empty when the run had none).</summary>
+    public string WritesTable()
+    {
+        if (KafkaWrites.Count == 0) return "";
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"Kafka writes of the job per input span (input: {InputBytesPerSpan:F1} bytes per span, before compression):\n");
+        int w0 = Math.Max("topic".Length, KafkaWrites.Max(r => r.Topic.Length));
+        sb.Append("| ").Append("topic".PadRight(w0)).Append(" | records per 1,000 spans | bytes per span |\n");
+        sb.Append("|-").Append(new string('-', w0)).Append("-|------------------------:|---------------:|\n");
+        foreach (var w in KafkaWrites)
+        {
+            sb.Append("| ").Append(w.Topic.PadRight(w0)).Append(" | ")
+              .Append(w.RecordsPerThousandSpans.ToString("F1", CultureInfo.InvariantCulture).PadLeft(23)).Append(" | ")
+              .Append(w.BytesPerSpan.ToString("F1", CultureInfo.InvariantCulture).PadLeft(14)).Append(" |\n");
+        }
         return sb.ToString();
     }
 

@@ -210,8 +210,10 @@ internal sealed class KafkaBenchmark : IDisposable
             double p99 = CompletionLatencyP99Ms(latencyData, acked, sink, gapMs);
 
             var status = streams.GetStatus();
+            // Over the whole run (drain, end-of-data mark, latency load), while the job's meter still exists.
+            var writes = KafkaWrites.Read(appId, data.Spans + latencyData.Spans);
             await streams.CloseAsync(TimeSpan.FromSeconds(30));
-            return new JobFigures(endToEnd, ingest, p99, traces, revisions, latencyData.Traces, status.CommitFailures, status.RecordsDeadLettered);
+            return new JobFigures(endToEnd, ingest, p99, traces, revisions, latencyData.Traces, status.CommitFailures, status.RecordsDeadLettered, writes);
         }
     }
 
@@ -510,4 +512,6 @@ internal sealed class KafkaBenchmark : IDisposable
 }
 
 /// <summary>What the job phases measured.</summary>
-internal sealed record JobFigures(double EndToEndSpansPerSec, double IngestSpansPerSec, double CompletionLatencyP99Ms, long Traces, long LateRevisions, long LatencyTraces, long CommitFailures, long DeadLettered);
+internal sealed record JobFigures(
+    double EndToEndSpansPerSec, double IngestSpansPerSec, double CompletionLatencyP99Ms, long Traces, long LateRevisions, long LatencyTraces,
+    long CommitFailures, long DeadLettered, IReadOnlyList<KafkaWrites> Writes);

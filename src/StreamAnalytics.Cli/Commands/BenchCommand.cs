@@ -110,12 +110,15 @@ internal static class BenchCommand
             LatencySpans = latencyData.Spans,
             LatencyLoadSpansPerSec = LatencySpansPerSecond,
             GapMs = GapMs,
+            InputBytesPerSpan = kafkaData.Bytes / (double)kafkaData.Spans,
+            KafkaWrites = job.Writes,
             Kafka = kafka.Embedded ? "embedded" : "KAFKA_BOOTSTRAP",
             Machine = machine,
             Command = commandLine,
         };
         Console.WriteLine();
         Console.Write(report.ToTable());
+        if (report.KafkaWrites.Count > 0) Console.Write("\n" + report.WritesTable());
         Console.WriteLine($"\nbench: done in {total.Elapsed.TotalSeconds:F0} s");
         if (jsonFile is not null)
         {

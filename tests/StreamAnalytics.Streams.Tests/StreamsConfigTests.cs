@@ -78,6 +78,16 @@ public class StreamsConfigTests
     }
 
     [Fact]
+    public void The_producer_compresses_with_lz4_unless_the_job_sets_another_codec()
+    {
+        Assert.Equal(CompressionType.Lz4, ClientConfigs.Producer(Valid(), "id", transactionalId: null).CompressionType);
+        var c = Valid();
+        c["producer.compression.type"] = "zstd";
+        c.Validate();
+        Assert.Equal(CompressionType.Zstd, ClientConfigs.Producer(c, "id", transactionalId: null).CompressionType);
+    }
+
+    [Fact]
     public void Exactly_once_makes_the_consumer_read_committed_and_the_producer_transactional()
     {
         var c = Valid();

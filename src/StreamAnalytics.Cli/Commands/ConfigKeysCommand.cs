@@ -34,7 +34,9 @@ internal static class ConfigKeysCommand
         sb.Append("Pass-through prefixes: `kafka.` (any librdkafka setting, e.g. `kafka.security.protocol`, `kafka.sasl.mechanism`, ");
         sb.Append("`kafka.sasl.username`, `kafka.sasl.password`, `kafka.ssl.ca.location`; `kafka.consumer.` / `kafka.producer.` for one client only; ");
         sb.Append("the settings the runtime owns, such as the consumer's `group.id` and `enable.auto.commit` and the producer's `partitioner` ");
-        sb.Append("(murmur2, as Java clients and Kafka Streams place keys), are refused) ");
+        sb.Append("(murmur2, as Java clients and Kafka Streams place keys), are refused; the runtime's own defaults, which these keys override, are ");
+        sb.Append("the producer's `compression.type=lz4`, `linger.ms=5` and `acks=all` and the consumer's `queued.max.messages.kbytes=16384` and ");
+        sb.Append("`fetch.queue.backoff.ms=10`) ");
         sb.Append("and `metrics.histogram.buckets.<instrument>` (bucket bounds). Keys containing `password`, `secret`, `token`, `jaas` or ending in `.key` are secrets: ");
         sb.Append("never logged, printed as `***`.\n\n");
         string? section = null;

@@ -18,6 +18,9 @@ internal sealed class BenchReport
     public double BytesPerOpenSpan { get; init; }
     public double CompletionLatencyP99Ms { get; init; }
 
+    /// <summary>Open spans a new owner rebuilds per second from the open-traces changelog (no target: sizes recovery time).</summary>
+    public double RestoreSpansPerSec { get; init; }
+
     /// <summary>
     /// The job's drain up to the last record handed to its source node, before the traces complete: a diagnostic that
     /// leaves out extraction, the features topic, the metrics and the aggregates (the endToEnd figure of sessions 1–2).
@@ -63,6 +66,7 @@ internal sealed class BenchReport
             ("endToEndVsRaw", Ratio(EndToEndVsRaw), Target(EndToEndVsRaw >= 0.6, "≥ 0.6")),
             ("bytesPerOpenSpan", BytesPerOpenSpan.ToString("F1", CultureInfo.InvariantCulture), Target(BytesPerOpenSpan <= 256, "≤ 256")),
             ("completionLatencyP99Ms", CompletionLatencyP99Ms.ToString("F0", CultureInfo.InvariantCulture), Target(CompletionLatencyP99Ms <= 1000, "≤ 1000")),
+            ("restoreSpansPerSec", Rate(RestoreSpansPerSec), ""),
         };
         int w0 = Math.Max("figure".Length, rows.Max(r => r.Name.Length));
         int w1 = Math.Max("value".Length, rows.Max(r => r.Value.Length));

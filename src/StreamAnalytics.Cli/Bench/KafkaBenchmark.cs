@@ -218,6 +218,74 @@ internal sealed class KafkaBenchmark : IDisposable
     }
 
     /// <summary>
+    /// How fast a new owner rebuilds open traces from the changelog: a first job drains the data with a gap and a root
+    /// grace of an hour, so every trace is still open when it closes (its final commit flushes the changelog); a second
+    /// job with the same application id then restores every task. Timed from the first changelog record replayed to
+    /// the last (<c>streams.restore.records</c>), so the group join is left out; checked by the open traces the second
+    /// job then holds.
+    /// </summary>
+    public async Task<RestoreFigures> RestoreAsync(BenchDataSet data)
+    {
+        // Its own topic: the data topic also holds the end-of-data mark and the latency load by now.
+        string appId = $"bench-restore-{_runId}";
+        await CreateTopicAsync(appId);
+        ProduceAll(data, appId);
+        var extra = new Dictionary<string, string> { ["assembly.root.grace.ms"] = "3600000" };
+        if (_cluster is not null)
+        {
+            // The mock broker, unlike Kafka, does not empty a group when its last member leaves: it waits for the others
+            // to rejoin for session.timeout.ms - 1 s (44 s by default) and holds the next member's join that long
+            // (rdkafka_mock_cgrp.c). A short session keeps that wait, outside the measured restore, to 2 s.
+            extra["kafka.consumer.session.timeout.ms"] = "3000";
+            extra["kafka.consumer.heartbeat.interval.ms"] = "500";
+        }
+        var settings = JobSettings(appId, appId, gapMs: 3_600_000, announce: false, extra);
+        using var derived = new DerivedMetrics();
+        long changelogRecords;
+        using (var progress = new ProcessedRecords(appId, data.Messages.Length + data.RepartitionRecords))
+        {
+            var first = BuildJob(settings, new BenchSink(), derived);
+            await using (first)
+            {
+                first.Start();
+                await WaitAsync(progress.Done, first, "the restore bench's first job did not process every record");
+                changelogRecords = KafkaWrites.RecordsByTopic(appId).GetValueOrDefault($"{appId}-{Features.Assembly.OpenTraceStore.DefaultName}-changelog");
+                if (!await first.CloseAsync(TimeSpan.FromSeconds(60))) throw new InvalidOperationException("bench: the restore bench's first job did not close in time");
+            }
+        }
+        if (changelogRecords == 0) throw new InvalidOperationException("bench: the restore bench's first job logged nothing to the open-traces changelog");
+
+        using var restored = new ProcessedRecords(appId, changelogRecords, "streams.restore.records");
+        var second = BuildJob(settings, new BenchSink(), derived);
+        await using (second)
+        {
+            second.Start();
+            await WaitUntilAsync(() => restored.Done.IsCompleted, second, () => $"the restore bench's second job restored {second.GetStatus().RestoredRecords} of {changelogRecords} changelog records");
+            double seconds = Stopwatch.GetElapsedTime(restored.FirstTimestamp, restored.LastTimestamp).TotalSeconds;
+            long openTraces = AssemblyGauge("assembly_open_traces");
+            await second.CloseAsync(TimeSpan.FromSeconds(30));
+            if (openTraces != data.Traces)
+                throw new InvalidOperationException($"bench: after the restore the job holds {openTraces} open traces, the data has {data.Traces}");
+            return new RestoreFigures(data.Spans / seconds, seconds, changelogRecords, openTraces);
+        }
+    }
+
+    /// <summary>The sum over tasks of one of the assembler's gauges (only one job runs when it is read).</summary>
+    private static long AssemblyGauge(string name)
+    {
+        long sum = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Features.Assembly.AssemblyMeter.MeterName && instrument.Name == name) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => sum += value);
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return sum;
+    }
+
+    /// <summary>
     /// Runs two separate jobs (each with its own topic and application id) over <paramref name="data"/> to the end, then
     /// waits until the JIT is quiet, so the measured drain starts with the code of the job, its serializers and the Kafka
     /// clients at their optimised tiers, as in a long-running engine; the in-process figures likewise come after a
@@ -326,7 +394,7 @@ internal sealed class KafkaBenchmark : IDisposable
     }
 
     /// <summary>The job's settings: the defaults of <c>run</c>, the bench's gap, and any <c>BENCH_SET</c> experiments.</summary>
-    private TraceJobSettings JobSettings(string appId, string topic, long gapMs, bool announce)
+    private TraceJobSettings JobSettings(string appId, string topic, long gapMs, bool announce, Dictionary<string, string>? extra = null)
     {
         var pairs = new Dictionary<string, string>
         {
@@ -336,6 +404,7 @@ internal sealed class KafkaBenchmark : IDisposable
             ["source.format"] = "otlp_proto",
             ["assembly.gap.ms"] = gapMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+        foreach (var (key, value) in extra ?? []) pairs[key] = value;
         if (_cluster is not null) pairs["kafka.consumer.fetch.wait.max.ms"] = EmbeddedFetchWaitMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // BENCH_SET="key=value,key=value": extra job settings, for experiments (printed, so a run says what it used).
         foreach (string pair in (Environment.GetEnvironmentVariable("BENCH_SET") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -463,7 +532,7 @@ internal sealed class KafkaBenchmark : IDisposable
 
     public void Dispose() => _cluster?.Dispose();
 
-    /// <summary>Watches <c>streams.records.processed</c> of one application: first and target-th record.</summary>
+    /// <summary>Watches a record counter of the runtime (by default <c>streams.records.processed</c>) for one application: first and target-th record.</summary>
     private sealed class ProcessedRecords : IDisposable
     {
         private readonly MeterListener _listener = new();
@@ -472,13 +541,13 @@ internal sealed class KafkaBenchmark : IDisposable
         private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private long _count;
 
-        public ProcessedRecords(string appId, long target)
+        public ProcessedRecords(string appId, long target, string instrumentName = "streams.records.processed")
         {
             _appId = appId;
             _target = target;
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == "StreamAnalytics.Streams" && instrument.Name == "streams.records.processed")
+                if (instrument.Meter.Name == "StreamAnalytics.Streams" && instrument.Name == instrumentName)
                     listener.EnableMeasurementEvents(instrument);
             };
             _listener.SetMeasurementEventCallback<long>(OnMeasurement);
@@ -510,6 +579,9 @@ internal sealed class KafkaBenchmark : IDisposable
         public void Dispose() => _listener.Dispose();
     }
 }
+
+/// <summary>What the restore phase measured: open spans rebuilt per second, over how long, from how many changelog records.</summary>
+internal sealed record RestoreFigures(double SpansPerSec, double Seconds, long ChangelogRecords, long OpenTraces);
 
 /// <summary>What the job phases measured.</summary>
 internal sealed record JobFigures(

@@ -14,6 +14,21 @@ internal sealed record KafkaWrites(string Topic, double RecordsPerThousandSpans,
     /// </summary>
     public static List<KafkaWrites> Read(string appId, long inputSpans)
     {
+        var (records, bytes) = Collect(appId);
+        var writes = new List<KafkaWrites>();
+        foreach (var (topic, n) in records.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            string name = topic.StartsWith(appId, StringComparison.Ordinal) ? "{app}" + topic[appId.Length..] : topic;
+            writes.Add(new KafkaWrites(name, n * 1000.0 / inputSpans, bytes.GetValueOrDefault(topic) / (double)inputSpans));
+        }
+        return writes;
+    }
+
+    /// <summary>Records handed to the producer so far, by topic, for one application.</summary>
+    public static Dictionary<string, long> RecordsByTopic(string appId) => Collect(appId).Records;
+
+    private static (Dictionary<string, long> Records, Dictionary<string, long> Bytes) Collect(string appId)
+    {
         var records = new Dictionary<string, long>(StringComparer.Ordinal);
         var bytes = new Dictionary<string, long>(StringComparer.Ordinal);
         using var listener = new MeterListener();
@@ -35,13 +50,6 @@ internal sealed record KafkaWrites(string Topic, double RecordsPerThousandSpans,
         });
         listener.Start();
         listener.RecordObservableInstruments();
-
-        var writes = new List<KafkaWrites>();
-        foreach (var (topic, n) in records.OrderBy(r => r.Key, StringComparer.Ordinal))
-        {
-            string name = topic.StartsWith(appId, StringComparison.Ordinal) ? "{app}" + topic[appId.Length..] : topic;
-            writes.Add(new KafkaWrites(name, n * 1000.0 / inputSpans, bytes.GetValueOrDefault(topic) / (double)inputSpans));
-        }
-        return writes;
+        return (records, bytes);
     }
 }

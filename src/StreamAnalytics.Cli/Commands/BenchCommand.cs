@@ -92,6 +92,9 @@ internal static class BenchCommand
         if (job.CommitFailures > 0 || job.DeadLettered > 0)
             Console.WriteLine($"  warning: {job.CommitFailures} commit failures, {job.DeadLettered} dead-lettered records during the run");
 
+        var restore = Step("restore of every open trace by a new owner", () => kafka.RestoreAsync(kafkaData).GetAwaiter().GetResult());
+        Console.WriteLine($"  restore: {restore.OpenTraces:N0} open traces ({kafkaData.Spans:N0} spans) from {restore.ChangelogRecords:N0} changelog records in {restore.Seconds:F2} s");
+
         var report = new BenchReport
         {
             InProcessSpansPerSec = inProcess,
@@ -103,6 +106,7 @@ internal static class BenchCommand
             IngestSpansPerSec = job.IngestSpansPerSec,
             BytesPerOpenSpan = bytesPerSpan,
             CompletionLatencyP99Ms = job.CompletionLatencyP99Ms,
+            RestoreSpansPerSec = restore.SpansPerSec,
             Spans = data.Spans,
             Traces = data.Traces,
             Messages = data.Messages.Length,

@@ -8,7 +8,7 @@ public class BenchCommandTests
     private static readonly string[] Figures =
     [
         "inProcessSpansPerSec", "decodeOnlySpansPerSec", "rawConsumeSpansPerSec", "endToEndSpansPerSec",
-        "endToEndVsRaw", "inProcessVsDecode", "bytesPerOpenSpan", "completionLatencyP99Ms",
+        "endToEndVsRaw", "inProcessVsDecode", "bytesPerOpenSpan", "completionLatencyP99Ms", "restoreSpansPerSec", "inputBytesPerSpan",
     ];
 
     [Fact]
@@ -30,5 +30,14 @@ public class BenchCommandTests
             Assert.True(value.ValueKind == JsonValueKind.Number && value.GetDouble() > 0, $"{name} is {value}");
         }
         Assert.True(doc.RootElement.GetProperty("spans").GetInt64() >= 20000);
+
+        // The job's Kafka writes, by topic, from the runtime's produced counters. The aggregates changelog is written at
+        // commits (every second), so a tiny run may end before it; the other three are written per span or per trace.
+        var writes = doc.RootElement.GetProperty("kafkaWrites").EnumerateArray()
+            .ToDictionary(w => w.GetProperty("topic").GetString()!, w => w.GetProperty("bytesPerSpan").GetDouble());
+        foreach (string topic in new[] { "{app}-open-traces-changelog", "{app}-spans-by-trace-repartition", "{app}-trace-features" })
+            Assert.True(writes.GetValueOrDefault(topic) > 0, $"{topic}: {writes.GetValueOrDefault(topic)} bytes per span");
+        Assert.All(writes.Keys, t => Assert.StartsWith("{app}-", t));
+        Assert.Contains("Kafka writes of the job per input span", stdout);
     }
 }

@@ -206,6 +206,9 @@ public class TraceJobTests
         {
             ["assembly.gap.ms"] = "60000", ["assembly.root.grace.ms"] = "60000", ["assembly.max.trace.duration.ms"] = "600000",
             ["commit.interval.ms"] = ms,
+            // The mock broker keeps a group whose last member left rebalancing for session.timeout.ms - 1 s and holds
+            // the next member's join that long (Kafka empties the group at once): keep that wait short.
+            ["kafka.consumer.session.timeout.ms"] = "3000", ["kafka.consumer.heartbeat.interval.ms"] = "500",
             ["num.stream.threads"] = streamThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         // In the first instance only the final commit at shutdown covers what it processed.

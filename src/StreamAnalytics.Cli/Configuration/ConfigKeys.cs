@@ -37,10 +37,10 @@ public static class ConfigKeys
         new("assembly.max.trace.duration.ms", VT.Integer, "300000", "A trace completes at the latest this long after its first span.") { Min = 1, Max = 86_400_000 },
         new("assembly.root.grace.ms", VT.Integer, "2000", "A trace completes this long after its root span arrived.") { Min = 0, Max = 86_400_000 },
         new("assembly.max.spans.per.trace", VT.Integer, "10000", "Spans kept per trace; more are counted and the trace is flagged truncated.") { Min = 1, Max = 10_000_000 },
-        new("assembly.max.open.bytes", VT.Integer, "536870912", "Memory budget of open traces; above it the oldest traces complete early (reason memoryPressure).") { Min = 1 << 20, Max = long.MaxValue },
+        new("assembly.max.open.bytes", VT.Integer, "536870912", "Memory budget of open traces per assembly task (an instance runs one per repartition partition it owns, so it holds up to this times its tasks); above it the task's oldest traces complete early (reason memoryPressure).") { Min = 1 << 20, Max = long.MaxValue },
         new("assembly.late.retention.ms", VT.Integer, "60000", "How long after emission a late span still yields a follow-up revision of its trace.") { Min = 0, Max = 86_400_000 },
-        new("assembly.max.open.traces", VT.Integer, "", "Optional cap on open traces (empty = only the byte budget).") { Min = 1, Max = int.MaxValue },
-        new("assembly.late.max.bytes", VT.Integer, "67108864", "Memory for emitted traces kept to build late revisions (as accounted: the ring holding their spans can reach about 1.25 times this while reopened traces leave holes in it).") { Min = 0, Max = long.MaxValue },
+        new("assembly.max.open.traces", VT.Integer, "", "Optional cap on open traces per assembly task (empty = only the byte budget).") { Min = 1, Max = int.MaxValue },
+        new("assembly.late.max.bytes", VT.Integer, "67108864", "Memory per assembly task for emitted traces kept to build late revisions (as accounted: the ring holding their spans can reach about 1.25 times this while reopened traces leave holes in it).") { Min = 0, Max = long.MaxValue },
         new("assembly.changelog.retention.ms", VT.Integer, "", "retention.ms of the open-traces changelog (empty = max trace duration + late retention + 10 min).") { Min = 1, Max = long.MaxValue },
 
         new("features.include", VT.List, "spanCounts,edges,servicePaths,criticalPath,timing,quality", "Features written in each trace document (scalar fields are always written).") { AllowedValues = FeatureNames },

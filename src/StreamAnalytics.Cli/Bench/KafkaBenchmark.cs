@@ -274,14 +274,7 @@ internal sealed class KafkaBenchmark : IDisposable
     private static long AssemblyGauge(string name)
     {
         long sum = 0;
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == Features.Assembly.AssemblyMeter.MeterName && instrument.Name == name) l.EnableMeasurementEvents(instrument);
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => sum += value);
-        listener.Start();
-        listener.RecordObservableInstruments();
+        MeterReading.Read(Features.Assembly.AssemblyMeter.MeterName, n => n == name, (_, value, _, _) => sum += value);
         return sum;
     }
 

@@ -1,5 +1,3 @@
-using System.Diagnostics.Metrics;
-
 namespace StreamAnalytics.Cli.Bench;
 
 /// <summary>What the job wrote to one Kafka topic, per input span: a sizing figure, not a target.</summary>
@@ -31,13 +29,7 @@ internal sealed record KafkaWrites(string Topic, double RecordsPerThousandSpans,
     {
         var records = new Dictionary<string, long>(StringComparer.Ordinal);
         var bytes = new Dictionary<string, long>(StringComparer.Ordinal);
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == "StreamAnalytics.Streams" && instrument.Name is "streams.records.produced" or "streams.produced")
-                l.EnableMeasurementEvents(instrument);
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        MeterReading.Read("StreamAnalytics.Streams", n => n is "streams.records.produced" or "streams.produced", (instrument, value, tags, _) =>
         {
             string? app = null, topic = null;
             foreach (var tag in tags)
@@ -48,8 +40,6 @@ internal sealed record KafkaWrites(string Topic, double RecordsPerThousandSpans,
             if (app != appId || topic is null) return;
             (instrument.Name == "streams.produced" ? bytes : records)[topic] = value;
         });
-        listener.Start();
-        listener.RecordObservableInstruments();
         return (records, bytes);
     }
 }

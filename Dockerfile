@@ -1,4 +1,4 @@
-# Multi-stage image of the engine. On a machine with the public NuGet feed the real librdkafka.redist package
+# Multi-stage image of the engine. The public librdkafka.redist package (restored with the build)
 # supplies the native library, so no native build happens here.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the `streamanalytics` command after the idempotent set-up (Debian packages, librdkafka when the NuGet feed lacks it).
+# Runs the `streamanalytics` command after the idempotent set-up (eng/setup.sh) and a Release build.
 #   bash eng/streamanalytics.sh demo
 #   bash eng/streamanalytics.sh replay --input FILE --format otlp_json --out out/
 set -euo pipefail

@@ -7,4 +7,13 @@ foreach (var command in CommandCatalog.All())
 {
     root.Subcommands.Add(command);
 }
-return await root.Parse(args).InvokeAsync();
+ParseResult parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // A usage error exits 2, like invalid configuration, and names what was wrong without the whole help text.
+    foreach (var error in parsed.Errors) Console.Error.WriteLine("error: " + error.Message);
+    string name = parsed.CommandResult.Command == root ? "streamanalytics" : "streamanalytics " + parsed.CommandResult.Command.Name;
+    Console.Error.WriteLine($"see `{name} --help`");
+    return 2;
+}
+return await parsed.InvokeAsync();

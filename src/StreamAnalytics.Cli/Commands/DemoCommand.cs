@@ -20,7 +20,7 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var duration = new Option<TimeSpan>("--duration", "-d") { Description = "How long to generate spans.", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) };
+        var duration = DurationOption.Create("--duration", $"How long to generate spans: {DurationOption.Forms}.", "30s", "-d");
         var rate = new Option<double>("--rate", "-r") { Description = "Spans per second produced by the generator.", DefaultValueFactory = _ => 5000 };
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Directory of the file sink.", DefaultValueFactory = _ => new DirectoryInfo(".demo") };
         var metrics = new Option<string>("--metrics-bind") { Description = "Address of /metrics, /healthz, /readyz.", DefaultValueFactory = _ => "127.0.0.1:9464" };
@@ -33,12 +33,12 @@ internal static class DemoCommand
 
             Examples:
               streamanalytics demo
-              streamanalytics demo --duration 00:02:00 --rate 20000 --out /tmp/demo
+              streamanalytics demo --duration 2m --rate 20000 --out /tmp/demo
             """)
         {
             duration, rate, output, metrics, format, seed,
         };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(duration), parse.GetValue(rate), parse.GetValue(output)!, parse.GetValue(metrics)!,
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(duration) ?? TimeSpan.FromSeconds(30), parse.GetValue(rate), parse.GetValue(output)!, parse.GetValue(metrics)!,
             parse.GetValue(format)!, parse.GetValue(seed), ct));
         return command;
     }

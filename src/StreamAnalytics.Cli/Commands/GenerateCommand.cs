@@ -19,23 +19,25 @@ internal static class GenerateCommand
         var topic = new Option<string>("--topic", "-t") { Description = "Topic to produce to.", DefaultValueFactory = _ => "spans" };
         var format = new Option<string>("--format", "-f") { Description = "One of: " + string.Join(", ", SpanFormatNames.All) + ".", DefaultValueFactory = _ => "otlp_proto" };
         var rate = new Option<double>("--rate", "-r") { Description = "Spans per second; 0 = as fast as possible.", DefaultValueFactory = _ => 1000 };
-        var duration = new Option<TimeSpan?>("--duration", "-d") { Description = "How long to produce (e.g. 00:00:30); default: until --spans or Ctrl-C." };
+        var duration = DurationOption.Create("--duration", $"How long to produce ({DurationOption.Forms}); default: until --spans or Ctrl-C.", null, "-d");
         var spans = new Option<long?>("--spans", "-n") { Description = "Stop after about this many spans (whole traces)." };
         var seed = new Option<int>("--seed") { Description = "Seed: the same seed gives the same traces.", DefaultValueFactory = _ => 1 };
         var topologyFile = new Option<FileInfo?>("--topology") { Description = "Topology JSON (default: the built-in online shop, jobs/topologies/online-shop.json)." };
         var batch = new Option<int>("--spans-per-message") { Description = "Spans per message for batch formats (OTLP, Zipkin).", DefaultValueFactory = _ => 100 };
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Write messages to this file instead of Kafka (the framing `replay` reads)." };
         var noLong = new Option<bool>("--no-long-traces") { Description = "Disable the occasional very deep and very wide report traces." };
+        var connectTimeout = DurationOption.Create("--connect-timeout", "How long to wait for a first broker answer before giving up (exit 1).",
+            DurationOption.Format(KafkaPreflight.DefaultTimeout));
 
         var command = new Command("generate", """
             Produce realistic spans of a simulated microservice system (fan-out, databases, message queues, errors, latency incidents).
 
             Examples:
-              streamanalytics generate --bootstrap localhost:9092 --topic spans --format otlp_proto --rate 5000 --duration 00:01:00
+              streamanalytics generate --bootstrap localhost:9092 --topic spans --format otlp_proto --rate 5000 --duration 1m
               streamanalytics generate --format zipkin_json --spans 10000 --out spans.zipkin.json --seed 7
             """)
         {
-            bootstrap, topic, format, rate, duration, spans, seed, topologyFile, batch, output, noLong,
+            bootstrap, topic, format, rate, duration, spans, seed, topologyFile, batch, output, noLong, connectTimeout,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -64,6 +66,11 @@ internal static class GenerateCommand
             {
                 await Console.Error.WriteLineAsync("error: --bootstrap (or KAFKA_BOOTSTRAP) is required unless --out is given");
                 return 2;
+            }
+            if (KafkaPreflight.Check(servers, parse.GetValue(connectTimeout) ?? KafkaPreflight.DefaultTimeout) is { } unreachable)
+            {
+                await Console.Error.WriteLineAsync("error: " + unreachable);
+                return 1;
             }
             if (options.Duration is null && options.MaxSpans is null && Console.IsInputRedirected)
                 Console.Error.WriteLine("note: no --duration or --spans: producing until interrupted");
@@ -113,7 +120,18 @@ internal static class GenerateCommand
             // Keyed records (Jaeger) must land where Java clients would put them: Kafka's murmur2.
             Partitioner = Partitioner.Murmur2Random,
         };
-        using var producer = new ProducerBuilder<byte[]?, byte[]>(config).Build();
+        // librdkafka's own log lines (%3|...|ERROR|...) would repeat every reconnect attempt: say the first one in a
+        // line of our own, and count the rest (a broker lost for the whole run shows as failed deliveries at the end).
+        int clientErrors = 0;
+        void ClientError(string reason)
+        {
+            if (Interlocked.Increment(ref clientErrors) == 1)
+                Console.Error.WriteLine($"generate: Kafka client error: {reason} (retrying; further client errors are not shown)");
+        }
+        using var producer = new ProducerBuilder<byte[]?, byte[]>(config)
+            .SetLogHandler((_, m) => { if (m.Level <= SyslogLevel.Error) ClientError(m.Message); })
+            .SetErrorHandler((_, e) => ClientError(e.Reason))
+            .Build();
         var generator = CreateGenerator(topology, options);
         var batcher = new SpanMessageBatcher(options.Format, options.SpansPerMessage);
         long startVirtual = generator.VirtualNowUnixNanos;
@@ -167,8 +185,9 @@ internal static class GenerateCommand
         }
         catch (OperationCanceledException) { }
         foreach (var m in batcher.Flush()) Produce(m);
-        producer.Flush(TimeSpan.FromSeconds(30));
-        output.WriteLine($"generate: done: {generator.SpansGenerated} spans in {generator.TracesGenerated} traces, {messages} messages ({delivered} delivered, {failed} failed) to {topic}");
+        int undelivered = producer.Flush(TimeSpan.FromSeconds(30));
+        if (undelivered > 0) failed += undelivered;
+        output.WriteLine($"generate: done: {generator.SpansGenerated} spans in {generator.TracesGenerated} traces, {messages} messages ({delivered} delivered, {failed} failed or undelivered) to {topic}");
         return (failed == 0 ? 0 : 1, generator.SpansGenerated);
     }
 }

@@ -19,7 +19,7 @@ internal static class KafkaMockCommand
         };
         var defaultPartitions = new Option<int>("--default-partitions") { Description = "Partitions of auto-created topics.", DefaultValueFactory = _ => 4 };
         var bootstrapFile = new Option<FileInfo?>("--bootstrap-file") { Description = "Write the bootstrap servers to this file once the cluster is up (written atomically)." };
-        var duration = new Option<TimeSpan?>("--duration") { Description = "Stop after this long (default: run until Ctrl-C or SIGTERM)." };
+        var duration = DurationOption.Create("--duration", $"Stop after this long ({DurationOption.Forms}); default: run until Ctrl-C or SIGTERM.");
         var apps = new Option<string[]>("--app")
         {
             Description = "Pre-create the internal topics of a trace job with this application.id (repeatable), with as many partitions as the "

@@ -18,7 +18,7 @@ internal static class RunCommand
     {
         var job = new Option<FileInfo?>("--job", "-j") { Description = "Job file (see jobs/README.md)." };
         var sets = new Option<string[]>("--set", "-s") { Description = "Override a key: --set assembly.gap.ms=5000 (repeatable).", AllowMultipleArgumentsPerToken = false };
-        var duration = new Option<TimeSpan?>("--duration") { Description = "Stop gracefully after this long (default: run until SIGINT/SIGTERM)." };
+        var duration = DurationOption.Create("--duration", $"Stop gracefully after this long ({DurationOption.Forms}); default: run until SIGINT/SIGTERM.");
         var checkOnly = new Option<bool>("--check") { Description = "Validate the configuration, print it (secrets masked) and exit." };
 
         var command = new Command("run", """

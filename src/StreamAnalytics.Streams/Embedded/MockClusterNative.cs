@@ -3,12 +3,15 @@ using System.Runtime.InteropServices;
 namespace StreamAnalytics.Streams.Embedded;
 
 /// <summary>
-/// P/Invoke into librdkafka's mock cluster API (<c>rdkafka_mock.h</c>). The library name is the one Confluent.Kafka
-/// uses, so both resolve to the same <c>librdkafka.so</c> from the app's native assets (librdkafka.redist).
+/// P/Invoke into librdkafka's mock cluster API (<c>rdkafka_mock.h</c>). The name <see cref="Lib"/> is resolved by
+/// <see cref="LibrdkafkaLocator"/> to the very file Confluent.Kafka loaded, so clients and mock brokers share one library.
 /// </summary>
 internal static partial class MockClusterNative
 {
-    private const string Lib = "librdkafka";
+    internal const string Lib = "librdkafka";
+
+    // An explicit static constructor runs before the first import below is bound.
+    static MockClusterNative() => LibrdkafkaLocator.Register();
 
     internal const int RdKafkaProducer = 0;
     internal const int ConfOk = 0;

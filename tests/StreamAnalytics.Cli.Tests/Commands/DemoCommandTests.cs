@@ -7,7 +7,7 @@ public class DemoCommandTests
     {
         string dir = Directory.CreateTempSubdirectory("demo-").FullName;
         var (code, stdout, stderr) = await CliProcess.RunAsync(
-            ["demo", "--duration", "00:00:06", "--rate", "3000", "--out", dir, "--metrics-bind", "127.0.0.1:0"], TimeSpan.FromMinutes(2));
+            ["demo", "--duration", "6s", "--rate", "3000", "--out", dir, "--metrics-bind", "127.0.0.1:0"], TimeSpan.FromMinutes(2));
         Assert.True(code == 0, stdout + stderr);
 
         var summary = System.Text.RegularExpressions.Regex.Match(stdout, @"Report: ([\d,]+) spans produced, ([\d,]+) spans in ([\d,]+) completed traces");

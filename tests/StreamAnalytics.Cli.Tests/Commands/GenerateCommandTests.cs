@@ -28,6 +28,37 @@ public class GenerateCommandTests
         Assert.Contains(" 0 decode errors", stdout);
     }
 
+    [Fact]
+    public async Task An_unreachable_broker_gives_one_line_and_exit_1_within_the_connect_timeout()
+    {
+        // A port nothing listens on: bind one, note it, close it.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(
+            ["generate", "--bootstrap", $"127.0.0.1:{port}", "--duration", "20s", "--connect-timeout", "2s"], TimeSpan.FromSeconds(30));
+        Assert.Equal(1, code);
+        Assert.DoesNotContain("%3|", stderr + stdout);
+        string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"no Kafka broker at 127.0.0.1:{port} answered within 2s", line);
+        Assert.Contains("Connection refused", line);
+    }
+
+    [Theory]
+    [InlineData("15x")]
+    [InlineData("-5s")]
+    [InlineData("0")]
+    [InlineData("1:xx")]
+    public async Task A_nonsense_duration_exits_2_with_a_message(string duration)
+    {
+        var (code, _, stderr) = await CliProcess.RunAsync(["generate", "--out", "/dev/null", "--duration", duration], TimeSpan.FromSeconds(30));
+        Assert.Equal(2, code);
+        Assert.Contains("--duration", stderr);
+        Assert.Contains("see `streamanalytics generate --help`", stderr);
+    }
+
     private static List<string> Fingerprint(string path)
     {
         var strings = new StringTable();

@@ -7,7 +7,7 @@ namespace StreamAnalytics.Streams;
 /// <remarks>
 /// Called from <see cref="IKafkaStreams.Start"/> on the caller's thread, before any stream thread starts. The default
 /// implementation uses Confluent.Kafka's AdminClient (CreateTopics with the topic configs). The embedded test cluster
-/// does not implement CreateTopics: use <see cref="Embedded.EmbeddedTopicAdmin"/> there
+/// does not implement CreateTopics: use <c>EmbeddedTopicAdmin</c> (StreamAnalytics.Streams.Testing) there
 /// (<see cref="KafkaStreamsBuilder.SetTopicAdmin"/>). Exceptions propagate out of Start.
 /// </remarks>
 public interface ITopicAdmin

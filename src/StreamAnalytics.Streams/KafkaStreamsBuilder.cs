@@ -50,7 +50,7 @@ public sealed class KafkaStreamsBuilder
     public KafkaStreamsBuilder SetDeserializationExceptionHandler(IDeserializationExceptionHandler handler) =>
         Set(ref _deserializationHandler, handler, nameof(SetDeserializationExceptionHandler));
 
-    /// <summary>How internal topics are created. Default: AdminClient with the <c>admin.</c> settings; use <see cref="Embedded.EmbeddedTopicAdmin"/> for the embedded cluster.</summary>
+    /// <summary>How internal topics are created. Default: AdminClient with the <c>admin.</c> settings; use <c>EmbeddedTopicAdmin</c> (StreamAnalytics.Streams.Testing) for the embedded cluster.</summary>
     public KafkaStreamsBuilder SetTopicAdmin(ITopicAdmin topicAdmin) => Set(ref _topicAdmin, topicAdmin, nameof(SetTopicAdmin));
 
     /// <summary>Validates the config and topology and builds the (not yet started) instance.</summary>

@@ -1,4 +1,4 @@
-using StreamAnalytics.Streams.Embedded;
+using StreamAnalytics.Streams.Testing.Embedded;
 
 
 namespace StreamAnalytics.Streams.Tests;

@@ -12,7 +12,7 @@ using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Sinks;
 using StreamAnalytics.Sinks.Prometheus;
 using StreamAnalytics.Streams;
-using StreamAnalytics.Streams.Embedded;
+using StreamAnalytics.Streams.Testing.Embedded;
 
 namespace StreamAnalytics.Cli.Bench;
 

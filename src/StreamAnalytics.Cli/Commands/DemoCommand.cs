@@ -8,7 +8,7 @@ using StreamAnalytics.Cli.Demo;
 using StreamAnalytics.Cli.Generate;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Cli.Job;
-using StreamAnalytics.Streams.Embedded;
+using StreamAnalytics.Streams.Testing.Embedded;
 
 namespace StreamAnalytics.Cli.Commands;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using StreamAnalytics.Streams.Embedded;
+using StreamAnalytics.Streams.Testing.Embedded;
 
 namespace StreamAnalytics.Cli.Commands;
 

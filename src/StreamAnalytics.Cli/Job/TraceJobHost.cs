@@ -8,7 +8,7 @@ using StreamAnalytics.Sinks.Elasticsearch;
 using StreamAnalytics.Sinks.File;
 using StreamAnalytics.Sinks.Prometheus;
 using StreamAnalytics.Streams;
-using StreamAnalytics.Streams.Embedded;
+using StreamAnalytics.Streams.Testing.Embedded;
 
 namespace StreamAnalytics.Cli.Job;
 

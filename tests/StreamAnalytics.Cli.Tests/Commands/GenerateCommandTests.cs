@@ -2,7 +2,7 @@ using Confluent.Kafka;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Files;
 using StreamAnalytics.Formats.Model;
-using StreamAnalytics.Streams.Embedded;
+using StreamAnalytics.Streams.Testing.Embedded;
 
 namespace StreamAnalytics.Cli.Tests.Commands;
 

@@ -8,7 +8,7 @@ using StreamAnalytics.Cli.Job;
 using StreamAnalytics.Features.Repartition;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Logical;
-using StreamAnalytics.Streams.Embedded;
+using StreamAnalytics.Streams.Testing.Embedded;
 using StreamAnalytics.Streams.Testing;
 
 namespace StreamAnalytics.Cli.Tests.Job;

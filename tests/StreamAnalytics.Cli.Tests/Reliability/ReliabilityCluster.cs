@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Confluent.Kafka;
-using StreamAnalytics.Streams.Embedded;
+using StreamAnalytics.Streams.Testing.Embedded;
 using Xunit.Abstractions;
 
 namespace StreamAnalytics.Cli.Tests.Reliability;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Confluent.Kafka;
-using StreamAnalytics.Streams.Embedded;
+using StreamAnalytics.Streams.Testing.Embedded;
 
 namespace StreamAnalytics.Streams.Tests.Embedded;
 

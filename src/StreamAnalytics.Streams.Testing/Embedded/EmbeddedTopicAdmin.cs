@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using StreamAnalytics.Streams.Internals;
 
-namespace StreamAnalytics.Streams.Embedded;
+namespace StreamAnalytics.Streams.Testing.Embedded;
 
 /// <summary>
 /// <see cref="ITopicAdmin"/> for the embedded cluster, whose brokers do not implement CreateTopics: topics are created

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace StreamAnalytics.Streams.Embedded;
+namespace StreamAnalytics.Streams.Testing.Embedded;
 
 /// <summary>
 /// Finds the one native librdkafka of this process for the mock-cluster binding (<see cref="MockClusterNative"/>).

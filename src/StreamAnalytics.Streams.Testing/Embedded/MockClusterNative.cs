@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace StreamAnalytics.Streams.Embedded;
+namespace StreamAnalytics.Streams.Testing.Embedded;
 
 /// <summary>
 /// P/Invoke into librdkafka's mock cluster API (<c>rdkafka_mock.h</c>). The name <see cref="Lib"/> is resolved by

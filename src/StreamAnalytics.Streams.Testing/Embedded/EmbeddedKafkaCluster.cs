@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace StreamAnalytics.Streams.Embedded;
+namespace StreamAnalytics.Streams.Testing.Embedded;
 
 /// <summary>
 /// An in-process Kafka cluster: librdkafka's mock brokers, speaking the real Kafka protocol on 127.0.0.1 ports.

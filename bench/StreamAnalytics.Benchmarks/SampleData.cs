@@ -1,7 +1,8 @@
-using StreamAnalytics.Cli.Generate;
 using StreamAnalytics.Formats;
-using StreamAnalytics.Formats.Logical;
 using StreamAnalytics.Formats.Model;
+using StreamAnalytics.Tools;
+using StreamAnalytics.Tools.Generate;
+using StreamAnalytics.Tools.Logical;
 
 namespace StreamAnalytics.Benchmarks;
 

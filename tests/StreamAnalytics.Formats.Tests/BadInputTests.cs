@@ -2,6 +2,7 @@ using System.Text;
 using Google.Protobuf;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Formats.Tests.Support;
+using StreamAnalytics.Tools;
 
 namespace StreamAnalytics.Formats.Tests;
 

@@ -1,6 +1,7 @@
-using StreamAnalytics.Formats.Logical;
-using StreamAnalytics.Formats.Nezha;
 using StreamAnalytics.Formats.Tests.Support;
+using StreamAnalytics.Tools;
+using StreamAnalytics.Tools.Logical;
+using StreamAnalytics.Tools.Nezha;
 
 namespace StreamAnalytics.Formats.Tests;
 

@@ -1,7 +1,8 @@
 using System.Text;
-using StreamAnalytics.Formats.Logical;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Formats.Tests.Support;
+using StreamAnalytics.Tools;
+using StreamAnalytics.Tools.Logical;
 
 namespace StreamAnalytics.Formats.Tests;
 

@@ -1,5 +1,6 @@
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Formats.Tests.Support;
+using StreamAnalytics.Tools;
 
 namespace StreamAnalytics.Formats.Tests;
 

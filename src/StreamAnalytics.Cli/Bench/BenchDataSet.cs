@@ -1,8 +1,9 @@
 using StreamAnalytics.Cli.Commands;
-using StreamAnalytics.Cli.Generate;
+using StreamAnalytics.Tools;
+using StreamAnalytics.Tools.Generate;
 using StreamAnalytics.Features.Repartition;
 using StreamAnalytics.Formats;
-using StreamAnalytics.Formats.Logical;
+using StreamAnalytics.Tools.Logical;
 using StreamAnalytics.Formats.Model;
 
 namespace StreamAnalytics.Cli.Bench;

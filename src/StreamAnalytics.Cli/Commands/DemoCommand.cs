@@ -5,10 +5,10 @@ using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using StreamAnalytics.Cli.Configuration;
 using StreamAnalytics.Cli.Demo;
-using StreamAnalytics.Cli.Generate;
-using StreamAnalytics.Formats;
 using StreamAnalytics.Cli.Job;
+using StreamAnalytics.Formats;
 using StreamAnalytics.Streams.Testing.Embedded;
+using StreamAnalytics.Tools.Generate;
 
 namespace StreamAnalytics.Cli.Commands;
 

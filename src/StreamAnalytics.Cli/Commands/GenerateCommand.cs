@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Confluent.Kafka;
-using StreamAnalytics.Cli.Generate;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Files;
+using StreamAnalytics.Tools.Generate;
 
 namespace StreamAnalytics.Cli.Commands;
 

@@ -5,8 +5,9 @@ namespace StreamAnalytics.Formats.Zipkin;
 /// <summary>
 /// Zipkin's kinds in both encodings. Zipkin numbers them differently from OTLP (CLIENT = 1 … CONSUMER = 4) and has no
 /// INTERNAL: a local span simply has no kind, so <see cref="SpanKind.Internal"/> does not survive a trip through Zipkin.
+/// Public because the Zipkin encoder (StreamAnalytics.Tools) writes the same mapping the decoders read.
 /// </summary>
-internal static class ZipkinKinds
+public static class ZipkinKinds
 {
     public static SpanKind FromProto(ulong kind) => kind switch
     {

@@ -1,9 +1,10 @@
 using System.Text.Json;
-using StreamAnalytics.Cli.Tests.Generate;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Files;
-using StreamAnalytics.Formats.Logical;
-using StreamAnalytics.Formats.Nezha;
+using StreamAnalytics.TestSupport;
+using StreamAnalytics.Tools;
+using StreamAnalytics.Tools.Logical;
+using StreamAnalytics.Tools.Nezha;
 
 namespace StreamAnalytics.Cli.Tests.Commands;
 

@@ -2,10 +2,10 @@ using System.Globalization;
 using StreamAnalytics.Cli.Commands;
 using StreamAnalytics.Cli.Configuration;
 using StreamAnalytics.Cli.Job;
-using StreamAnalytics.Cli.Tests.Generate;
 using StreamAnalytics.Features.Aggregate;
 using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Sinks.Elasticsearch;
+using StreamAnalytics.TestSupport;
 
 namespace StreamAnalytics.Cli.Tests.Configuration;
 

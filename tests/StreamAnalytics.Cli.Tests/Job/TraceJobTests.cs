@@ -3,13 +3,14 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamAnalytics.Cli.Commands;
 using StreamAnalytics.Cli.Configuration;
-using StreamAnalytics.Cli.Generate;
 using StreamAnalytics.Cli.Job;
 using StreamAnalytics.Features.Repartition;
 using StreamAnalytics.Formats;
-using StreamAnalytics.Formats.Logical;
-using StreamAnalytics.Streams.Testing.Embedded;
 using StreamAnalytics.Streams.Testing;
+using StreamAnalytics.Streams.Testing.Embedded;
+using StreamAnalytics.Tools;
+using StreamAnalytics.Tools.Generate;
+using StreamAnalytics.Tools.Logical;
 
 namespace StreamAnalytics.Cli.Tests.Job;
 

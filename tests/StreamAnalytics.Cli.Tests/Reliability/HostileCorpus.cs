@@ -1,7 +1,8 @@
 using System.Text;
 using StreamAnalytics.Formats;
-using StreamAnalytics.Formats.Logical;
 using StreamAnalytics.Formats.Model;
+using StreamAnalytics.Tools;
+using StreamAnalytics.Tools.Logical;
 
 namespace StreamAnalytics.Cli.Tests.Reliability;
 

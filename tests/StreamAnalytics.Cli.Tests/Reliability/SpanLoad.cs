@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Confluent.Kafka;
-using StreamAnalytics.Cli.Generate;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Files;
+using StreamAnalytics.Tools.Generate;
 
 namespace StreamAnalytics.Cli.Tests.Reliability;
 

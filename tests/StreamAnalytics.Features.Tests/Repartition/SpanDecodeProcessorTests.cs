@@ -1,10 +1,11 @@
 using Confluent.Kafka;
 using StreamAnalytics.Features.Repartition;
 using StreamAnalytics.Formats;
-using StreamAnalytics.Formats.Logical;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Streams;
 using StreamAnalytics.Streams.Testing;
+using StreamAnalytics.Tools;
+using StreamAnalytics.Tools.Logical;
 
 namespace StreamAnalytics.Features.Tests.Repartition;
 

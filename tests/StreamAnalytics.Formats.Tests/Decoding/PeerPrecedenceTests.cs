@@ -1,5 +1,6 @@
-using StreamAnalytics.Formats.Logical;
 using StreamAnalytics.Formats.Model;
+using StreamAnalytics.Tools;
+using StreamAnalytics.Tools.Logical;
 
 namespace StreamAnalytics.Formats.Tests.Decoding;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using StreamAnalytics.Formats.Files;
 using StreamAnalytics.Formats.Tests.Support;
+using StreamAnalytics.Tools;
 
 namespace StreamAnalytics.Formats.Tests.Files;
 

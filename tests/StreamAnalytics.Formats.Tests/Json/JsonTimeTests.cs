@@ -2,6 +2,7 @@ using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using StreamAnalytics.Formats.Json;
+using Encoders = StreamAnalytics.Tools.Encoders;
 
 namespace StreamAnalytics.Formats.Tests.Json;
 

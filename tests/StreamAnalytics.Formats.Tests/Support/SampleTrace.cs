@@ -1,5 +1,5 @@
-using StreamAnalytics.Formats.Logical;
 using StreamAnalytics.Formats.Model;
+using StreamAnalytics.Tools.Logical;
 
 namespace StreamAnalytics.Formats.Tests.Support;
 

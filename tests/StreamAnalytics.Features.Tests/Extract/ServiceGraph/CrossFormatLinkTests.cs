@@ -1,7 +1,8 @@
 using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats;
-using StreamAnalytics.Formats.Logical;
 using StreamAnalytics.Formats.Model;
+using StreamAnalytics.Tools;
+using StreamAnalytics.Tools.Logical;
 
 namespace StreamAnalytics.Features.Tests.Extract.ServiceGraph;
 

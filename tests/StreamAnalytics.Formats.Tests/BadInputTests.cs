@@ -3,6 +3,7 @@ using Google.Protobuf;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Formats.Tests.Support;
 using StreamAnalytics.Tools;
+using Generated = StreamAnalytics.Tools.Generated;
 
 namespace StreamAnalytics.Formats.Tests;
 

@@ -3,6 +3,7 @@ using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Formats.Tests.Support;
 using StreamAnalytics.Tools;
 using StreamAnalytics.Tools.Logical;
+using Generated = StreamAnalytics.Tools.Generated;
 
 namespace StreamAnalytics.Formats.Tests;
 

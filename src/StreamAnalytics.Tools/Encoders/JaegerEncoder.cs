@@ -3,10 +3,10 @@ using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using StreamAnalytics.Formats.Generated.Jaeger;
+using StreamAnalytics.Tools.Generated.Jaeger;
 using StreamAnalytics.Tools.Logical;
-using JaegerSpan = StreamAnalytics.Formats.Generated.Jaeger.Span;
-using ValueType = StreamAnalytics.Formats.Generated.Jaeger.ValueType;
+using JaegerSpan = StreamAnalytics.Tools.Generated.Jaeger.Span;
+using ValueType = StreamAnalytics.Tools.Generated.Jaeger.ValueType;
 
 namespace StreamAnalytics.Tools.Encoders;
 

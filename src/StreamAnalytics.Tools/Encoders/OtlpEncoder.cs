@@ -1,10 +1,10 @@
 using System.Buffers;
 using System.Text.Json;
 using Google.Protobuf;
-using StreamAnalytics.Formats.Generated.Otlp;
 using StreamAnalytics.Formats.Model;
+using StreamAnalytics.Tools.Generated.Otlp;
 using StreamAnalytics.Tools.Logical;
-using OtlpSpan = StreamAnalytics.Formats.Generated.Otlp.Span;
+using OtlpSpan = StreamAnalytics.Tools.Generated.Otlp.Span;
 
 namespace StreamAnalytics.Tools.Encoders;
 

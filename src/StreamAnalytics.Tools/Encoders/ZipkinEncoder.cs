@@ -2,10 +2,10 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
-using StreamAnalytics.Formats.Generated.Zipkin;
+using StreamAnalytics.Tools.Generated.Zipkin;
 using StreamAnalytics.Tools.Logical;
 using Zipkin = StreamAnalytics.Formats.Zipkin;
-using ZipkinSpan = StreamAnalytics.Formats.Generated.Zipkin.Span;
+using ZipkinSpan = StreamAnalytics.Tools.Generated.Zipkin.Span;
 
 namespace StreamAnalytics.Tools.Encoders;
 

@@ -1,8 +1,9 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using StreamAnalytics.Formats.Generated.Jaeger;
 using StreamAnalytics.Formats.Tests.Support;
-using JaegerSpan = StreamAnalytics.Formats.Generated.Jaeger.Span;
+using StreamAnalytics.Tools.Generated.Jaeger;
+using JaegerSpan = StreamAnalytics.Tools.Generated.Jaeger.Span;
+using Generated = StreamAnalytics.Tools.Generated;
 
 namespace StreamAnalytics.Formats.Tests.Jaeger;
 

@@ -1,7 +1,7 @@
 using Google.Protobuf;
-using StreamAnalytics.Formats.Generated.Otlp;
 using StreamAnalytics.Formats.Tests.Support;
-using OtlpSpan = StreamAnalytics.Formats.Generated.Otlp.Span;
+using StreamAnalytics.Tools.Generated.Otlp;
+using OtlpSpan = StreamAnalytics.Tools.Generated.Otlp.Span;
 
 namespace StreamAnalytics.Formats.Tests.Otlp;
 

@@ -1,7 +1,7 @@
 using Google.Protobuf;
-using StreamAnalytics.Formats.Generated.Zipkin;
 using StreamAnalytics.Formats.Tests.Support;
-using ZipkinSpan = StreamAnalytics.Formats.Generated.Zipkin.Span;
+using StreamAnalytics.Tools.Generated.Zipkin;
+using ZipkinSpan = StreamAnalytics.Tools.Generated.Zipkin.Span;
 
 namespace StreamAnalytics.Formats.Tests.Zipkin;
 

@@ -27,9 +27,9 @@ public sealed class SampleData
 
     public static SampleData Create(int messages)
     {
-        var topology = ServiceTopology.OnlineShop
-            .WithEntryPointWeight(ServiceTopology.ReportingService, ServiceTopology.DeepReportOperation, 0)
-            .WithEntryPointWeight(ServiceTopology.ReportingService, ServiceTopology.WideReportOperation, 0);
+        var topology = SimulatedSystem.OnlineShop
+            .WithEntryPointWeight(SimulatedSystem.ReportingService, SimulatedSystem.DeepReportOperation, 0)
+            .WithEntryPointWeight(SimulatedSystem.ReportingService, SimulatedSystem.WideReportOperation, 0);
         var generator = new TraceGenerator(topology, seed: 1, startUnixNanos: 1_700_000_000_000_000_000);
         var spans = new List<LogicalSpan>();
         while (spans.Count < messages * SpansPerMessage) spans.AddRange(generator.NextTrace());

@@ -71,7 +71,7 @@ internal sealed class BenchDataSet
     /// <summary>Generates whole traces until at least <paramref name="minSpans"/> spans.</summary>
     public static BenchDataSet Generate(long minSpans, int seed)
     {
-        var topology = GenerateCommand.WithoutLongTraces(ServiceTopology.OnlineShop);
+        var topology = GenerateCommand.WithoutLongTraces(SimulatedSystem.OnlineShop);
         var generator = new TraceGenerator(topology, seed, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000);
         // Exactly SpansPerMessage spans per message (the last one excepted), cut across traces as an exporter's batch
         // is; SpanMessageBatcher would also encode the remainder of each flush as a small message.

@@ -149,7 +149,7 @@ internal static class DemoCommand
         // The same code path as `streamanalytics generate`, in-process and quiet (the demo prints its own progress).
         SpanFormatNames.TryParse(format, out SpanFormat spanFormat);
         var options = new GenerateCommand.GenerateOptions(spanFormat, rate, duration, null, seed, 100);
-        var (_, spans) = await GenerateCommand.GenerateToKafkaAsync(ServiceTopology.OnlineShop, options, bootstrap, "spans", TextWriter.Null, ct);
+        var (_, spans) = await GenerateCommand.GenerateToKafkaAsync(SimulatedSystem.OnlineShop, options, bootstrap, "spans", TextWriter.Null, ct);
         return spans;
     }
 

@@ -22,7 +22,7 @@ internal static class GenerateCommand
         var duration = DurationOption.Create("--duration", $"How long to produce ({DurationOption.Forms}); default: until --spans or Ctrl-C.", null, "-d");
         var spans = new Option<long?>("--spans", "-n") { Description = "Stop after about this many spans (whole traces)." };
         var seed = new Option<int>("--seed") { Description = "Seed: the same seed gives the same traces.", DefaultValueFactory = _ => 1 };
-        var topologyFile = new Option<FileInfo?>("--topology") { Description = "Topology JSON (default: the built-in online shop, jobs/topologies/online-shop.json)." };
+        var systemFile = new Option<FileInfo?>("--topology") { Description = "Topology JSON (default: the built-in online shop, jobs/topologies/online-shop.json)." };
         var batch = new Option<int>("--spans-per-message") { Description = "Spans per message for batch formats (OTLP, Zipkin).", DefaultValueFactory = _ => 100 };
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Write messages to this file instead of Kafka (the framing `replay` reads)." };
         var noLong = new Option<bool>("--no-long-traces") { Description = "Disable the occasional very deep and very wide report traces." };
@@ -37,7 +37,7 @@ internal static class GenerateCommand
               streamanalytics generate --format zipkin_json --spans 10000 --out spans.zipkin.json --seed 7
             """)
         {
-            bootstrap, topic, format, rate, duration, spans, seed, topologyFile, batch, output, noLong, connectTimeout,
+            bootstrap, topic, format, rate, duration, spans, seed, systemFile, batch, output, noLong, connectTimeout,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -46,20 +46,20 @@ internal static class GenerateCommand
                 await Console.Error.WriteLineAsync($"error: unknown --format '{parse.GetValue(format)}'; accepted: {string.Join(", ", SpanFormatNames.All)}");
                 return 2;
             }
-            ServiceTopology topology;
+            SimulatedSystem system;
             try
             {
-                topology = parse.GetValue(topologyFile) is { } tf ? ServiceTopology.Load(tf.FullName) : ServiceTopology.OnlineShop;
-                if (parse.GetValue(noLong)) topology = WithoutLongTraces(topology);
+                system = parse.GetValue(systemFile) is { } tf ? SimulatedSystem.Load(tf.FullName) : SimulatedSystem.OnlineShop;
+                if (parse.GetValue(noLong)) system = WithoutLongTraces(system);
             }
-            catch (Exception e) when (e is TopologyException or IOException)
+            catch (Exception e) when (e is SimulatedSystemException or IOException)
             {
                 await Console.Error.WriteLineAsync("error: " + e.Message);
                 return 2;
             }
             var options = new GenerateOptions(spanFormat, parse.GetValue(rate), parse.GetValue(duration), parse.GetValue(spans), parse.GetValue(seed), parse.GetValue(batch));
             if (parse.GetValue(output) is { } file)
-                return await GenerateToFileAsync(topology, options, file, cancellationToken);
+                return await GenerateToFileAsync(system, options, file, cancellationToken);
 
             string? servers = parse.GetValue(bootstrap) ?? Environment.GetEnvironmentVariable("KAFKA_BOOTSTRAP");
             if (string.IsNullOrWhiteSpace(servers))
@@ -74,7 +74,7 @@ internal static class GenerateCommand
             }
             if (options.Duration is null && options.MaxSpans is null && Console.IsInputRedirected)
                 Console.Error.WriteLine("note: no --duration or --spans: producing until interrupted");
-            var (exitCode, _) = await GenerateToKafkaAsync(topology, options, servers, parse.GetValue(topic)!, Console.Out, cancellationToken);
+            var (exitCode, _) = await GenerateToKafkaAsync(system, options, servers, parse.GetValue(topic)!, Console.Out, cancellationToken);
             return exitCode;
         });
         return command;
@@ -82,21 +82,21 @@ internal static class GenerateCommand
 
     internal sealed record GenerateOptions(SpanFormat Format, double SpansPerSecond, TimeSpan? Duration, long? MaxSpans, int Seed, int SpansPerMessage);
 
-    internal static ServiceTopology WithoutLongTraces(ServiceTopology topology) => topology
-        .WithEntryPointWeight(ServiceTopology.ReportingService, ServiceTopology.DeepReportOperation, 0)
-        .WithEntryPointWeight(ServiceTopology.ReportingService, ServiceTopology.WideReportOperation, 0);
+    internal static SimulatedSystem WithoutLongTraces(SimulatedSystem system) => system
+        .WithEntryPointWeight(SimulatedSystem.ReportingService, SimulatedSystem.DeepReportOperation, 0)
+        .WithEntryPointWeight(SimulatedSystem.ReportingService, SimulatedSystem.WideReportOperation, 0);
 
-    private static TraceGenerator CreateGenerator(ServiceTopology topology, GenerateOptions options)
+    private static TraceGenerator CreateGenerator(SimulatedSystem system, GenerateOptions options)
     {
         if (options.SpansPerSecond > 0)
-            topology = topology.WithTracesPerSecond(options.SpansPerSecond / topology.EstimateMeanSpansPerTrace());
-        return new TraceGenerator(topology, options.Seed, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000);
+            system = system.WithTracesPerSecond(options.SpansPerSecond / system.EstimateMeanSpansPerTrace());
+        return new TraceGenerator(system, options.Seed, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000);
     }
 
-    private static async Task<int> GenerateToFileAsync(ServiceTopology topology, GenerateOptions options, FileInfo file, CancellationToken ct)
+    private static async Task<int> GenerateToFileAsync(SimulatedSystem system, GenerateOptions options, FileInfo file, CancellationToken ct)
     {
         long max = options.MaxSpans ?? 10_000;
-        var generator = CreateGenerator(topology, options with { SpansPerSecond = 0 });
+        var generator = CreateGenerator(system, options with { SpansPerSecond = 0 });
         var batcher = new SpanMessageBatcher(options.Format, options.SpansPerMessage);
         var messages = new List<byte[]>();
         while (generator.SpansGenerated < max && !ct.IsCancellationRequested)
@@ -109,7 +109,7 @@ internal static class GenerateCommand
     }
 
     /// <summary>Produces until the duration, span count or cancellation; returns the exit code and the spans generated.</summary>
-    internal static async Task<(int ExitCode, long Spans)> GenerateToKafkaAsync(ServiceTopology topology, GenerateOptions options, string servers, string topic, TextWriter output, CancellationToken ct)
+    internal static async Task<(int ExitCode, long Spans)> GenerateToKafkaAsync(SimulatedSystem system, GenerateOptions options, string servers, string topic, TextWriter output, CancellationToken ct)
     {
         var config = new ProducerConfig
         {
@@ -132,7 +132,7 @@ internal static class GenerateCommand
             .SetLogHandler((_, m) => { if (m.Level <= SyslogLevel.Error) ClientError(m.Message); })
             .SetErrorHandler((_, e) => ClientError(e.Reason))
             .Build();
-        var generator = CreateGenerator(topology, options);
+        var generator = CreateGenerator(system, options);
         var batcher = new SpanMessageBatcher(options.Format, options.SpansPerMessage);
         long startVirtual = generator.VirtualNowUnixNanos;
         var clock = Stopwatch.StartNew();

@@ -19,7 +19,7 @@ public sealed class OperationDefinition
     /// <summary>The operation's own work, excluding its calls.</summary>
     public LatencyDistribution Latency { get; init; } = new();
 
-    /// <summary>Probability, 0 to 1, that the operation fails by itself (failures of its calls come on top, see <see cref="ServiceTopology.ErrorPropagation"/>).</summary>
+    /// <summary>Probability, 0 to 1, that the operation fails by itself (failures of its calls come on top, see <see cref="SimulatedSystem.ErrorPropagation"/>).</summary>
     public double ErrorRate { get; init; }
 
     /// <summary>Calls made while the operation runs, in order.</summary>

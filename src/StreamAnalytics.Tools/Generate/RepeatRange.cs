@@ -6,7 +6,7 @@ public sealed class RepeatRange
     /// <summary>Fewest repeats; at least 1 (use <see cref="CallDefinition.Probability"/> to skip a call).</summary>
     public int Min { get; init; } = 1;
 
-    /// <summary>Most repeats; at least <see cref="Min"/> and at most <see cref="ServiceTopology.MaxRepeat"/>.</summary>
+    /// <summary>Most repeats; at least <see cref="Min"/> and at most <see cref="SimulatedSystem.MaxRepeat"/>.</summary>
     public int Max { get; init; } = 1;
 
     /// <summary>Creates a range of exactly one call.</summary>

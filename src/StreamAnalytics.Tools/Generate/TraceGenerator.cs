@@ -5,7 +5,7 @@ using StreamAnalytics.Tools.Logical;
 namespace StreamAnalytics.Tools.Generate;
 
 /// <summary>
-/// Turns a <see cref="ServiceTopology"/> into a stream of realistic traces on a virtual clock. Everything, from trace ids to latencies,
+/// Turns a <see cref="SimulatedSystem"/> into a stream of realistic traces on a virtual clock. Everything, from trace ids to latencies,
 /// comes from one <see cref="Random"/> seeded by the caller, and time only from the start time given: two generators built with the same
 /// topology, seed and start time produce identical spans.
 /// </summary>
@@ -25,7 +25,7 @@ public sealed class TraceGenerator
     // z-score of the 99th percentile of a standard normal: sigma = ln(p99 / median) / z99 for a log-normal.
     private const double Z99 = 2.3263478740408408;
 
-    private readonly ServiceTopology _topology;
+    private readonly SimulatedSystem _system;
     private readonly Random _random;
     private readonly long _startUnixNanos;
     private readonly Dictionary<string, ServiceDefinition> _services = new(StringComparer.Ordinal);
@@ -44,20 +44,20 @@ public sealed class TraceGenerator
     private long _clockUnixNanos;
 
     /// <summary>Creates a generator; the first trace starts one inter-arrival time after <paramref name="startUnixNanos"/>.</summary>
-    /// <param name="topology">The system to simulate; validated here.</param>
+    /// <param name="system">The system to simulate; validated here.</param>
     /// <param name="seed">Seed of the only source of randomness.</param>
     /// <param name="startUnixNanos">Virtual start time, in nanoseconds since the Unix epoch; incident offsets count from it.</param>
-    /// <exception cref="TopologyException">The topology is invalid.</exception>
-    public TraceGenerator(ServiceTopology topology, int seed, long startUnixNanos)
+    /// <exception cref="SimulatedSystemException">The topology is invalid.</exception>
+    public TraceGenerator(SimulatedSystem system, int seed, long startUnixNanos)
     {
-        ArgumentNullException.ThrowIfNull(topology);
-        topology.Validate();
-        _topology = topology;
+        ArgumentNullException.ThrowIfNull(system);
+        system.Validate();
+        _system = system;
         _random = new Random(seed);
         _startUnixNanos = startUnixNanos;
         _clockUnixNanos = startUnixNanos;
 
-        foreach (ServiceDefinition service in topology.Services)
+        foreach (ServiceDefinition service in system.Services)
         {
             _services[service.Name] = service;
             var operations = new Dictionary<string, OperationDefinition>(StringComparer.Ordinal);
@@ -69,27 +69,27 @@ public sealed class TraceGenerator
             _operations[service.Name] = operations;
         }
 
-        foreach (DatabaseDefinition database in topology.Databases)
+        foreach (DatabaseDefinition database in system.Databases)
         {
             _databases[database.Name] = database;
         }
 
-        foreach (TopicDefinition topic in topology.Topics)
+        foreach (TopicDefinition topic in system.Topics)
         {
             _topics[topic.Name] = topic;
             _publishNames[topic.Name] = $"{topic.Name} publish";
         }
 
-        _cumulativeWeights = new double[topology.EntryPoints.Count];
+        _cumulativeWeights = new double[system.EntryPoints.Count];
         for (int i = 0; i < _cumulativeWeights.Length; i++)
         {
-            _totalWeight += topology.EntryPoints[i].Weight;
+            _totalWeight += system.EntryPoints[i].Weight;
             _cumulativeWeights[i] = _totalWeight;
         }
     }
 
-    /// <summary>The topology being simulated.</summary>
-    public ServiceTopology Topology => _topology;
+    /// <summary>The system being simulated.</summary>
+    public SimulatedSystem SimulatedSystem => _system;
 
     /// <summary>Start time of the latest trace (the virtual clock), in nanoseconds since the Unix epoch; a pacer compares it with wall-clock time.</summary>
     public long VirtualNowUnixNanos => _clockUnixNanos;
@@ -100,11 +100,11 @@ public sealed class TraceGenerator
     /// <summary>Spans returned so far.</summary>
     public long SpansGenerated { get; private set; }
 
-    /// <summary>Traces that reached <see cref="ServiceTopology.MaxSpansPerTrace"/> and so lack some calls.</summary>
+    /// <summary>Traces that reached <see cref="SimulatedSystem.MaxSpansPerTrace"/> and so lack some calls.</summary>
     public long TruncatedTraces { get; private set; }
 
     /// <summary>
-    /// Advances the virtual clock by an exponential inter-arrival time (mean 1 / <see cref="ServiceTopology.TracesPerSecond"/>) and
+    /// Advances the virtual clock by an exponential inter-arrival time (mean 1 / <see cref="SimulatedSystem.TracesPerSecond"/>) and
     /// generates one trace starting then.
     /// </summary>
     /// <returns>
@@ -114,12 +114,12 @@ public sealed class TraceGenerator
     public IReadOnlyList<LogicalSpan> NextTrace()
     {
         // Inverse-CDF sampling of an exponential; 1 - u is in (0, 1], so the logarithm is finite.
-        double gapSeconds = -Math.Log(1 - _random.NextDouble()) / _topology.TracesPerSecond;
+        double gapSeconds = -Math.Log(1 - _random.NextDouble()) / _system.TracesPerSecond;
         _clockUnixNanos += (long)(gapSeconds * 1e9);
         long traceStart = _clockUnixNanos;
 
         _activeIncidents.Clear();
-        foreach (IncidentDefinition incident in _topology.Incidents)
+        foreach (IncidentDefinition incident in _system.Incidents)
         {
             if (incident.IsActiveAt(traceStart - _startUnixNanos))
             {
@@ -216,7 +216,7 @@ public sealed class TraceGenerator
             long nextStart = stepStart;
             for (int r = 0; r < repeats; r++)
             {
-                if (_drafts.Count + MinimumSpans(call) > _topology.MaxSpansPerTrace)
+                if (_drafts.Count + MinimumSpans(call) > _system.MaxSpansPerTrace)
                 {
                     _truncated = true;
                     break;
@@ -235,7 +235,7 @@ public sealed class TraceGenerator
 
         long endNanos = cursor + (selfNanos - beforeCalls);
         double ownErrorRate = 1 - ((1 - operation.ErrorRate) * (1 - degradation.ErrorRate));
-        failed = Chance(ownErrorRate) || (callFailed && Chance(_topology.ErrorPropagation));
+        failed = Chance(ownErrorRate) || (callFailed && Chance(_system.ErrorPropagation));
         span.DurationNanos = endNanos - startNanos;
         span.Error = failed;
         if (operation.Protocol == CallProtocol.Http)
@@ -263,10 +263,10 @@ public sealed class TraceGenerator
             client.PeerService = callee.Name;
             client.ServerAddress = callee.Name;
             int serverIndex = _drafts.Count;
-            long serverStart = startNanos + SampleNanos(_topology.NetworkLatency);
+            long serverStart = startNanos + SampleNanos(_system.NetworkLatency);
             Draft server = RunOperation(callee, target, SpanKind.Server, client, serverStart, again, depth - 1, out bool serverFailed);
-            long clientEnd = server.EndNanos + SampleNanos(_topology.NetworkLatency);
-            failed = serverFailed && Chance(_topology.ErrorPropagation);
+            long clientEnd = server.EndNanos + SampleNanos(_system.NetworkLatency);
+            failed = serverFailed && Chance(_system.ErrorPropagation);
             client.DurationNanos = clientEnd - startNanos;
             client.Error = failed;
             client.HttpStatusCode = server.HttpStatusCode;
@@ -297,7 +297,7 @@ public sealed class TraceGenerator
         producer.DurationNanos = SampleNanos(topic.PublishLatency);
         foreach (ConsumerDefinition consumer in topic.Consumers)
         {
-            if (_drafts.Count + 1 > _topology.MaxSpansPerTrace)
+            if (_drafts.Count + 1 > _system.MaxSpansPerTrace)
             {
                 _truncated = true;
                 break;
@@ -321,7 +321,7 @@ public sealed class TraceGenerator
     /// </summary>
     private void MaybeSkew(Draft client, int serverIndex)
     {
-        ClockSkewSettings skew = _topology.ClockSkew;
+        ClockSkewSettings skew = _system.ClockSkew;
         if (!Chance(skew.Fraction))
         {
             return;
@@ -382,16 +382,16 @@ public sealed class TraceGenerator
             // Strictly below, so that an entry point of weight 0 (same cumulative value as the one before it) is never picked.
             if (pick < _cumulativeWeights[i])
             {
-                return _topology.EntryPoints[i];
+                return _system.EntryPoints[i];
             }
         }
 
         // Only reachable through rounding when pick lands on the total: take the last entry point that has a weight.
         for (int i = _cumulativeWeights.Length - 1; ; i--)
         {
-            if (_topology.EntryPoints[i].Weight > 0)
+            if (_system.EntryPoints[i].Weight > 0)
             {
-                return _topology.EntryPoints[i];
+                return _system.EntryPoints[i];
             }
         }
     }

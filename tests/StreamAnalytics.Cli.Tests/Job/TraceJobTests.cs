@@ -19,7 +19,7 @@ public class TraceJobTests
 {
     private static List<IReadOnlyList<LogicalSpan>> Traces(int count, int seed)
     {
-        var generator = new TraceGenerator(GenerateCommand.WithoutLongTraces(ServiceTopology.OnlineShop), seed, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000);
+        var generator = new TraceGenerator(GenerateCommand.WithoutLongTraces(SimulatedSystem.OnlineShop), seed, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000);
         return generator.Traces(count).ToList();
     }
 

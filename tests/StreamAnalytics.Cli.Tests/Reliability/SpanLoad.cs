@@ -33,7 +33,7 @@ public sealed class SpanLoad
     /// <summary>Generates about <paramref name="spans"/> spans (whole traces, without the rare very long report traces) and replays them for the reference.</summary>
     public static async Task<SpanLoad> CreateAsync(int spans, int seed, string workDirectory)
     {
-        var topology = GenerateCommandTopology();
+        var topology = GenerateCommandSystem();
         var generator = new TraceGenerator(topology, seed, VirtualStartUnixNanos);
         var batcher = new SpanMessageBatcher(SpanFormat.OtlpProto, 100);
         var messages = new List<byte[]>();
@@ -54,7 +54,7 @@ public sealed class SpanLoad
         return new SpanLoad(messages, generator.SpansGenerated, reference);
     }
 
-    private static ServiceTopology GenerateCommandTopology() => StreamAnalytics.Cli.Commands.GenerateCommand.WithoutLongTraces(ServiceTopology.OnlineShop);
+    private static SimulatedSystem GenerateCommandSystem() => StreamAnalytics.Cli.Commands.GenerateCommand.WithoutLongTraces(SimulatedSystem.OnlineShop);
 
     /// <summary>
     /// The features document as a comparable string: without <c>revision</c> and <c>completionReason</c> (a trace

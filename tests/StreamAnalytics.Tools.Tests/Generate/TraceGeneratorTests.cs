@@ -9,15 +9,15 @@ public class TraceGeneratorTests
     private const long Start = 1_700_000_000_000_000_000;
 
     // The online shop without its incident and skew, so that structural assertions hold for every span.
-    private static ServiceTopology SteadyShop => ServiceTopology.OnlineShop
+    private static SimulatedSystem SteadyShop => SimulatedSystem.OnlineShop
         .WithIncidents([])
         .WithClockSkew(new ClockSkewSettings { Fraction = 0 });
 
     [Fact]
     public void The_same_seed_and_start_time_give_identical_traces()
     {
-        var first = new TraceGenerator(ServiceTopology.OnlineShop, 42, Start);
-        var second = new TraceGenerator(ServiceTopology.OnlineShop, 42, Start);
+        var first = new TraceGenerator(SimulatedSystem.OnlineShop, 42, Start);
+        var second = new TraceGenerator(SimulatedSystem.OnlineShop, 42, Start);
 
         for (int i = 0; i < 300; i++)
         {
@@ -30,8 +30,8 @@ public class TraceGeneratorTests
     [Fact]
     public void Different_seeds_give_different_traces()
     {
-        var first = new TraceGenerator(ServiceTopology.OnlineShop, 1, Start);
-        var second = new TraceGenerator(ServiceTopology.OnlineShop, 2, Start);
+        var first = new TraceGenerator(SimulatedSystem.OnlineShop, 1, Start);
+        var second = new TraceGenerator(SimulatedSystem.OnlineShop, 2, Start);
 
         Assert.NotEqual(Describe(first.NextTrace()), Describe(second.NextTrace()));
     }
@@ -39,7 +39,7 @@ public class TraceGeneratorTests
     [Fact]
     public void Ids_are_lowercase_hex_of_the_right_length_and_span_ids_are_unique_within_a_trace()
     {
-        var generator = new TraceGenerator(ServiceTopology.OnlineShop, 7, Start);
+        var generator = new TraceGenerator(SimulatedSystem.OnlineShop, 7, Start);
         var traceIds = new HashSet<string>();
 
         foreach (IReadOnlyList<LogicalSpan> trace in generator.Traces(500))
@@ -56,7 +56,7 @@ public class TraceGeneratorTests
     [Fact]
     public void Every_parent_is_in_the_same_trace_and_each_trace_has_exactly_one_root()
     {
-        var generator = new TraceGenerator(ServiceTopology.OnlineShop.WithEntryPointWeight("reporting", ServiceTopology.WideReportOperation, 5), 3, Start);
+        var generator = new TraceGenerator(SimulatedSystem.OnlineShop.WithEntryPointWeight("reporting", SimulatedSystem.WideReportOperation, 5), 3, Start);
 
         foreach (IReadOnlyList<LogicalSpan> trace in generator.Traces(1000))
         {
@@ -104,8 +104,8 @@ public class TraceGeneratorTests
     [Fact]
     public void About_the_configured_fraction_of_server_spans_lie_outside_their_client_and_no_other_span_does()
     {
-        var topology = SteadyShop.WithClockSkew(new ClockSkewSettings { Fraction = 0.1, MaxMs = 5 });
-        var generator = new TraceGenerator(topology, 11, Start);
+        var system = SteadyShop.WithClockSkew(new ClockSkewSettings { Fraction = 0.1, MaxMs = 5 });
+        var generator = new TraceGenerator(system, 11, Start);
         int serverSpans = 0, outside = 0;
 
         foreach (IReadOnlyList<LogicalSpan> trace in generator.Traces(2000))
@@ -267,11 +267,11 @@ public class TraceGeneratorTests
     [Fact]
     public void An_incident_slows_and_fails_its_service_only_inside_its_window()
     {
-        ServiceTopology topology = TwoServices(calleeErrorRate: 0, propagation: 0).WithIncidents(
+        SimulatedSystem system = TwoServices(calleeErrorRate: 0, propagation: 0).WithIncidents(
         [
             new IncidentDefinition { Service = "api", ExtraLatencyMs = 500, ErrorRate = 0.5, StartOffsetSeconds = 10, EndOffsetSeconds = 20 },
         ]);
-        var generator = new TraceGenerator(topology, 41, Start);
+        var generator = new TraceGenerator(system, 41, Start);
         var inside = new List<LogicalSpan>();
         var outside = new List<LogicalSpan>();
 
@@ -311,36 +311,36 @@ public class TraceGeneratorTests
     [Fact]
     public void Deep_and_wide_batch_reports_appear_when_enabled()
     {
-        ServiceTopology reports = SteadyShop
-            .WithEntryPointWeight(ServiceTopology.ReportingService, ServiceTopology.DeepReportOperation, 50)
-            .WithEntryPointWeight(ServiceTopology.ReportingService, ServiceTopology.WideReportOperation, 50);
+        SimulatedSystem reports = SteadyShop
+            .WithEntryPointWeight(SimulatedSystem.ReportingService, SimulatedSystem.DeepReportOperation, 50)
+            .WithEntryPointWeight(SimulatedSystem.ReportingService, SimulatedSystem.WideReportOperation, 50);
         var generator = new TraceGenerator(reports, 47, Start);
 
         TraceTree[] trees = generator.Traces(200).Select(t => new TraceTree(t)).ToArray();
 
-        Assert.Contains(trees, t => t.Root.Operation == ServiceTopology.DeepReportOperation && t.Depth() >= 20);
-        Assert.Contains(trees, t => t.Root.Operation == ServiceTopology.WideReportOperation && t.Spans.Count >= 200);
+        Assert.Contains(trees, t => t.Root.Operation == SimulatedSystem.DeepReportOperation && t.Depth() >= 20);
+        Assert.Contains(trees, t => t.Root.Operation == SimulatedSystem.WideReportOperation && t.Spans.Count >= 200);
     }
 
     [Fact]
     public void No_batch_report_appears_when_they_are_disabled()
     {
-        ServiceTopology shop = SteadyShop
-            .WithEntryPointWeight(ServiceTopology.ReportingService, ServiceTopology.DeepReportOperation, 0)
-            .WithEntryPointWeight(ServiceTopology.ReportingService, ServiceTopology.WideReportOperation, 0);
+        SimulatedSystem shop = SteadyShop
+            .WithEntryPointWeight(SimulatedSystem.ReportingService, SimulatedSystem.DeepReportOperation, 0)
+            .WithEntryPointWeight(SimulatedSystem.ReportingService, SimulatedSystem.WideReportOperation, 0);
         var generator = new TraceGenerator(shop, 53, Start);
 
-        Assert.DoesNotContain(generator.Spans(50_000), s => s.Service == ServiceTopology.ReportingService);
+        Assert.DoesNotContain(generator.Spans(50_000), s => s.Service == SimulatedSystem.ReportingService);
     }
 
     [Fact]
     public void Spans_yields_whole_traces_until_the_minimum_is_reached()
     {
-        var generator = new TraceGenerator(ServiceTopology.OnlineShop, 59, Start);
+        var generator = new TraceGenerator(SimulatedSystem.OnlineShop, 59, Start);
 
         LogicalSpan[] spans = generator.Spans(10_000).ToArray();
 
-        Assert.InRange(spans.Length, 10_000, 10_000 + ServiceTopology.OnlineShop.MaxSpansPerTrace);
+        Assert.InRange(spans.Length, 10_000, 10_000 + SimulatedSystem.OnlineShop.MaxSpansPerTrace);
         Assert.Equal(spans.Select(s => s.TraceId).Distinct().Count(), spans.Count(s => s.ParentSpanId is null));
         Assert.Equal(spans.Length, generator.SpansGenerated);
     }
@@ -348,7 +348,7 @@ public class TraceGeneratorTests
     [Fact]
     public void A_trace_stops_growing_at_the_span_cap_and_is_counted_as_truncated()
     {
-        ServiceTopology huge = TwoServices(0, 0, repeat: new RepeatRange(500, 500), maxSpansPerTrace: 100);
+        SimulatedSystem huge = TwoServices(0, 0, repeat: new RepeatRange(500, 500), maxSpansPerTrace: 100);
         var generator = new TraceGenerator(huge, 61, Start);
 
         IReadOnlyList<LogicalSpan> trace = generator.NextTrace();
@@ -371,7 +371,7 @@ public class TraceGeneratorTests
     }
 
     /// <summary>web (HTTP root) calls api (HTTP) once per trace, or <paramref name="repeat"/> times; nothing else.</summary>
-    private static ServiceTopology TwoServices(double calleeErrorRate, double propagation, RepeatRange? repeat = null, int maxSpansPerTrace = 10_000) => new()
+    private static SimulatedSystem TwoServices(double calleeErrorRate, double propagation, RepeatRange? repeat = null, int maxSpansPerTrace = 10_000) => new()
     {
         MaxSpansPerTrace = maxSpansPerTrace,
         Name = "two-services",

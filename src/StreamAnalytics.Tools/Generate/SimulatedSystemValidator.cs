@@ -1,24 +1,24 @@
 namespace StreamAnalytics.Tools.Generate;
 
 /// <summary>
-/// Checks a <see cref="ServiceTopology"/> once, before generation, so that <see cref="TraceGenerator"/> can follow references without
+/// Checks a <see cref="SimulatedSystem"/> once, before generation, so that <see cref="TraceGenerator"/> can follow references without
 /// checking them and can never recurse forever. Every message starts with the JSON path of the bad key.
 /// </summary>
-internal sealed class TopologyValidator
+internal sealed class SimulatedSystemValidator
 {
-    private readonly ServiceTopology _topology;
+    private readonly SimulatedSystem _system;
     private readonly Dictionary<string, ServiceDefinition> _services = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DatabaseDefinition> _databases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TopicDefinition> _topics = new(StringComparer.Ordinal);
 
-    public TopologyValidator(ServiceTopology topology)
+    public SimulatedSystemValidator(SimulatedSystem system)
     {
-        _topology = topology;
+        _system = system;
     }
 
     public void Validate()
     {
-        ServiceTopology t = _topology;
+        SimulatedSystem t = _system;
         RequirePositive("tracesPerSecond", t.TracesPerSecond);
         RequireProbability("errorPropagation", t.ErrorPropagation);
         RequireLatency("networkLatency", t.NetworkLatency);
@@ -31,7 +31,7 @@ internal sealed class TopologyValidator
 
         if (t.MaxSpansPerTrace < 1)
         {
-            throw new TopologyException("maxSpansPerTrace", $"must be at least 1, was {t.MaxSpansPerTrace}");
+            throw new SimulatedSystemException("maxSpansPerTrace", $"must be at least 1, was {t.MaxSpansPerTrace}");
         }
 
         RequireNotNull("services", t.Services);
@@ -75,23 +75,23 @@ internal sealed class TopologyValidator
         // One namespace for services, databases and topics: they all become peer.service values, and one name meaning two peers
         // would merge two nodes of the service graph.
         var owner = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int s = 0; s < _topology.Services.Count; s++)
+        for (int s = 0; s < _system.Services.Count; s++)
         {
-            ServiceDefinition service = RequireNotNull($"services[{s}]", _topology.Services[s]);
+            ServiceDefinition service = RequireNotNull($"services[{s}]", _system.Services[s]);
             AddName(owner, $"services[{s}].name", service.Name);
             _services[service.Name] = service;
         }
 
-        for (int d = 0; d < _topology.Databases.Count; d++)
+        for (int d = 0; d < _system.Databases.Count; d++)
         {
-            DatabaseDefinition database = RequireNotNull($"databases[{d}]", _topology.Databases[d]);
+            DatabaseDefinition database = RequireNotNull($"databases[{d}]", _system.Databases[d]);
             AddName(owner, $"databases[{d}].name", database.Name);
             _databases[database.Name] = database;
         }
 
-        for (int p = 0; p < _topology.Topics.Count; p++)
+        for (int p = 0; p < _system.Topics.Count; p++)
         {
-            TopicDefinition topic = RequireNotNull($"topics[{p}]", _topology.Topics[p]);
+            TopicDefinition topic = RequireNotNull($"topics[{p}]", _system.Topics[p]);
             AddName(owner, $"topics[{p}].name", topic.Name);
             _topics[topic.Name] = topic;
         }
@@ -102,7 +102,7 @@ internal sealed class TopologyValidator
         RequireText(key, name);
         if (!owner.TryAdd(name, key))
         {
-            throw new TopologyException(key, $"name '{name}' is already used by {owner[name]}; services, databases and topics share one namespace");
+            throw new SimulatedSystemException(key, $"name '{name}' is already used by {owner[name]}; services, databases and topics share one namespace");
         }
     }
 
@@ -111,7 +111,7 @@ internal sealed class TopologyValidator
         RequireNotNull($"{key}.operations", service.Operations);
         if (service.Operations.Count == 0)
         {
-            throw new TopologyException($"{key}.operations", $"service '{service.Name}' has no operations");
+            throw new SimulatedSystemException($"{key}.operations", $"service '{service.Name}' has no operations");
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -122,17 +122,17 @@ internal sealed class TopologyValidator
             RequireText($"{opKey}.name", operation.Name);
             if (!names.Add(operation.Name))
             {
-                throw new TopologyException($"{opKey}.name", $"service '{service.Name}' already has an operation '{operation.Name}'");
+                throw new SimulatedSystemException($"{opKey}.name", $"service '{service.Name}' already has an operation '{operation.Name}'");
             }
 
             if (operation.Kind == OperationKind.Server && operation.Protocol == CallProtocol.None)
             {
-                throw new TopologyException($"{opKey}.protocol", $"server operation '{operation.Name}' needs a protocol: 'http' or 'grpc'");
+                throw new SimulatedSystemException($"{opKey}.protocol", $"server operation '{operation.Name}' needs a protocol: 'http' or 'grpc'");
             }
 
             if (operation.Kind != OperationKind.Server && operation.Protocol != CallProtocol.None)
             {
-                throw new TopologyException($"{opKey}.protocol", $"only server operations have a protocol; '{operation.Name}' is {operation.Kind.ToString().ToLowerInvariant()}");
+                throw new SimulatedSystemException($"{opKey}.protocol", $"only server operations have a protocol; '{operation.Name}' is {operation.Kind.ToString().ToLowerInvariant()}");
             }
 
             RequireLatency($"{opKey}.latency", operation.Latency);
@@ -150,20 +150,20 @@ internal sealed class TopologyValidator
         int targets = (call.Service is null ? 0 : 1) + (call.Database is null ? 0 : 1) + (call.Topic is null ? 0 : 1);
         if (targets != 1)
         {
-            throw new TopologyException(key, $"a call names exactly one of 'service', 'database' or 'topic'; this one names {targets}");
+            throw new SimulatedSystemException(key, $"a call names exactly one of 'service', 'database' or 'topic'; this one names {targets}");
         }
 
         RequireProbability($"{key}.probability", call.Probability);
         RequireNotNull($"{key}.repeat", call.Repeat);
-        if (call.Repeat.Min < 1 || call.Repeat.Max < call.Repeat.Min || call.Repeat.Max > ServiceTopology.MaxRepeat)
+        if (call.Repeat.Min < 1 || call.Repeat.Max < call.Repeat.Min || call.Repeat.Max > SimulatedSystem.MaxRepeat)
         {
-            throw new TopologyException($"{key}.repeat",
-                $"needs 1 <= min <= max <= {ServiceTopology.MaxRepeat}, was min {call.Repeat.Min}, max {call.Repeat.Max} (use 'probability' to skip a call)");
+            throw new SimulatedSystemException($"{key}.repeat",
+                $"needs 1 <= min <= max <= {SimulatedSystem.MaxRepeat}, was min {call.Repeat.Min}, max {call.Repeat.Max} (use 'probability' to skip a call)");
         }
 
-        if (call.Depth < 1 || call.Depth > ServiceTopology.MaxDepth)
+        if (call.Depth < 1 || call.Depth > SimulatedSystem.MaxDepth)
         {
-            throw new TopologyException($"{key}.depth", $"must be between 1 and {ServiceTopology.MaxDepth}, was {call.Depth}");
+            throw new SimulatedSystemException($"{key}.depth", $"must be between 1 and {SimulatedSystem.MaxDepth}, was {call.Depth}");
         }
 
         if (call.Service is not null)
@@ -172,12 +172,12 @@ internal sealed class TopologyValidator
             OperationDefinition operation = FindOperation($"{key}.operation", callee, call.Operation);
             if (operation.Kind == OperationKind.Consumer)
             {
-                throw new TopologyException($"{key}.operation", $"'{call.Service}' '{operation.Name}' is a consumer operation; it is reached through a topic, not called");
+                throw new SimulatedSystemException($"{key}.operation", $"'{call.Service}' '{operation.Name}' is a consumer operation; it is reached through a topic, not called");
             }
 
             if (operation.Kind == OperationKind.Internal && !ReferenceEquals(callee, caller))
             {
-                throw new TopologyException($"{key}.operation",
+                throw new SimulatedSystemException($"{key}.operation",
                     $"'{call.Service}' '{operation.Name}' is internal, so only '{call.Service}' itself can call it, not '{caller.Name}'");
             }
 
@@ -186,14 +186,14 @@ internal sealed class TopologyValidator
 
         if (call.Depth != 1)
         {
-            throw new TopologyException($"{key}.depth", "only service calls can recurse; database and topic calls have depth 1");
+            throw new SimulatedSystemException($"{key}.depth", "only service calls can recurse; database and topic calls have depth 1");
         }
 
         if (call.Database is not null)
         {
             if (!_databases.ContainsKey(call.Database))
             {
-                throw new TopologyException($"{key}.database", $"unknown database '{call.Database}'; known: {Known(_databases.Keys)}");
+                throw new SimulatedSystemException($"{key}.database", $"unknown database '{call.Database}'; known: {Known(_databases.Keys)}");
             }
 
             RequireText($"{key}.operation", call.Operation);
@@ -202,7 +202,7 @@ internal sealed class TopologyValidator
 
         if (!_topics.ContainsKey(call.Topic!))
         {
-            throw new TopologyException($"{key}.topic", $"unknown topic '{call.Topic}'; known: {Known(_topics.Keys)}");
+            throw new SimulatedSystemException($"{key}.topic", $"unknown topic '{call.Topic}'; known: {Known(_topics.Keys)}");
         }
 
         if (call.Operation is not null)
@@ -225,33 +225,33 @@ internal sealed class TopologyValidator
             OperationDefinition operation = FindOperation($"{consumerKey}.operation", service, consumer.Operation);
             if (operation.Kind != OperationKind.Consumer)
             {
-                throw new TopologyException($"{consumerKey}.operation", $"'{consumer.Service}' '{operation.Name}' must be a consumer operation to receive messages");
+                throw new SimulatedSystemException($"{consumerKey}.operation", $"'{consumer.Service}' '{operation.Name}' must be a consumer operation to receive messages");
             }
         }
     }
 
     private void ValidateEntryPoints()
     {
-        if (_topology.EntryPoints.Count == 0)
+        if (_system.EntryPoints.Count == 0)
         {
-            throw new TopologyException("entryPoints", "needs at least one entry point");
+            throw new SimulatedSystemException("entryPoints", "needs at least one entry point");
         }
 
         double total = 0;
-        for (int e = 0; e < _topology.EntryPoints.Count; e++)
+        for (int e = 0; e < _system.EntryPoints.Count; e++)
         {
             string key = $"entryPoints[{e}]";
-            EntryPointDefinition entry = RequireNotNull(key, _topology.EntryPoints[e]);
+            EntryPointDefinition entry = RequireNotNull(key, _system.EntryPoints[e]);
             ServiceDefinition service = FindService($"{key}.service", entry.Service);
             OperationDefinition operation = FindOperation($"{key}.operation", service, entry.Operation);
             if (operation.Kind != OperationKind.Server)
             {
-                throw new TopologyException($"{key}.operation", $"'{entry.Service}' '{operation.Name}' must be a server operation to start a trace");
+                throw new SimulatedSystemException($"{key}.operation", $"'{entry.Service}' '{operation.Name}' must be a server operation to start a trace");
             }
 
             if (!(entry.Weight >= 0) || double.IsInfinity(entry.Weight))
             {
-                throw new TopologyException($"{key}.weight", $"must be a finite number >= 0, was {entry.Weight}");
+                throw new SimulatedSystemException($"{key}.weight", $"must be a finite number >= 0, was {entry.Weight}");
             }
 
             total += entry.Weight;
@@ -259,7 +259,7 @@ internal sealed class TopologyValidator
 
         if (!(total > 0))
         {
-            throw new TopologyException("entryPoints", "at least one entry point needs a weight above 0");
+            throw new SimulatedSystemException("entryPoints", "at least one entry point needs a weight above 0");
         }
     }
 
@@ -275,28 +275,28 @@ internal sealed class TopologyValidator
         }
         else if (!_databases.ContainsKey(incident.Service))
         {
-            throw new TopologyException($"{key}.service", $"unknown service or database '{incident.Service}'; known: {Known(_services.Keys.Concat(_databases.Keys))}");
+            throw new SimulatedSystemException($"{key}.service", $"unknown service or database '{incident.Service}'; known: {Known(_services.Keys.Concat(_databases.Keys))}");
         }
 
         if (!(incident.ExtraLatencyMs >= 0) || double.IsInfinity(incident.ExtraLatencyMs))
         {
-            throw new TopologyException($"{key}.extraLatencyMs", $"must be a finite number >= 0, was {incident.ExtraLatencyMs}");
+            throw new SimulatedSystemException($"{key}.extraLatencyMs", $"must be a finite number >= 0, was {incident.ExtraLatencyMs}");
         }
 
         RequireProbability($"{key}.errorRate", incident.ErrorRate);
         if (!(incident.StartOffsetSeconds >= 0))
         {
-            throw new TopologyException($"{key}.startOffsetSeconds", $"must be >= 0, was {incident.StartOffsetSeconds}");
+            throw new SimulatedSystemException($"{key}.startOffsetSeconds", $"must be >= 0, was {incident.StartOffsetSeconds}");
         }
 
         if (!(incident.EndOffsetSeconds > incident.StartOffsetSeconds))
         {
-            throw new TopologyException($"{key}.endOffsetSeconds", $"must be after startOffsetSeconds ({incident.StartOffsetSeconds}), was {incident.EndOffsetSeconds}");
+            throw new SimulatedSystemException($"{key}.endOffsetSeconds", $"must be after startOffsetSeconds ({incident.StartOffsetSeconds}), was {incident.EndOffsetSeconds}");
         }
 
         if (!(incident.PeriodSeconds >= 0) || (incident.PeriodSeconds > 0 && incident.PeriodSeconds < incident.EndOffsetSeconds))
         {
-            throw new TopologyException($"{key}.periodSeconds", $"must be 0 (once) or at least endOffsetSeconds ({incident.EndOffsetSeconds}), was {incident.PeriodSeconds}");
+            throw new SimulatedSystemException($"{key}.periodSeconds", $"must be 0 (once) or at least endOffsetSeconds ({incident.EndOffsetSeconds}), was {incident.PeriodSeconds}");
         }
     }
 
@@ -307,9 +307,9 @@ internal sealed class TopologyValidator
     private void RejectCycles()
     {
         var state = new Dictionary<OperationDefinition, int>(ReferenceEqualityComparer.Instance);
-        for (int s = 0; s < _topology.Services.Count; s++)
+        for (int s = 0; s < _system.Services.Count; s++)
         {
-            ServiceDefinition service = _topology.Services[s];
+            ServiceDefinition service = _system.Services[s];
             for (int o = 0; o < service.Operations.Count; o++)
             {
                 Visit(service, service.Operations[o], $"services[{s}].operations[{o}]", state, []);
@@ -329,7 +329,7 @@ internal sealed class TopologyValidator
         path.Add($"{service.Name} '{operation.Name}'");
         if (current == Visiting)
         {
-            throw new TopologyException(key, $"call cycle {string.Join(" -> ", path)}; use a call's 'depth' for bounded recursion instead");
+            throw new SimulatedSystemException(key, $"call cycle {string.Join(" -> ", path)}; use a call's 'depth' for bounded recursion instead");
         }
 
         state[operation] = Visiting;
@@ -362,7 +362,7 @@ internal sealed class TopologyValidator
         RequireText(key, name);
         return _services.TryGetValue(name!, out ServiceDefinition? service)
             ? service
-            : throw new TopologyException(key, $"unknown service '{name}'; known: {Known(_services.Keys)}");
+            : throw new SimulatedSystemException(key, $"unknown service '{name}'; known: {Known(_services.Keys)}");
     }
 
     private static OperationDefinition FindOperation(string key, ServiceDefinition service, string? name)
@@ -376,7 +376,7 @@ internal sealed class TopologyValidator
             }
         }
 
-        throw new TopologyException(key, $"service '{service.Name}' has no operation '{name}'; known: {Known(service.Operations.Select(op => op.Name))}");
+        throw new SimulatedSystemException(key, $"service '{service.Name}' has no operation '{name}'; known: {Known(service.Operations.Select(op => op.Name))}");
     }
 
     private static string Known(IEnumerable<string> names)
@@ -387,13 +387,13 @@ internal sealed class TopologyValidator
 
     private static T RequireNotNull<T>(string key, T? value)
         where T : class =>
-        value ?? throw new TopologyException(key, "must not be null");
+        value ?? throw new SimulatedSystemException(key, "must not be null");
 
     private static void RequireText(string key, string? value)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw new TopologyException(key, "is required and must not be empty");
+            throw new SimulatedSystemException(key, "is required and must not be empty");
         }
     }
 
@@ -401,7 +401,7 @@ internal sealed class TopologyValidator
     {
         if (!(value > 0) || double.IsInfinity(value))
         {
-            throw new TopologyException(key, $"must be a finite number > 0, was {value}");
+            throw new SimulatedSystemException(key, $"must be a finite number > 0, was {value}");
         }
     }
 
@@ -409,7 +409,7 @@ internal sealed class TopologyValidator
     {
         if (!(value >= 0 && value <= 1))
         {
-            throw new TopologyException(key, $"must be a probability between 0 and 1, was {value}");
+            throw new SimulatedSystemException(key, $"must be a probability between 0 and 1, was {value}");
         }
     }
 
@@ -419,7 +419,7 @@ internal sealed class TopologyValidator
         RequirePositive($"{key}.medianMs", latency!.MedianMs);
         if (!(latency.P99Ms >= latency.MedianMs) || double.IsInfinity(latency.P99Ms))
         {
-            throw new TopologyException($"{key}.p99Ms", $"must be at least medianMs ({latency.MedianMs}), was {latency.P99Ms}");
+            throw new SimulatedSystemException($"{key}.p99Ms", $"must be at least medianMs ({latency.MedianMs}), was {latency.P99Ms}");
         }
     }
 }

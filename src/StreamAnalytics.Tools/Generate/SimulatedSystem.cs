@@ -12,7 +12,7 @@ namespace StreamAnalytics.Tools.Generate;
 /// Immutable once built; copy with <c>with</c>-style helpers such as <see cref="WithTracesPerSecond"/>. Safe to share between threads
 /// and generators.
 /// </remarks>
-public sealed partial class ServiceTopology
+public sealed partial class SimulatedSystem
 {
     /// <summary>Largest allowed <see cref="RepeatRange.Max"/>: a bound on fan-out so a typo cannot make a trace of millions of spans.</summary>
     public const int MaxRepeat = 1000;
@@ -60,9 +60,9 @@ public sealed partial class ServiceTopology
     public IReadOnlyList<IncidentDefinition> Incidents { get; init; } = [];
 
     /// <summary>Reads and validates a topology JSON file.</summary>
-    /// <exception cref="TopologyException">The file is not valid JSON for the schema, or fails <see cref="Validate"/>; the message names the key.</exception>
+    /// <exception cref="SimulatedSystemException">The file is not valid JSON for the schema, or fails <see cref="Validate"/>; the message names the key.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static ServiceTopology Load(string path)
+    public static SimulatedSystem Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         string json = File.ReadAllText(path);
@@ -70,54 +70,54 @@ public sealed partial class ServiceTopology
         {
             return Parse(json);
         }
-        catch (TopologyException e)
+        catch (SimulatedSystemException e)
         {
-            throw new TopologyException(e.Key, $"{e.Message} (in topology file '{path}')", e);
+            throw new SimulatedSystemException(e.Key, $"{e.Message} (in topology file '{path}')", e);
         }
     }
 
     /// <summary>Parses and validates topology JSON.</summary>
-    /// <exception cref="TopologyException">The JSON is malformed, has an unknown or mistyped key, or fails <see cref="Validate"/>.</exception>
-    public static ServiceTopology Parse(string json)
+    /// <exception cref="SimulatedSystemException">The JSON is malformed, has an unknown or mistyped key, or fails <see cref="Validate"/>.</exception>
+    public static SimulatedSystem Parse(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        ServiceTopology? topology;
+        SimulatedSystem? system;
         try
         {
-            topology = JsonSerializer.Deserialize<ServiceTopology>(json, JsonOptions);
+            system = JsonSerializer.Deserialize<SimulatedSystem>(json, JsonOptions);
         }
         catch (JsonException e)
         {
             // System.Text.Json's path starts with "$." and points at the key (or the object holding an unknown key).
             string key = e.Path is null ? "" : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path.TrimStart('$');
-            throw new TopologyException(key, Describe(e, key), e);
+            throw new SimulatedSystemException(key, Describe(e, key), e);
         }
 
-        if (topology is null)
+        if (system is null)
         {
-            throw new TopologyException("", "the topology JSON is 'null'; expected an object");
+            throw new SimulatedSystemException("", "the topology JSON is 'null'; expected an object");
         }
 
-        topology.Validate();
-        return topology;
+        system.Validate();
+        return system;
     }
 
     /// <summary>The topology as indented JSON in the file schema; <see cref="Parse"/> reads it back to an equal model.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     /// <summary>Checks every reference and range, so that generation cannot fail later.</summary>
-    /// <exception cref="TopologyException">The first problem found; <see cref="TopologyException.Key"/> is its JSON path.</exception>
-    public void Validate() => new TopologyValidator(this).Validate();
+    /// <exception cref="SimulatedSystemException">The first problem found; <see cref="SimulatedSystemException.Key"/> is its JSON path.</exception>
+    public void Validate() => new SimulatedSystemValidator(this).Validate();
 
     /// <summary>A copy with another trace rate.</summary>
-    public ServiceTopology WithTracesPerSecond(double tracesPerSecond) => Copy(tracesPerSecond: tracesPerSecond);
+    public SimulatedSystem WithTracesPerSecond(double tracesPerSecond) => Copy(tracesPerSecond: tracesPerSecond);
 
     /// <summary>
     /// A copy with another weight on one entry point, e.g. 0 to switch off the long and wide batch-report traces of
     /// <see cref="OnlineShop"/>, or a large weight to make them frequent.
     /// </summary>
     /// <exception cref="ArgumentException">No entry point has that service and operation.</exception>
-    public ServiceTopology WithEntryPointWeight(string service, string operation, double weight)
+    public SimulatedSystem WithEntryPointWeight(string service, string operation, double weight)
     {
         bool found = false;
         var entryPoints = new List<EntryPointDefinition>(EntryPoints.Count);
@@ -143,10 +143,10 @@ public sealed partial class ServiceTopology
     }
 
     /// <summary>A copy with other clock-skew settings.</summary>
-    public ServiceTopology WithClockSkew(ClockSkewSettings clockSkew) => Copy(clockSkew: clockSkew);
+    public SimulatedSystem WithClockSkew(ClockSkewSettings clockSkew) => Copy(clockSkew: clockSkew);
 
     /// <summary>A copy with other incidents (an empty list for a steady system).</summary>
-    public ServiceTopology WithIncidents(IReadOnlyList<IncidentDefinition> incidents) => Copy(incidents: incidents);
+    public SimulatedSystem WithIncidents(IReadOnlyList<IncidentDefinition> incidents) => Copy(incidents: incidents);
 
     /// <summary>
     /// Mean spans per trace, measured by generating <paramref name="sampleTraces"/> traces with a private generator; use it to turn a
@@ -165,7 +165,7 @@ public sealed partial class ServiceTopology
         return (double)spans / sampleTraces;
     }
 
-    private ServiceTopology Copy(
+    private SimulatedSystem Copy(
         double? tracesPerSecond = null,
         ClockSkewSettings? clockSkew = null,
         IReadOnlyList<EntryPointDefinition>? entryPoints = null,

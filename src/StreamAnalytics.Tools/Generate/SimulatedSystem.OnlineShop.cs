@@ -2,7 +2,7 @@ namespace StreamAnalytics.Tools.Generate;
 
 // The built-in default, kept apart from the model: it is data. jobs/topologies/online-shop.json must describe the same model (a test
 // compares the two), so change both together.
-public sealed partial class ServiceTopology
+public sealed partial class SimulatedSystem
 {
     /// <summary>Service name of the root of the long and wide batch-report traces in <see cref="OnlineShop"/>.</summary>
     public const string ReportingService = "reporting";
@@ -20,7 +20,7 @@ public sealed partial class ServiceTopology
     /// A payment incident (+250 ms, 30 % errors) runs from 20 s to 30 s of every 120 s of virtual time, so a 30-second demo shows it.
     /// </summary>
     /// <remarks>A new instance on each call; equal to <c>jobs/topologies/online-shop.json</c>.</remarks>
-    public static ServiceTopology OnlineShop => new()
+    public static SimulatedSystem OnlineShop => new()
     {
         Name = "online-shop",
         TracesPerSecond = 200,

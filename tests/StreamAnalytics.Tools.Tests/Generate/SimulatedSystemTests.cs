@@ -4,7 +4,7 @@ using StreamAnalytics.Tools.Generate;
 
 namespace StreamAnalytics.Tools.Tests.Generate;
 
-public class ServiceTopologyTests
+public class SimulatedSystemTests
 {
     // Smallest useful topology: web calls api, api queries a database. Each test breaks one key of it.
     private const string Tiny = """
@@ -25,15 +25,15 @@ public class ServiceTopologyTests
     [Fact]
     public void The_online_shop_file_describes_the_same_model_as_the_built_in_default()
     {
-        ServiceTopology fromFile = ServiceTopology.Load(RepositoryFiles.Find("jobs/topologies/online-shop.json"));
+        SimulatedSystem fromFile = SimulatedSystem.Load(RepositoryFiles.Find("jobs/topologies/online-shop.json"));
 
-        Assert.Equal(ServiceTopology.OnlineShop.ToJson(), fromFile.ToJson());
+        Assert.Equal(SimulatedSystem.OnlineShop.ToJson(), fromFile.ToJson());
     }
 
     [Fact]
     public void The_built_in_online_shop_is_valid_and_has_the_boutique_services()
     {
-        ServiceTopology shop = ServiceTopology.OnlineShop;
+        SimulatedSystem shop = SimulatedSystem.OnlineShop;
 
         shop.Validate();
         string[] expected = ["api-gateway", "frontend", "checkout", "cart", "productcatalog", "currency", "payment", "shipping", "email", "recommendation", "fulfillment"];
@@ -46,9 +46,9 @@ public class ServiceTopologyTests
     [Fact]
     public void A_topology_survives_a_round_trip_through_json()
     {
-        ServiceTopology tiny = ServiceTopology.Parse(Tiny);
+        SimulatedSystem tiny = SimulatedSystem.Parse(Tiny);
 
-        ServiceTopology again = ServiceTopology.Parse(tiny.ToJson());
+        SimulatedSystem again = SimulatedSystem.Parse(tiny.ToJson());
 
         Assert.Equal(tiny.ToJson(), again.ToJson());
         Assert.Equal(100, again.TracesPerSecond);
@@ -177,7 +177,7 @@ public class ServiceTopologyTests
     [Fact]
     public void A_repeat_above_the_fan_out_bound_is_rejected()
     {
-        var e = Rejected(json => json["services"]![0]!["operations"]![0]!["calls"]![0]!["repeat"] = new JsonObject { ["min"] = 1, ["max"] = ServiceTopology.MaxRepeat + 1 });
+        var e = Rejected(json => json["services"]![0]!["operations"]![0]!["calls"]![0]!["repeat"] = new JsonObject { ["min"] = 1, ["max"] = SimulatedSystem.MaxRepeat + 1 });
 
         Assert.Equal("services[0].operations[0].calls[0].repeat", e.Key);
     }
@@ -189,7 +189,7 @@ public class ServiceTopologyTests
         File.WriteAllText(path, Mutate(json => json["tracesPerSecond"] = 0));
         try
         {
-            var e = Assert.Throws<TopologyException>(() => ServiceTopology.Load(path));
+            var e = Assert.Throws<SimulatedSystemException>(() => SimulatedSystem.Load(path));
 
             Assert.Equal("tracesPerSecond", e.Key);
             Assert.Contains(path, e.Message);
@@ -203,9 +203,9 @@ public class ServiceTopologyTests
     [Fact]
     public void The_generator_refuses_an_invalid_model_built_in_code()
     {
-        ServiceTopology broken = ServiceTopology.Parse(Tiny).WithTracesPerSecond(-1);
+        SimulatedSystem broken = SimulatedSystem.Parse(Tiny).WithTracesPerSecond(-1);
 
-        var e = Assert.Throws<TopologyException>(() => new TraceGenerator(broken, 1, 0));
+        var e = Assert.Throws<SimulatedSystemException>(() => new TraceGenerator(broken, 1, 0));
 
         Assert.Equal("tracesPerSecond", e.Key);
     }
@@ -213,11 +213,11 @@ public class ServiceTopologyTests
     [Fact]
     public void Changing_the_weight_of_a_missing_entry_point_is_an_error()
     {
-        Assert.Throws<ArgumentException>(() => ServiceTopology.OnlineShop.WithEntryPointWeight("reporting", "GET /nothing", 1));
+        Assert.Throws<ArgumentException>(() => SimulatedSystem.OnlineShop.WithEntryPointWeight("reporting", "GET /nothing", 1));
     }
 
-    private static TopologyException Rejected(Action<JsonNode> mutate) =>
-        Assert.Throws<TopologyException>(() => ServiceTopology.Parse(Mutate(mutate)));
+    private static SimulatedSystemException Rejected(Action<JsonNode> mutate) =>
+        Assert.Throws<SimulatedSystemException>(() => SimulatedSystem.Parse(Mutate(mutate)));
 
     private static string Mutate(Action<JsonNode> mutate)
     {

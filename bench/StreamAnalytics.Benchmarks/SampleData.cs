@@ -1,3 +1,4 @@
+using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Tools;

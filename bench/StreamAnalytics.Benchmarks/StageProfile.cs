@@ -13,7 +13,7 @@ using StreamAnalytics.Features.Extract.Tree;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Sinks.Prometheus;
-using Trace = StreamAnalytics.Formats.Model.Trace;
+using Trace = StreamAnalytics.Features.Assembly.Trace;
 
 namespace StreamAnalytics.Benchmarks;
 

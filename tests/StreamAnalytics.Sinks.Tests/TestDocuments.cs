@@ -1,4 +1,5 @@
 using StreamAnalytics.Features.Aggregate;
+using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats.Model;
 

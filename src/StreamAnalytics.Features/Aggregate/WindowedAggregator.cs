@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Streams.State;

@@ -1,3 +1,4 @@
+using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Extract.CriticalPath;
 using StreamAnalytics.Features.Extract.Quality;
 using StreamAnalytics.Features.Extract.ServiceGraph;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats.Model;
-using Trace = StreamAnalytics.Formats.Model.Trace;
+using Trace = StreamAnalytics.Features.Assembly.Trace;
 
 namespace StreamAnalytics.Sinks.Prometheus;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using StreamAnalytics.Features.Aggregate;
+using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats.Model;
 

@@ -1,4 +1,5 @@
 using StreamAnalytics.Features.Aggregate;
+using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Formats.Model;
 
 namespace StreamAnalytics.Features.Tests.Aggregate;

@@ -1,3 +1,4 @@
+using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Extract.Tree;
 using StreamAnalytics.Formats.Model;
 

@@ -1,3 +1,4 @@
+using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;

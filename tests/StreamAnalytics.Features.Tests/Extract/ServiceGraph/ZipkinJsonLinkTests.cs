@@ -1,4 +1,5 @@
 using System.Text.Json;
+using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;

@@ -1,4 +1,6 @@
-namespace StreamAnalytics.Formats.Model;
+using StreamAnalytics.Formats.Model;
+
+namespace StreamAnalytics.Features.Assembly;
 
 /// <summary>
 /// A complete (or completed-by-policy) trace: the spans of one trace id, in arrival order, handed to the extractors.

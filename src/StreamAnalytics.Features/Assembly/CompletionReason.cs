@@ -1,4 +1,4 @@
-namespace StreamAnalytics.Formats.Model;
+namespace StreamAnalytics.Features.Assembly;
 
 /// <summary>Why a trace was emitted. Also a metric label (<c>reason</c>), so the names are stable.</summary>
 public enum CompletionReason

@@ -353,7 +353,7 @@ internal sealed class KafkaBenchmark : IDisposable
         for (ulong i = 1; left > 0; i++)
         {
             var id = new TraceId(0xB0B0_0000_0000_0000UL | i, i * 0x9E3779B97F4A7C15UL);
-            int p = TraceIdPartitioner.Partition(id, partitions);
+            int p = TraceIdKey.Partition(id, partitions);
             if (covered[p]) continue;
             covered[p] = true;
             left--;

@@ -9,7 +9,7 @@ namespace StreamAnalytics.Features.Assembly;
 
 // Changelog: an append log, not a snapshot per key.
 //
-//   key   = 16-byte trace id (TraceIdPartitioner.WriteKey)
+//   key   = 16-byte trace id (TraceIdKey.WriteKey)
 //   value = kind byte (1 = spans appended) | varint revision | flags byte (bit0 truncated) | varint dropped
 //           | zigzag varint stream time of the append | SpanCodec payload of the appended spans (may hold none)
 //   null  = the trace was emitted (tombstone)
@@ -78,7 +78,7 @@ public sealed partial class OpenTraceStore
     private void LogTombstone(TraceId traceId)
     {
         if (_changelog is null) return;
-        Span<byte> key = stackalloc byte[TraceIdPartitioner.KeyLength];
+        Span<byte> key = stackalloc byte[TraceIdKey.KeyLength];
         traceId.WriteBytes(key);
         // Held until the commit that makes the emitted trace durable in every sink (see IChangelog.AppendTombstoneAfterCommit).
         _changelog.AppendTombstoneAfterCommit(key);
@@ -102,7 +102,7 @@ public sealed partial class OpenTraceStore
         _logBuffer.Advance(p);
         _codec.Encode(_logScratch.AsSpan(0, n), _strings, _logBuffer);
 
-        Span<byte> key = stackalloc byte[TraceIdPartitioner.KeyLength];
+        Span<byte> key = stackalloc byte[TraceIdKey.KeyLength];
         e.TraceId.WriteBytes(key);
         _changelog.Append(key, _logBuffer.WrittenSpan);
     }
@@ -115,7 +115,7 @@ public sealed partial class OpenTraceStore
     /// </summary>
     private void Restore(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool isTombstone)
     {
-        if (!TraceIdPartitioner.TryReadKey(key, out TraceId id))
+        if (!TraceIdKey.TryReadKey(key, out TraceId id))
         {
             Metrics.RestoreErrorsCount++;
             return;

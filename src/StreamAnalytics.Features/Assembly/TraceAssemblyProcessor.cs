@@ -14,7 +14,7 @@ namespace StreamAnalytics.Features.Assembly;
 /// <para>
 /// Wiring: <c>AddStateStore(new OpenTraceStore(config, StringTable.Shared, timeProvider, new AssemblyMetrics(taskId)), "assemble")</c>
 /// and <c>AddProcessor("assemble", () =&gt; new TraceAssemblyProcessor(), "spans-by-trace-source")</c>; the source's key
-/// deserializer reads the 16-byte key (<see cref="TraceIdPartitioner.TryReadKey"/>) and its value deserializer passes
+/// deserializer reads the 16-byte key (<see cref="TraceIdKey.TryReadKey"/>) and its value deserializer passes
 /// the bytes through. The key is informational: spans are grouped by their own trace ids.
 /// </para>
 /// <para>

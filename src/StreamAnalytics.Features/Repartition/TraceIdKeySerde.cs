@@ -4,7 +4,7 @@ using StreamAnalytics.Formats.Model;
 namespace StreamAnalytics.Features.Repartition;
 
 /// <summary>
-/// Serializer and deserializer of record keys that are trace ids (<see cref="TraceIdPartitioner"/>: 16 big-endian
+/// Serializer and deserializer of record keys that are trace ids (<see cref="TraceIdKey"/>: 16 big-endian
 /// bytes), for <c>{app}-spans-by-trace</c>, <c>{app}-trace-features</c> and topology wiring.
 /// </summary>
 /// <remarks>
@@ -17,12 +17,12 @@ public sealed class TraceIdKeySerde : ISerializer<TraceId>, IDeserializer<TraceI
     public static TraceIdKeySerde Instance { get; } = new();
 
     /// <inheritdoc/>
-    public byte[] Serialize(TraceId data, SerializationContext context) => TraceIdPartitioner.ToKey(data);
+    public byte[] Serialize(TraceId data, SerializationContext context) => TraceIdKey.ToKey(data);
 
     /// <inheritdoc/>
     public TraceId Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
     {
-        if (!isNull && TraceIdPartitioner.TryReadKey(data, out TraceId id)) return id;
+        if (!isNull && TraceIdKey.TryReadKey(data, out TraceId id)) return id;
         throw new FormatException(isNull
             ? $"record key of topic '{context.Topic}' is null; expected a 16-byte trace id"
             : $"record key of topic '{context.Topic}' is {data.Length} bytes or all zero; expected a 16-byte trace id");

@@ -7,7 +7,7 @@ namespace StreamAnalytics.Features.Repartition;
 /// <summary>
 /// Splits one decoded input message (an OTLP batch holds spans of many traces) into one group per trace id, for the
 /// repartition hop: the caller produces one <c>{app}-spans-by-trace</c> record per group, keyed by
-/// <see cref="TraceIdPartitioner.WriteKey"/>.
+/// <see cref="TraceIdKey.WriteKey"/>.
 /// </summary>
 /// <remarks>
 /// Groups come out in order of each trace's first span, and spans keep their input order inside a group, so arrival

@@ -181,7 +181,7 @@ public class TraceJobTests
             if (result is null) continue;
             if (result.IsPartitionEOF) { ended++; continue; }
             records++;
-            Assert.Equal(TraceIdPartitioner.Partition(result.Message.Key, partitions), result.Partition.Value);
+            Assert.Equal(TraceIdKey.Partition(result.Message.Key, partitions), result.Partition.Value);
         }
         Assert.Equal(partitions, ended);
         // At least one record per trace, at most one per span (each input batch held one span): all of them were checked.

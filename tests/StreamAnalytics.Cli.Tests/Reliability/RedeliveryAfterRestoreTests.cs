@@ -26,7 +26,7 @@ public sealed class RedeliveryAfterRestoreTests
     public void Spans_read_again_after_a_restore_reopen_the_emitted_trace_with_all_its_spans()
     {
         var traceId = new TraceId(0xC0FFEE, 7);
-        byte[] key = TraceIdPartitioner.ToKey(traceId);
+        byte[] key = TraceIdKey.ToKey(traceId);
         ModelSpan root = Span(traceId, 1, parent: 0), a = Span(traceId, 2, parent: 1), b = Span(traceId, 3, parent: 1);
 
         using var before = new TopologyTestDriver(Build());

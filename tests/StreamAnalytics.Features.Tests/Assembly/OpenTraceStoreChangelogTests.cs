@@ -20,7 +20,7 @@ public sealed class OpenTraceStoreChangelogTests
 
         a.AddRange(spans, 0, T0Wall, _out);
         Assert.Equal(1, ctx.Changelog.Appends);
-        Assert.Equal(TraceIdPartitioner.ToKey(Tid(1)), ctx.Changelog.Records[0].Key);
+        Assert.Equal(TraceIdKey.ToKey(Tid(1)), ctx.Changelog.Records[0].Key);
 
         a.CompleteDue(10_000, T0Wall, _out);
         Assert.Equal(1, ctx.Changelog.Tombstones);
@@ -128,7 +128,7 @@ public sealed class OpenTraceStoreChangelogTests
     public void Unreadable_changelog_records_are_counted_and_skipped_without_throwing()
     {
         var (restored, ctx) = Initialised(Config());
-        byte[] key = TraceIdPartitioner.ToKey(Tid(1));
+        byte[] key = TraceIdKey.ToKey(Tid(1));
         ctx.Replay([
             (new byte[] { 1, 2, 3 }, new byte[] { 1 }),
             (key, new byte[] { 9, 9, 9 }),

@@ -21,7 +21,7 @@ public sealed class TraceAssemblyTopologyTests
     [Fact]
     public void A_trace_open_before_a_restart_completes_whole_after_restoring_from_the_changelog()
     {
-        byte[] key = TraceIdPartitioner.ToKey(Tid(1));
+        byte[] key = TraceIdKey.ToKey(Tid(1));
         using (var before = new TopologyTestDriver(Build()))
         {
             before.PipeInput(Input, key, Encode(Child(_strings, Tid(1), 1), Child(_strings, Tid(1), 2)), 1_000);

@@ -4,7 +4,7 @@ using StreamAnalytics.Formats.Model;
 
 namespace StreamAnalytics.Features.Tests.Repartition;
 
-public sealed class TraceIdPartitionerTests
+public sealed class TraceIdKeyTests
 {
     [Theory]
     [InlineData("21", -973932308)]
@@ -16,20 +16,20 @@ public sealed class TraceIdPartitionerTests
     public void Murmur2_matches_the_java_client_bit_for_bit(string input, int expected)
     {
         // Vectors from Kafka's UtilsTest.testMurmur2.
-        Assert.Equal(expected, TraceIdPartitioner.Murmur2(Encoding.ASCII.GetBytes(input)));
+        Assert.Equal(expected, TraceIdKey.Murmur2(Encoding.ASCII.GetBytes(input)));
     }
 
     [Fact]
     public void The_key_is_the_16_big_endian_bytes_of_the_trace_id_and_reads_back()
     {
         var id = new TraceId(0x0102030405060708, 0x090A0B0C0D0E0F10);
-        byte[] key = TraceIdPartitioner.ToKey(id);
+        byte[] key = TraceIdKey.ToKey(id);
 
         Assert.Equal(Enumerable.Range(1, 16).Select(i => (byte)i), key);
-        Assert.True(TraceIdPartitioner.TryReadKey(key, out var back));
+        Assert.True(TraceIdKey.TryReadKey(key, out var back));
         Assert.Equal(id, back);
-        Assert.False(TraceIdPartitioner.TryReadKey(new byte[16], out _));
-        Assert.False(TraceIdPartitioner.TryReadKey(new byte[5], out _));
+        Assert.False(TraceIdKey.TryReadKey(new byte[16], out _));
+        Assert.False(TraceIdKey.TryReadKey(new byte[5], out _));
     }
 
     [Fact]
@@ -40,8 +40,8 @@ public sealed class TraceIdPartitionerTests
         for (int i = 0; i < 1_000; i++)
         {
             var id = new TraceId((ulong)random.NextInt64(), (ulong)random.NextInt64());
-            int p = TraceIdPartitioner.Partition(id, 12);
-            Assert.Equal(p, TraceIdPartitioner.Partition(TraceIdPartitioner.ToKey(id), 12));
+            int p = TraceIdKey.Partition(id, 12);
+            Assert.Equal(p, TraceIdKey.Partition(TraceIdKey.ToKey(id), 12));
             Assert.InRange(p, 0, 11);
             seen.Add(p);
         }

@@ -6,6 +6,7 @@ namespace StreamAnalytics.Features.Repartition;
 /// How records of the repartition topic <c>{app}-spans-by-trace-repartition</c> and of the open-trace changelog are
 /// keyed, and which partition a key lands on. (The <c>{app}-trace-features</c> topic is keyed by the 32-hex trace id,
 /// for readability, and partitioned by the producer.)
+/// Named for what it is, the key codec: it places no record itself (the producer does, see below), hence not "partitioner".
 /// </summary>
 /// <remarks>
 /// <para>
@@ -20,7 +21,7 @@ namespace StreamAnalytics.Features.Repartition;
 /// (no repartition) keeps the placement of whoever produced it; it only has to be the same for every span.
 /// </para>
 /// </remarks>
-public static class TraceIdPartitioner
+public static class TraceIdKey
 {
     /// <summary>Length of a key in bytes.</summary>
     public const int KeyLength = 16;

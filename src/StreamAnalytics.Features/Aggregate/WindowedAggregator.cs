@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Text;
 using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats.Model;
@@ -36,7 +35,6 @@ namespace StreamAnalytics.Features.Aggregate;
 /// </remarks>
 public sealed class WindowedAggregator
 {
-    private const byte WatermarkKeyMarker = 0xFF;
     private static readonly string[] SpanKindNames = ["unspecified", "internal", "server", "client", "producer", "consumer"];
 
     private readonly SortedDictionary<long, AggregateWindow> _windows = new();
@@ -262,7 +260,7 @@ public sealed class WindowedAggregator
             if (state.Emitted || !state.Dirty) continue;
             keyBuffer.ResetWrittenCount();
             valueBuffer.ResetWrittenCount();
-            WriteKey(keyBuffer, windowStart, key);
+            AggregateChangelogCodec.WriteKey(keyBuffer, windowStart, key);
             state.WriteTo(valueBuffer);
             changelog.Append(keyBuffer.WrittenSpan, valueBuffer.WrittenSpan);
             state.Dirty = false;
@@ -274,7 +272,7 @@ public sealed class WindowedAggregator
         {
             Span<byte> value = stackalloc byte[8];
             BinaryPrimitives.WriteInt64BigEndian(value, _watermarkMs);
-            changelog.Append([WatermarkKeyMarker], value);
+            changelog.Append([AggregateChangelogCodec.WatermarkKeyMarker], value);
             _watermarkDirty = false;
         }
     }
@@ -286,13 +284,13 @@ public sealed class WindowedAggregator
     /// <exception cref="FormatException">The record was not written by this class.</exception>
     public void Restore(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool isTombstone)
     {
-        if (key.Length == 1 && key[0] == WatermarkKeyMarker)
+        if (key.Length == 1 && key[0] == AggregateChangelogCodec.WatermarkKeyMarker)
         {
             if (!isTombstone && value.Length == 8)
                 _watermarkMs = Math.Max(_watermarkMs, BinaryPrimitives.ReadInt64BigEndian(value));
             return;
         }
-        (long windowStart, AggregateKey aggregateKey) = ReadKey(key);
+        (long windowStart, AggregateKey aggregateKey) = AggregateChangelogCodec.ReadKey(key);
         if (isTombstone)
         {
             if (_windows.TryGetValue(windowStart, out var w) && w.Series.Remove(aggregateKey))
@@ -441,40 +439,12 @@ public sealed class WindowedAggregator
             if (state.Logged)
             {
                 keyBuffer.ResetWrittenCount();
-                WriteKey(keyBuffer, windowStart, key);
+                AggregateChangelogCodec.WriteKey(keyBuffer, windowStart, key);
                 _pendingTombstones.Add(keyBuffer.WrittenSpan.ToArray());
             }
-            output.Add(ToDocument(windowStart, windowEnd, key, state));
+            output.Add(AggregateDocumentMapping.ToDocument(windowStart, windowEnd, key, state, Partition));
         }
         AggregateMetrics.WindowEmitted(early);
-    }
-
-    private AggregateDocument ToDocument(long windowStart, long windowEnd, AggregateKey key, AggregateState s)
-    {
-        var sketch = s.Sketch;
-        bool rootOperation = key.Kind == AggregateKind.RootOperation;
-        return new AggregateDocument
-        {
-            WindowStartMs = windowStart,
-            WindowEndMs = windowEnd,
-            Kind = key.Kind,
-            Key = key,
-            Count = s.Count,
-            ErrorCount = s.ErrorCount,
-            Unit = key.Kind == AggregateKind.SpanCount ? "spans" : "us",
-            Sum = sketch.Sum,
-            Min = sketch.Min,
-            Max = sketch.Max,
-            P50 = sketch.GetQuantile(0.5),
-            P90 = sketch.GetQuantile(0.9),
-            P99 = sketch.GetQuantile(0.99),
-            MeanSpanCount = rootOperation && s.Count > 0 ? (double)s.SpanCountSum / s.Count : null,
-            MeanDepth = rootOperation && s.Count > 0 ? (double)s.DepthSum / s.Count : null,
-            BucketBounds = s.Histogram.UpperBounds,
-            BucketCounts = s.Histogram.Counts.ToArray(),
-            Sketch = sketch.ToBase64(),
-            Partition = Partition,
-        };
     }
 
     private static long StartTimeUs(Trace trace, TraceFeatures features)
@@ -490,48 +460,5 @@ public sealed class WindowedAggregator
     {
         long q = Math.DivRem(a, b, out long r);
         return r < 0 ? q - 1 : q;
-    }
-
-    /// <summary>Key layout: window start (int64 big-endian), kind (1 byte), then four varint-length-prefixed UTF-8 strings.</summary>
-    private static void WriteKey(IBufferWriter<byte> output, long windowStart, AggregateKey key)
-    {
-        Span<byte> head = output.GetSpan(9);
-        BinaryPrimitives.WriteInt64BigEndian(head, windowStart);
-        head[8] = (byte)key.Kind;
-        output.Advance(9);
-        WriteString(output, key.V0);
-        WriteString(output, key.V1);
-        WriteString(output, key.V2);
-        WriteString(output, key.V3);
-    }
-
-    private static void WriteString(IBufferWriter<byte> output, string value)
-    {
-        int length = Encoding.UTF8.GetByteCount(value);
-        Span<byte> dst = output.GetSpan(5 + length);
-        int p = Varint.Write(dst, (ulong)length);
-        p += Encoding.UTF8.GetBytes(value, dst[p..]);
-        output.Advance(p);
-    }
-
-    private static (long WindowStart, AggregateKey Key) ReadKey(ReadOnlySpan<byte> key)
-    {
-        if (key.Length < 13 || key[8] >= AggregateKindNames.Count)
-            throw new FormatException($"aggregate changelog key of {key.Length} bytes is not a window key");
-        long windowStart = BinaryPrimitives.ReadInt64BigEndian(key);
-        var kind = (AggregateKind)key[8];
-        int p = 9;
-        string v0 = ReadString(key, ref p), v1 = ReadString(key, ref p), v2 = ReadString(key, ref p), v3 = ReadString(key, ref p);
-        if (p != key.Length) throw new FormatException("aggregate changelog key has trailing bytes");
-        return (windowStart, AggregateKey.FromParts(kind, v0, v1, v2, v3));
-    }
-
-    private static string ReadString(ReadOnlySpan<byte> source, ref int p)
-    {
-        ulong length = Varint.Read(source, ref p);
-        if (length > (ulong)(source.Length - p)) throw new FormatException("aggregate changelog key truncated");
-        string s = Encoding.UTF8.GetString(source.Slice(p, (int)length));
-        p += (int)length;
-        return s;
     }
 }

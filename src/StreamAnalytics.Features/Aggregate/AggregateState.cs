@@ -1,4 +1,5 @@
 using System.Buffers;
+using StreamAnalytics.Features.Internal;
 
 namespace StreamAnalytics.Features.Aggregate;
 

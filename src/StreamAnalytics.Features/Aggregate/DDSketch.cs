@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using StreamAnalytics.Features.Internal;
 
 namespace StreamAnalytics.Features.Aggregate;
 

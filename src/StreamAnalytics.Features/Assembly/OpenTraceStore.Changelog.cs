@@ -1,4 +1,5 @@
 using System.Buffers;
+using StreamAnalytics.Features.Internal;
 using StreamAnalytics.Features.Repartition;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;
@@ -95,10 +96,10 @@ public sealed partial class OpenTraceStore
         Span<byte> header = _logBuffer.GetSpan(1 + 5 + 1 + 5 + 10);
         header[0] = AppendRecord;
         int p = 1;
-        p += WriteVarint(header[p..], (uint)e.Revision);
+        p += Varint.Write(header[p..], (uint)e.Revision);
         header[p++] = (byte)((e.Flags & EntryFlags.Truncated) != 0 ? 1 : 0);
-        p += WriteVarint(header[p..], (uint)e.Dropped);
-        p += WriteVarint(header[p..], (ulong)((_streamMs << 1) ^ (_streamMs >> 63)));
+        p += Varint.Write(header[p..], (uint)e.Dropped);
+        p += Varint.Write(header[p..], Varint.ZigZag(_streamMs));
         _logBuffer.Advance(p);
         _codec.Encode(_logScratch.AsSpan(0, n), _strings, _logBuffer);
 
@@ -129,20 +130,20 @@ public sealed partial class OpenTraceStore
 
         int p = 1;
         if (value.IsEmpty || value[0] != AppendRecord
-            || !TryReadVarint(value, ref p, out ulong revision) || revision > int.MaxValue
+            || !Varint.TryRead(value, ref p, out ulong revision) || revision > int.MaxValue
             || p >= value.Length)
         {
             Metrics.RestoreErrorsCount++;
             return;
         }
         bool truncated = (value[p++] & 1) != 0;
-        if (!TryReadVarint(value, ref p, out ulong dropped) || dropped > int.MaxValue
-            || !TryReadVarint(value, ref p, out ulong zigzagStream))
+        if (!Varint.TryRead(value, ref p, out ulong dropped) || dropped > int.MaxValue
+            || !Varint.TryRead(value, ref p, out ulong zigzagStream))
         {
             Metrics.RestoreErrorsCount++;
             return;
         }
-        long streamMs = (long)(zigzagStream >> 1) ^ -(long)(zigzagStream & 1);
+        long streamMs = Varint.UnZigZag(zigzagStream);
         _restoreBatch ??= new SpanBatch(64);
         _restoreBatch.Clear();
         if (!_codec.TryDecode(value[p..], _strings, _restoreBatch, out _))
@@ -202,33 +203,5 @@ public sealed partial class OpenTraceStore
         _slab.FreeChain(e.Head);
         e.Head = e.Tail = -1;
         Retain(h, _restoreScratch.AsSpan(0, n));
-    }
-
-    private static int WriteVarint(Span<byte> destination, ulong value)
-    {
-        int i = 0;
-        while (value >= 0x80)
-        {
-            destination[i++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        destination[i++] = (byte)value;
-        return i;
-    }
-
-    private static bool TryReadVarint(ReadOnlySpan<byte> input, ref int pos, out ulong value)
-    {
-        value = 0;
-        for (int shift = 0, i = pos; i < input.Length && shift < 64; i++, shift += 7)
-        {
-            byte b = input[i];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                pos = i + 1;
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
+using StreamAnalytics.Features.Internal;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;
 using ModelSpan = StreamAnalytics.Formats.Model.Span;
@@ -119,7 +120,7 @@ public sealed class SpanCodec
         int written = 0;
         Span<byte> head = output.GetSpan(1 + 5);
         head[0] = Version;
-        int n = 1 + WriteVarint(head[1..], (uint)_stringIdsInOrder.Count);
+        int n = 1 + Varint.Write(head[1..], (uint)_stringIdsInOrder.Count);
         output.Advance(n);
         written += n;
 
@@ -128,7 +129,7 @@ public sealed class SpanCodec
             int id = _stringIdsInOrder[i];
             byte[] utf8 = _utf8ById[id] ??= Encoding.UTF8.GetBytes(strings[id]);
             Span<byte> dest = output.GetSpan(5 + utf8.Length);
-            int p = WriteVarint(dest, (uint)utf8.Length);
+            int p = Varint.Write(dest, (uint)utf8.Length);
             utf8.CopyTo(dest[p..]);
             p += utf8.Length;
             output.Advance(p);
@@ -136,7 +137,7 @@ public sealed class SpanCodec
         }
 
         Span<byte> countSpan = output.GetSpan(5);
-        n = WriteVarint(countSpan, (uint)spans.Length);
+        n = Varint.Write(countSpan, (uint)spans.Length);
         output.Advance(n);
         written += n;
 
@@ -163,11 +164,11 @@ public sealed class SpanCodec
                 BinaryPrimitives.WriteUInt64BigEndian(row[p..], s.ParentSpanId.Value);
                 p += 8;
             }
-            p += WriteVarint64(row[p..], ZigZag(unchecked(s.StartUnixNanos - previousStart)));
-            p += WriteVarint64(row[p..], ZigZag(s.DurationNanos));
-            p += WriteVarint(row[p..], (uint)Local(s.Service));
-            p += WriteVarint(row[p..], (uint)Local(s.Operation));
-            p += WriteVarint(row[p..], (uint)Local(s.Peer));
+            p += Varint.Write(row[p..], Varint.ZigZag(unchecked(s.StartUnixNanos - previousStart)));
+            p += Varint.Write(row[p..], Varint.ZigZag(s.DurationNanos));
+            p += Varint.Write(row[p..], (uint)Local(s.Service));
+            p += Varint.Write(row[p..], (uint)Local(s.Operation));
+            p += Varint.Write(row[p..], (uint)Local(s.Peer));
             output.Advance(p);
             written += p;
             previousTrace = s.TraceId;
@@ -194,7 +195,7 @@ public sealed class SpanCodec
         if (input[0] != Version) return Fail(SpanCodecErrorKind.UnsupportedVersion, 0, out error);
         int pos = 1;
 
-        if (!TryReadVarint(input, ref pos, out uint stringCount)) return Fail(SpanCodecErrorKind.Malformed, pos, out error);
+        if (!Varint.TryRead(input, ref pos, out uint stringCount)) return Fail(SpanCodecErrorKind.Malformed, pos, out error);
         // Each string takes at least its one-byte length, so a count beyond the remaining bytes is corrupt, not big.
         if (stringCount > (uint)(input.Length - pos)) return Fail(SpanCodecErrorKind.Malformed, pos, out error);
         int localCount = (int)stringCount + ReservedStrings;
@@ -206,7 +207,7 @@ public sealed class SpanCodec
         for (int i = ReservedStrings; i < localCount; i++)
         {
             int at = pos;
-            if (!TryReadVarint(input, ref pos, out uint length)) return Fail(SpanCodecErrorKind.Malformed, at, out error);
+            if (!Varint.TryRead(input, ref pos, out uint length)) return Fail(SpanCodecErrorKind.Malformed, at, out error);
             if (length > (uint)MaxStringBytes) return Fail(SpanCodecErrorKind.LimitExceeded, at, out error);
             if (length > (uint)(input.Length - pos)) return Fail(SpanCodecErrorKind.Malformed, at, out error);
             ids[i] = strings.Intern(input.Slice(pos, (int)length));
@@ -214,7 +215,7 @@ public sealed class SpanCodec
         }
 
         int countAt = pos;
-        if (!TryReadVarint(input, ref pos, out uint spanCount)) return Fail(SpanCodecErrorKind.Malformed, countAt, out error);
+        if (!Varint.TryRead(input, ref pos, out uint spanCount)) return Fail(SpanCodecErrorKind.Malformed, countAt, out error);
         if (spanCount > (uint)MaxSpansPerRecord) return Fail(SpanCodecErrorKind.LimitExceeded, countAt, out error);
         if (spanCount > (uint)((input.Length - pos) / MinRowBytes)) return Fail(SpanCodecErrorKind.Malformed, countAt, out error);
 
@@ -254,11 +255,11 @@ public sealed class SpanCodec
                 parentId = BinaryPrimitives.ReadUInt64BigEndian(input[pos..]);
                 pos += 8;
             }
-            if (!TryReadVarint64(input, ref pos, out ulong startDelta)
-                || !TryReadVarint64(input, ref pos, out ulong duration)
-                || !TryReadVarint(input, ref pos, out uint service)
-                || !TryReadVarint(input, ref pos, out uint operation)
-                || !TryReadVarint(input, ref pos, out uint peer))
+            if (!Varint.TryRead(input, ref pos, out ulong startDelta)
+                || !Varint.TryRead(input, ref pos, out ulong duration)
+                || !Varint.TryRead(input, ref pos, out uint service)
+                || !Varint.TryRead(input, ref pos, out uint operation)
+                || !Varint.TryRead(input, ref pos, out uint peer))
             {
                 return Fail(SpanCodecErrorKind.Malformed, pos, out error);
             }
@@ -271,8 +272,8 @@ public sealed class SpanCodec
             s.TraceId = traceId;
             s.SpanId = new SpanId(spanId);
             s.ParentSpanId = new SpanId(parentId);
-            s.StartUnixNanos = unchecked(previousStart + UnZigZag(startDelta));
-            s.DurationNanos = UnZigZag(duration);
+            s.StartUnixNanos = unchecked(previousStart + Varint.UnZigZag(startDelta));
+            s.DurationNanos = Varint.UnZigZag(duration);
             s.Service = ids[service];
             s.Operation = ids[operation];
             s.Peer = ids[peer];
@@ -303,59 +304,6 @@ public sealed class SpanCodec
     private static bool Fail(SpanCodecErrorKind kind, int offset, out SpanCodecError error)
     {
         error = new SpanCodecError(kind, offset);
-        return false;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static long UnZigZag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
-
-    private static int WriteVarint(Span<byte> destination, uint value) => WriteVarint64(destination, value);
-
-    private static int WriteVarint64(Span<byte> destination, ulong value)
-    {
-        int i = 0;
-        while (value >= 0x80)
-        {
-            destination[i++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        destination[i++] = (byte)value;
-        return i;
-    }
-
-    private static bool TryReadVarint(ReadOnlySpan<byte> input, ref int pos, out uint value)
-    {
-        int at = pos;
-        if (!TryReadVarint64(input, ref pos, out ulong v) || v > uint.MaxValue)
-        {
-            pos = at;
-            value = 0;
-            return false;
-        }
-        value = (uint)v;
-        return true;
-    }
-
-    private static bool TryReadVarint64(ReadOnlySpan<byte> input, ref int pos, out ulong value)
-    {
-        value = 0;
-        int shift = 0;
-        for (int i = pos; i < input.Length; i++)
-        {
-            byte b = input[i];
-            if (shift == 63 && b > 1) return false; // the tenth byte may only carry the top bit
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                pos = i + 1;
-                return true;
-            }
-            shift += 7;
-            if (shift > 63) return false;
-        }
         return false;
     }
 }

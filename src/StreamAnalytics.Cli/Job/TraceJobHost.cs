@@ -8,6 +8,7 @@ using StreamAnalytics.Sinks.Elasticsearch;
 using StreamAnalytics.Sinks.File;
 using StreamAnalytics.Sinks.Prometheus;
 using StreamAnalytics.Streams;
+using StreamAnalytics.Streams.Errors;
 using StreamAnalytics.Streams.Testing.Embedded;
 
 namespace StreamAnalytics.Cli.Job;
@@ -177,13 +178,13 @@ public sealed class TraceJobHost : IAsyncDisposable
         _deadLetterProducer ??= new ProducerBuilder<byte[]?, byte[]>(new ProducerConfig(ProducerSettings()) { BootstrapServers = BootstrapServers, EnableIdempotence = true }).Build();
         var headers = new Headers
         {
-            { "x-error-reason", Encoding.UTF8.GetBytes(doc.Reason) },
-            { "x-error-kind", Encoding.UTF8.GetBytes("sink:elasticsearch:" + doc.ErrorType) },
+            { DeadLetterHeaders.ErrorReason, Encoding.UTF8.GetBytes(doc.Reason) },
+            { DeadLetterHeaders.ErrorKind, Encoding.UTF8.GetBytes("sink:elasticsearch:" + doc.ErrorType) },
             { "x-sink-index", Encoding.UTF8.GetBytes(doc.Index) },
             { "x-sink-document-id", Encoding.UTF8.GetBytes(doc.Id) },
             { "x-sink-status", Encoding.UTF8.GetBytes(doc.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
         };
-        _deadLetterProducer.ProduceAsync(_settings.ApplicationId + "-dlq",
+        _deadLetterProducer.ProduceAsync(_settings.ApplicationId + DeadLetterHeaders.TopicSuffix,
             new Message<byte[]?, byte[]> { Key = Encoding.UTF8.GetBytes(doc.Id), Value = doc.Source.ToArray(), Headers = headers }).GetAwaiter().GetResult();
     }
 

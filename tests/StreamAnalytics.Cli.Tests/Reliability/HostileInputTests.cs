@@ -4,6 +4,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Files;
+using StreamAnalytics.Streams.Errors;
 using Xunit.Abstractions;
 
 namespace StreamAnalytics.Cli.Tests.Reliability;
@@ -60,10 +61,10 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
         foreach (var d in dlq)
         {
             string Header(string key) => d.Message.Headers.TryGetLastBytes(key, out byte[] v) ? Encoding.UTF8.GetString(v) : "";
-            string reason = Header("x-error-reason");
+            string reason = Header(DeadLetterHeaders.ErrorReason);
             Assert.False(string.IsNullOrWhiteSpace(reason), "a dead letter without x-error-reason");
-            Assert.Equal(ReliabilityCluster.SourceTopic, Header("x-source-topic"));
-            dead[(int.Parse(Header("x-source-partition"), CultureInfo.InvariantCulture), long.Parse(Header("x-source-offset"), CultureInfo.InvariantCulture))] = reason;
+            Assert.Equal(ReliabilityCluster.SourceTopic, Header(DeadLetterHeaders.SourceTopic));
+            dead[(int.Parse(Header(DeadLetterHeaders.SourcePartition), CultureInfo.InvariantCulture), long.Parse(Header(DeadLetterHeaders.SourceOffset), CultureInfo.InvariantCulture))] = reason;
         }
         foreach (var g in dead.Values.GroupBy(r => r.Length > 60 ? r[..60] : r)) output.WriteLine($"dead-letter reason x{g.Count()}: {g.Key}");
         var mustDie = sentAt.Where(kv => kv.Value.Undecodable).ToList();

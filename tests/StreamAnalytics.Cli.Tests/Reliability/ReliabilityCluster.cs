@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Confluent.Kafka;
+using StreamAnalytics.Streams.Errors;
 using StreamAnalytics.Streams.Testing.Embedded;
 using Xunit.Abstractions;
 
@@ -29,7 +30,7 @@ public sealed class ReliabilityCluster : IDisposable
 
     public string Bootstrap => Cluster.BootstrapServers;
 
-    public string DeadLetterTopic => ApplicationId + "-dlq";
+    public string DeadLetterTopic => ApplicationId + DeadLetterHeaders.TopicSuffix;
 
     public string FeaturesTopic => ApplicationId + "-trace-features";
 

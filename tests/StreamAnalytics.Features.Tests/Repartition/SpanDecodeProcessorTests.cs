@@ -3,6 +3,7 @@ using StreamAnalytics.Features.Repartition;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Streams;
+using StreamAnalytics.Streams.Errors;
 using StreamAnalytics.Streams.Testing;
 using StreamAnalytics.Tools;
 using StreamAnalytics.Tools.Logical;
@@ -60,8 +61,8 @@ public class SpanDecodeProcessorTests
 
         Assert.Empty(driver.ReadOutput("by-trace"));
         var dead = Assert.Single(driver.ReadOutput(driver.DeadLetterTopic));
-        Assert.Equal(kind, dead.HeaderString("x-error-kind"));
-        Assert.False(string.IsNullOrEmpty(dead.HeaderString("x-error-reason")));
-        Assert.Equal("spans", dead.HeaderString("x-source-topic"));
+        Assert.Equal(kind, dead.HeaderString(DeadLetterHeaders.ErrorKind));
+        Assert.False(string.IsNullOrEmpty(dead.HeaderString(DeadLetterHeaders.ErrorReason)));
+        Assert.Equal("spans", dead.HeaderString(DeadLetterHeaders.SourceTopic));
     }
 }

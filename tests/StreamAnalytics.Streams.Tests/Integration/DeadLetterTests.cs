@@ -36,7 +36,7 @@ public class DeadLetterTests(ITestOutputHelper testOutput)
             var outputs = ReadAll(kafka, output, r => r.Count >= 2, TimeSpan.FromSeconds(30));
             Assert.Equal(["ok-1", "ok-2"], outputs.Select(r => Encoding.UTF8.GetString(r.Message.Key)));
 
-            var dead = ReadAll(kafka, appId + "-dlq", r => r.Count >= 2, TimeSpan.FromSeconds(30));
+            var dead = ReadAll(kafka, appId + DeadLetterHeaders.TopicSuffix, r => r.Count >= 2, TimeSpan.FromSeconds(30));
             Assert.Equal(2, dead.Count);
             var undecodable = dead.Single(r => Encoding.UTF8.GetString(r.Message.Key) == "bad-length");
             Assert.Equal(input, Header(undecodable, DeadLetterHeaders.SourceTopic));

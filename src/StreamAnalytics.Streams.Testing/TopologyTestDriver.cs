@@ -287,7 +287,5 @@ public sealed class TopologyTestDriver : IDisposable
     {
         public void Send(string topic, int? partition, byte[]? key, byte[]? value, long timestampMs, Headers? headers) =>
             driver.Written(topic, partition, key, value, timestampMs, headers);
-
-        public int GetPartitionCount(string topic) => driver.PartitionCount(topic);
     }
 }

@@ -67,19 +67,16 @@ public sealed class Topology
         return AddNode(node);
     }
 
-    /// <summary>A sink writing every record its parents forward to <paramref name="topic"/>, partitioned by the producer's partitioner.</summary>
-    public Topology AddSink<TKey, TValue>(string name, string topic, ISerializer<TKey> keySerializer, ISerializer<TValue> valueSerializer, params string[] parentNames) =>
-        AddSink(name, topic, keySerializer, valueSerializer, partitioner: null, parentNames);
-
-    /// <summary>A sink writing to <paramref name="topic"/>; <paramref name="partitioner"/> (if not null) chooses each record's partition.</summary>
-    public Topology AddSink<TKey, TValue>(
-        string name, string topic, ISerializer<TKey> keySerializer, ISerializer<TValue> valueSerializer,
-        IStreamPartitioner<TKey, TValue>? partitioner, params string[] parentNames)
+    /// <summary>
+    /// A sink writing every record its parents forward to <paramref name="topic"/>, placed by the producer's
+    /// partitioner (murmur2 of the key bytes, as the Java client's default partitioner and Kafka Streams place keys).
+    /// </summary>
+    public Topology AddSink<TKey, TValue>(string name, string topic, ISerializer<TKey> keySerializer, ISerializer<TValue> valueSerializer, params string[] parentNames)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
         ArgumentNullException.ThrowIfNull(keySerializer);
         ArgumentNullException.ThrowIfNull(valueSerializer);
-        var node = new SinkNodeFactory<TKey, TValue>(CheckNewName(name), new TopicName(topic, false), keySerializer, valueSerializer, partitioner,
+        var node = new SinkNodeFactory<TKey, TValue>(CheckNewName(name), new TopicName(topic, false), keySerializer, valueSerializer,
             CheckParents(name, parentNames), _nodes.Count);
         CheckTypes(node);
         return AddNode(node);
@@ -95,11 +92,10 @@ public sealed class Topology
     /// <param name="valueSerde">Serializes values into the topic and back.</param>
     /// <param name="parentNames">Nodes whose records are repartitioned.</param>
     /// <param name="partitions">Partitions of the repartition topic; null = as many as the input topics of the sub-topology that writes it.</param>
-    /// <param name="partitioner">Chooses each record's partition; null = the producer's key hash (murmur2).</param>
     /// <remarks>The runtime creates the topic through its <c>ITopicAdmin</c> when it starts (retention: <c>cleanup.policy=delete</c>, 7 days).</remarks>
     public Topology AddRepartition<TKey, TValue>(
         string name, Serde<TKey> keySerde, Serde<TValue> valueSerde, IReadOnlyList<string> parentNames,
-        int? partitions = null, IStreamPartitioner<TKey, TValue>? partitioner = null)
+        int? partitions = null)
     {
         ArgumentNullException.ThrowIfNull(keySerde);
         ArgumentNullException.ThrowIfNull(valueSerde);
@@ -107,7 +103,7 @@ public sealed class Topology
         CheckNewName(name);
         var topic = new TopicName($"{name}-repartition", IsInternal: true);
         string sinkName = CheckNewName($"{name}-sink");
-        var sink = new SinkNodeFactory<TKey, TValue>(sinkName, topic, keySerde.Serializer, valueSerde.Serializer, partitioner,
+        var sink = new SinkNodeFactory<TKey, TValue>(sinkName, topic, keySerde.Serializer, valueSerde.Serializer,
             CheckParents(sinkName, parentNames.ToArray()), _nodes.Count);
         CheckTypes(sink);
         AddNode(sink);

@@ -39,8 +39,7 @@ public static class TraceTopologyFactory
         {
             topology.AddRepartition(RepartitionName, new Serde<TraceId>(TraceIdKeySerde.Instance, TraceIdKeySerde.Instance),
                 new Serde<ReadOnlyMemory<byte>>(MemorySerializer.Instance, SpanCodecValueDeserializer.Instance), ["decode"],
-                partitions: s.RepartitionPartitions > 0 ? s.RepartitionPartitions : null,
-                partitioner: null); // the runtime's producer places keys by murmur2, as Kafka Streams does
+                partitions: s.RepartitionPartitions > 0 ? s.RepartitionPartitions : null); // the runtime's producer places keys by murmur2, as Kafka Streams does
             assembleParent = RepartitionName;
         }
 

@@ -10,7 +10,4 @@ internal interface IRecordCollector
 {
     /// <summary>Sends one record; <c>partition</c> null lets the producer's partitioner choose.</summary>
     void Send(string topic, int? partition, byte[]? key, byte[]? value, long timestampMs, Headers? headers);
-
-    /// <summary>Partition count of an output topic (for <see cref="IStreamPartitioner{TKey,TValue}"/>).</summary>
-    int GetPartitionCount(string topic);
 }

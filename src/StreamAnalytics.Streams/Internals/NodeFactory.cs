@@ -72,7 +72,7 @@ internal sealed class ProcessorNodeFactory<TKeyIn, TValueIn, TKeyOut, TValueOut>
 
 internal sealed class SinkNodeFactory<TKey, TValue>(
     string name, TopicName topic, ISerializer<TKey> keySerializer, ISerializer<TValue> valueSerializer,
-    IStreamPartitioner<TKey, TValue>? partitioner, string[] parents, int index)
+    string[] parents, int index)
     : NodeFactory(name, parents, index), ISinkNodeFactory
 {
     public TopicName Topic { get; } = topic;
@@ -81,5 +81,5 @@ internal sealed class SinkNodeFactory<TKey, TValue>(
 
     public override (Type Key, Type Value)? InputTypes => (typeof(TKey), typeof(TValue));
 
-    public override ProcessorNode Build() => new SinkNode<TKey, TValue>(Name, Topic, keySerializer, valueSerializer, partitioner);
+    public override ProcessorNode Build() => new SinkNode<TKey, TValue>(Name, Topic, keySerializer, valueSerializer);
 }

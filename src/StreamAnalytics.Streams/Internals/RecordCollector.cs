@@ -23,8 +23,6 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
     private readonly TimeSpan _timeout;
     private readonly ILogger _logger;
     private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
-    private readonly Dictionary<string, int> _partitionCounts = new(StringComparer.Ordinal);
-    private IAdminClient? _metadata;
     private readonly StreamsMetrics? _metrics;
     private readonly List<ProducedTally> _tallies = [];
     private Exception? _sendError;
@@ -104,18 +102,6 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
         return tally;
     }
 
-    public int GetPartitionCount(string topic)
-    {
-        if (_partitionCounts.TryGetValue(topic, out int n)) return n;
-        _metadata ??= new DependentAdminClientBuilder(_producer.Handle).Build();
-        // All-topic metadata: asking for one topic would let the broker auto-create it.
-        var meta = _metadata.GetMetadata(_timeout);
-        var t = meta.Topics.FirstOrDefault(x => x.Topic == topic && x.Error.Code == ErrorCode.NoError && x.Partitions.Count > 0)
-            ?? throw new StreamsException($"output topic '{topic}' does not exist; a sink with a partitioner needs it (create it first)");
-        _partitionCounts[topic] = t.Partitions.Count;
-        return t.Partitions.Count;
-    }
-
     /// <summary>Waits until every send is acknowledged; throws <see cref="StreamsException"/> if any failed or the timeout passed.</summary>
     public void Flush()
     {
@@ -158,11 +144,7 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
     /// <summary>Forgets a delivery error once the tasks have been rewound to the last commit.</summary>
     public void ClearError() => Interlocked.Exchange(ref _sendError, null);
 
-    public void Dispose()
-    {
-        _metadata?.Dispose();
-        _producer.Dispose();
-    }
+    public void Dispose() => _producer.Dispose();
 
     private void ThrowIfFailed()
     {

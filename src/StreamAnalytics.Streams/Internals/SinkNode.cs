@@ -6,7 +6,7 @@ namespace StreamAnalytics.Streams.Internals;
 
 /// <summary>Serializes records and hands them to the task's record collector (produced before the next commit completes).</summary>
 internal sealed class SinkNode<TKey, TValue>(
-    string name, TopicName topic, ISerializer<TKey> keySerializer, ISerializer<TValue> valueSerializer, IStreamPartitioner<TKey, TValue>? partitioner)
+    string name, TopicName topic, ISerializer<TKey> keySerializer, ISerializer<TValue> valueSerializer)
     : ProcessorNode(name), IRecordReceiver<TKey, TValue>
 {
     private StreamTask? _task;
@@ -28,26 +28,19 @@ internal sealed class SinkNode<TKey, TValue>(
             for (int i = 0; i < h.Count; i++) headers.Add(h[i].Key, h[i].Value);
         }
         byte[]? key, value;
-        int? partition = null;
         try
         {
             key = keySerializer.Serialize(record.Key, new SerializationContext(MessageComponentType.Key, _topic, headers));
             value = valueSerializer.Serialize(record.Value, new SerializationContext(MessageComponentType.Value, _topic, headers));
-            if (partitioner is not null)
-            {
-                int count = task.Collector.GetPartitionCount(_topic);
-                int p = partitioner.Partition(_topic, record.Key, record.Value, count);
-                if ((uint)p >= (uint)count) throw new ArgumentOutOfRangeException(nameof(partitioner), p, $"partitioner returned {p} but topic '{_topic}' has {count} partitions");
-                partition = p;
-            }
         }
         catch (Exception ex)
         {
             var meta = task.CurrentMetadata;
-            throw new StreamsException($"task {task.Id}: sink '{Name}' could not serialize or partition a record for topic '{_topic}'" +
+            throw new StreamsException($"task {task.Id}: sink '{Name}' could not serialize a record for topic '{_topic}'" +
                 (meta is null ? "" : $" (derived from {meta.Topic}-{meta.Partition}@{meta.Offset})") + $": {ex.Message}", ex, task.Id, meta?.Topic, meta?.Partition, meta?.Offset);
         }
-        task.Collector.Send(_topic, partition, key, value, record.TimestampMs, headers);
+        // No partition: the producer places the record by murmur2 of the key, as Kafka Streams does by default.
+        task.Collector.Send(_topic, null, key, value, record.TimestampMs, headers);
     }
 
     public override void Close() { }

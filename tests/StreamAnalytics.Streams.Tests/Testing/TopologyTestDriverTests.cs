@@ -171,17 +171,21 @@ public class TopologyTestDriverTests
         var topology = new Topology()
             .AddSource("in", Deserializers.Utf8, Deserializers.Utf8, "in")
             .AddProcessor("rekey", () => new ValueAsKey(), "in")
-            .AddRepartition("by-value", Serdes.String, Serdes.String, ["rekey"], partitions: 3, partitioner: new FirstCharPartitioner())
+            .AddRepartition("by-value", Serdes.String, Serdes.String, ["rekey"], partitions: 3)
             .AddProcessor("where", () => new TagWithTask(), "by-value")
             .AddSink("out", "out", Serializers.Utf8, Serializers.Utf8, "where");
         using var driver = new TopologyTestDriver(topology);
-        driver.PipeInput("in", Utf8("k1"), Utf8("a-trace"), 1, partition: 0);
-        driver.PipeInput("in", Utf8("k2"), Utf8("b-trace"), 2, partition: 1);
-        driver.PipeInput("in", Utf8("k3"), Utf8("a-trace"), 3, partition: 1);
+        driver.PipeInput("in", Utf8("k1"), Utf8("trace-1"), 1, partition: 0);
+        driver.PipeInput("in", Utf8("k2"), Utf8("trace-3"), 2, partition: 1);
+        driver.PipeInput("in", Utf8("k3"), Utf8("trace-1"), 3, partition: 1);
 
+        // Placed by the key hash (no custom partitioner): each record is processed by the task of the repartition
+        // partition its new key landed on, so both trace-1 records meet in one task though they came in on two.
+        var placed = driver.ReadOutput("test-driver-by-value-repartition").Select(r => r.Partition).ToList();
         var outputs = driver.ReadOutput("out", Deserializers.Utf8, Deserializers.Utf8).Select(r => $"{r.Key}:{r.Value}").ToList();
-        Assert.Equal(["a-trace:1_1", "b-trace:1_2", "a-trace:1_1"], outputs);
-        Assert.Equal([1, 2, 1], driver.ReadOutput("test-driver-by-value-repartition").Select(r => r.Partition));
+        Assert.Equal(3, placed.Count);
+        Assert.Equal(placed[0], placed[2]);
+        Assert.Equal([$"trace-1:1_{placed[0]}", $"trace-3:1_{placed[1]}", $"trace-1:1_{placed[2]}"], outputs);
     }
 
     [Fact]
@@ -302,11 +306,6 @@ public class TopologyTestDriverTests
         public void Process(Record<string, string> record) => _context!.Forward(record with { Value = _context.TaskId.ToString() });
 
         public void Close() { }
-    }
-
-    private sealed class FirstCharPartitioner : IStreamPartitioner<string, string>
-    {
-        public int Partition(string topic, string key, string value, int partitionCount) => (key[0] - 'a' + 1) % partitionCount;
     }
 
     private sealed class FlushRecorder(List<int> flushes) : IProcessor<byte[]?, byte[]?, byte[]?, byte[]?>, IFlushable

@@ -15,7 +15,7 @@ namespace StreamAnalytics.Streams;
 /// var topology = new Topology()
 ///     .AddSource("spans", Deserializers.Utf8, Deserializers.ByteArray, "spans")
 ///     .AddProcessor("count", () => new CountProcessor(), "spans")
-///     .AddStateStore(Stores.InMemoryKeyValueStore("counts", Serdes.String, Serdes.Int64), "count")
+///     .AddStateStore(() => new CountStore("counts"), "count")
 ///     .AddSink("out", "counts", Serializers.Utf8, Serializers.Int64, "count");
 /// await using var streams = new KafkaStreamsBuilder(topology, new StreamsConfig { ApplicationId = "app", BootstrapServers = "localhost:9092" }).Build();
 /// streams.Start();

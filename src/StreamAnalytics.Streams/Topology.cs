@@ -125,13 +125,6 @@ public sealed class Topology
         return AddStoreCore(new StoreFactory(probe.Name, probe.LoggingEnabled, config, supplier), processorNames);
     }
 
-    /// <summary>Adds a store built by <see cref="Stores"/> and connects it to processors.</summary>
-    public Topology AddStateStore<TStore>(StoreBuilder<TStore> builder, params string[] processorNames) where TStore : class, IStateStore
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        return AddStoreCore(new StoreFactory(builder.Name, builder.LoggingEnabled, builder.ChangelogConfig, () => builder.Build()), processorNames);
-    }
-
     /// <summary>Connects already added stores to a processor.</summary>
     public Topology ConnectProcessorAndStateStores(string processorName, params string[] storeNames)
     {

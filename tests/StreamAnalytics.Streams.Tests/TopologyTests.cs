@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using StreamAnalytics.Streams.Api;
 using StreamAnalytics.Streams.Errors;
 using StreamAnalytics.Streams.State;
+using StreamAnalytics.Streams.Testing.State;
 
 namespace StreamAnalytics.Streams.Tests;
 

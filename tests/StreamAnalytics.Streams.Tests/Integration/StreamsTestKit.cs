@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using StreamAnalytics.Streams.Api;
 using StreamAnalytics.Streams.State;
+using StreamAnalytics.Streams.Testing.State;
 
 namespace StreamAnalytics.Streams.Tests.Integration;
 

@@ -1,6 +1,7 @@
 using StreamAnalytics.Streams.Errors;
 using StreamAnalytics.Streams.Internals;
 using StreamAnalytics.Streams.State;
+using StreamAnalytics.Streams.Testing.State;
 
 namespace StreamAnalytics.Streams.Tests.Internals;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using StreamAnalytics.Streams.Api;
 using StreamAnalytics.Streams.State;
-using StreamAnalytics.Streams.State.Internals;
+using StreamAnalytics.Streams.Testing.State;
 
 namespace StreamAnalytics.Streams.Tests.State;
 

@@ -4,6 +4,7 @@ using StreamAnalytics.Streams.Api;
 using StreamAnalytics.Streams.Errors;
 using StreamAnalytics.Streams.State;
 using StreamAnalytics.Streams.Testing;
+using StreamAnalytics.Streams.Testing.State;
 using StreamAnalytics.Streams.Tests.Integration;
 
 namespace StreamAnalytics.Streams.Tests.Testing;

@@ -1,7 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 using Confluent.Kafka;
+using StreamAnalytics.Streams.State;
 
-namespace StreamAnalytics.Streams.State.Internals;
+namespace StreamAnalytics.Streams.Testing.State.Internals;
 
 /// <summary>
 /// The outer, typed layer: converts keys and values with the serdes and delegates to the byte store below. Named after

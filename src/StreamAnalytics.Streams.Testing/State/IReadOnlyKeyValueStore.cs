@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
+using StreamAnalytics.Streams.State;
 
-namespace StreamAnalytics.Streams.State;
+namespace StreamAnalytics.Streams.Testing.State;
 
 /// <summary>Reads from a key-value store. Task-local: use it only on the task's thread.</summary>
 public interface IReadOnlyKeyValueStore<TKey, TValue>

@@ -1,4 +1,6 @@
-namespace StreamAnalytics.Streams.State.Internals;
+using StreamAnalytics.Streams.State;
+
+namespace StreamAnalytics.Streams.Testing.State.Internals;
 
 /// <summary>Content equality and ordering of byte arrays (store keys are compared by bytes, as Kafka Streams' <c>Bytes</c>).</summary>
 internal sealed class ByteArrayComparer : IEqualityComparer<byte[]>, IComparer<byte[]>

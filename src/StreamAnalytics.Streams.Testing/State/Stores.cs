@@ -1,8 +1,12 @@
-using StreamAnalytics.Streams.State.Internals;
+using StreamAnalytics.Streams.State;
+using StreamAnalytics.Streams.Testing.State.Internals;
 
-namespace StreamAnalytics.Streams.State;
+namespace StreamAnalytics.Streams.Testing.State;
 
-/// <summary>Factory of store builders (Kafka Streams' <c>Stores</c>).</summary>
+/// <summary>
+/// Factory of store builders (Kafka Streams' <c>Stores</c>) for tests of the runtime: the engine's own stores
+/// (<c>OpenTraceStore</c>, <c>WindowStore</c>) implement <see cref="IStateStore"/> themselves.
+/// </summary>
 public static class Stores
 {
     /// <summary>

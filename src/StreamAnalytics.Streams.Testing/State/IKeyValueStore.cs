@@ -1,4 +1,6 @@
-namespace StreamAnalytics.Streams.State;
+using StreamAnalytics.Streams.State;
+
+namespace StreamAnalytics.Streams.Testing.State;
 
 /// <summary>
 /// A key-value state store. Writes are logged to the store's changelog (when logging is enabled) and survive restarts

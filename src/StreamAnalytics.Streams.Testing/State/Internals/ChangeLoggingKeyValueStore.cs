@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
+using StreamAnalytics.Streams.State;
 
-namespace StreamAnalytics.Streams.State.Internals;
+namespace StreamAnalytics.Streams.Testing.State.Internals;
 
 /// <summary>
 /// Decorator that logs every change of the inner byte store to the changelog: it writes to the inner store first, then

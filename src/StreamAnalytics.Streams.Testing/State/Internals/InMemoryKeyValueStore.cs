@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
+using StreamAnalytics.Streams.State;
 
-namespace StreamAnalytics.Streams.State.Internals;
+namespace StreamAnalytics.Streams.Testing.State.Internals;
 
 /// <summary>
 /// The innermost store layer: a dictionary from key bytes to value bytes. It does not log; a change-logging decorator

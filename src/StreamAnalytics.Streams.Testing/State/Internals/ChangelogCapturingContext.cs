@@ -1,6 +1,7 @@
 using StreamAnalytics.Streams.Api;
+using StreamAnalytics.Streams.State;
 
-namespace StreamAnalytics.Streams.State.Internals;
+namespace StreamAnalytics.Streams.Testing.State.Internals;
 
 /// <summary>Passes an inner store's registration through and keeps the changelog handle for the decorator above it.</summary>
 internal sealed class ChangelogCapturingContext(IStateStoreContext outer) : IStateStoreContext

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using StreamAnalytics.Streams.Api;
 using StreamAnalytics.Streams.Errors;
 using StreamAnalytics.Streams.Internals;
@@ -45,7 +46,7 @@ public sealed class TopologyTestDriver : IDisposable
 
     /// <param name="topology">The topology under test.</param>
     /// <param name="config">Only <c>application.id</c> (default <c>test-driver</c>), <c>buffered.records.per.partition</c> and <c>max.task.idle.ms</c> matter.</param>
-    /// <param name="initialWallClock">Start of the driver's wall clock (default 2026-01-01T00:00Z).</param>
+    /// <param name="initialWallClock">Start of the driver's wall clock (default <see cref="DefaultWallClockStart"/>).</param>
     /// <param name="restoreFrom">Changelog records (e.g. another driver's <see cref="ChangelogRecords"/>) replayed into the stores of new tasks.</param>
     /// <param name="partitionsPerTopic">Partition count assumed for output and repartition topics without a declared count.</param>
     /// <param name="deserializationExceptionHandler">Default: dead-letter.</param>
@@ -65,7 +66,7 @@ public sealed class TopologyTestDriver : IDisposable
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _metrics = new StreamsMetrics(_settings.ApplicationId);
         _collector = new Collector(this);
-        Time = new ManualTimeProvider(initialWallClock ?? new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        Time = new FakeTimeProvider(initialWallClock ?? DefaultWallClockStart);
 
         foreach (var sub in topology.Subtopologies)
         {
@@ -91,8 +92,12 @@ public sealed class TopologyTestDriver : IDisposable
     /// <summary>The dead-letter topic, <c>{application.id}-dlq</c>; read it with <see cref="ReadOutput(string)"/>.</summary>
     public string DeadLetterTopic => _settings.DeadLetterTopic;
 
+    /// <summary>Where the driver's wall clock starts unless told otherwise: 2026-01-01T00:00Z.</summary>
+    /// <remarks>Tests that give their own stores a clock start it here too, so both agree (FakeTimeProvider's own default is 2000).</remarks>
+    public static readonly DateTimeOffset DefaultWallClockStart = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>The driver's wall clock. Prefer <see cref="AdvanceWallClockTime"/>, which also fires punctuations.</summary>
-    public ManualTimeProvider Time { get; }
+    public FakeTimeProvider Time { get; }
 
     /// <summary>Every record written to a store changelog so far, in write order: pass it as <c>restoreFrom</c> to a new driver.</summary>
     public IReadOnlyList<TestRecord> ChangelogRecords => _changelog;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using StreamAnalytics.Cli.Commands;
 using StreamAnalytics.Cli.Configuration;
 using StreamAnalytics.Cli.Job;
@@ -61,7 +62,7 @@ public class TraceJobTests
         return result;
     }
 
-    private static async Task<List<JsonElement>> WaitForTracesAsync(string dir, int expected, ManualTimeProvider clock, TimeSpan timeout)
+    private static async Task<List<JsonElement>> WaitForTracesAsync(string dir, int expected, FakeTimeProvider clock, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         List<JsonElement> traces = [];
@@ -127,7 +128,7 @@ public class TraceJobTests
         var messages = traces.SelectMany(t => t).OrderBy(_ => random.Next())
             .Select(s => (random.Next(4), SpanEncoders.Encode(SpanFormat.OtlpProto, [s]).Single())).ToList();
 
-        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var settings = Settings(dir, new()
         {
             ["assembly.gap.ms"] = "5000", ["assembly.root.grace.ms"] = "60000",
@@ -202,7 +203,7 @@ public class TraceJobTests
         byte[] Encode(LogicalSpan s) => SpanEncoders.Encode(SpanFormat.OtlpProto, [s]).Single();
 
         // Nothing may complete by itself: long gap, long root grace, and a wall clock that only moves when told.
-        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         TraceJobSettings WithCommitInterval(string ms) => Settings(dir, new()
         {
             ["assembly.gap.ms"] = "60000", ["assembly.root.grace.ms"] = "60000", ["assembly.max.trace.duration.ms"] = "600000",

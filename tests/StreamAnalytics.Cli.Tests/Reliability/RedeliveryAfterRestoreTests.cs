@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Confluent.Kafka;
+using Microsoft.Extensions.Time.Testing;
 using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Repartition;
 using StreamAnalytics.Formats.Model;
@@ -52,7 +53,7 @@ public sealed class RedeliveryAfterRestoreTests
             GapMs = 10_000, MaxTraceDurationMs = 300_000, RootGraceMs = 10_000, MaxSpansPerTrace = 10_000,
             MaxOpenBytes = 64L * 1024 * 1024, LateRetentionMs = 60_000, LateMaxBytes = 16L * 1024 * 1024,
         };
-        var storeClock = new ManualTimeProvider();
+        var storeClock = new FakeTimeProvider(TopologyTestDriver.DefaultWallClockStart);
         return new Topology()
             .AddSource("spans", TraceIdKeySerde.Instance, SpanCodecValueDeserializer.Instance, Input)
             .AddProcessor("assemble", () => new TraceAssemblyProcessor(), "spans")

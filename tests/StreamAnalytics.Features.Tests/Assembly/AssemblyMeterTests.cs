@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Time.Testing;
 using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Streams.Api;
@@ -14,7 +15,7 @@ public sealed class AssemblyMeterTests
     public void A_store_reports_through_the_meter_from_init_to_close_labelled_with_its_task()
     {
         var strings = new StringTable();
-        var store = new OpenTraceStore(Config(), strings, new ManualTimeProvider());
+        var store = new OpenTraceStore(Config(), strings, new FakeTimeProvider(TopologyTestDriver.DefaultWallClockStart));
         var context = new TaskContext(new TaskId(7, 41));
         Assert.Empty(Observe("assembly_open_traces", "7_41")); // built but not initialised: a topology probe
 

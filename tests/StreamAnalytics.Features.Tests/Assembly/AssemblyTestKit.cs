@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Streams.Api;
@@ -10,7 +11,7 @@ namespace StreamAnalytics.Features.Tests.Assembly;
 /// <summary>Builders and fakes shared by the assembly and repartition tests.</summary>
 internal static class AssemblyTestKit
 {
-    public const long T0Wall = 1_767_225_600_000; // 2026-01-01, ManualTimeProvider's default start
+    public const long T0Wall = 1_767_225_600_000; // 2026-01-01, TopologyTestDriver.DefaultWallClockStart
 
     public static TraceId Tid(ulong n) => new(0xA11CE, n);
 
@@ -49,7 +50,7 @@ internal static class AssemblyTestKit
     }
 
     public static OpenTraceStore Store(AssemblyConfig? config = null, StringTable? strings = null, TimeProvider? time = null) =>
-        new(config ?? Config(), strings ?? new StringTable(), time ?? new ManualTimeProvider(), new AssemblyMetrics("test", registerWithMeter: false));
+        new(config ?? Config(), strings ?? new StringTable(), time ?? new FakeTimeProvider(TopologyTestDriver.DefaultWallClockStart), new AssemblyMetrics("test", registerWithMeter: false));
 
     public static ulong[] SpanIds(Trace trace)
     {
@@ -100,7 +101,7 @@ internal sealed class FakeStateStoreContext : IStateStoreContext
 }
 
 /// <summary>A processor context: forwarded records are collected, punctuators fire when a test says so.</summary>
-internal sealed class FakeProcessorContext<TKey, TValue>(ManualTimeProvider time, params IStateStore[] stores) : IProcessorContext<TKey, TValue>
+internal sealed class FakeProcessorContext<TKey, TValue>(FakeTimeProvider time, params IStateStore[] stores) : IProcessorContext<TKey, TValue>
 {
     public List<Record<TKey, TValue>> Forwarded { get; } = new();
 

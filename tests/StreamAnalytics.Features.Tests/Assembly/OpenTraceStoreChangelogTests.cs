@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Repartition;
 using StreamAnalytics.Formats.Model;
@@ -47,7 +48,7 @@ public sealed class OpenTraceStoreChangelogTests
         a.Add(Child(_strings, Tid(5), 52), 14_000, T0Wall, _out); // late → revision 1
         a.Add(Child(_strings, Tid(6), 62), 14_100, T0Wall, _out);
 
-        var restoreTime = new ManualTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(T0Wall + 50_000));
+        var restoreTime = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(T0Wall + 50_000));
         var restored = new OpenTraceStore(config, new StringTable(), restoreTime, new AssemblyMetrics("restored", registerWithMeter: false));
         var ctx2 = new FakeStateStoreContext();
         restored.Init(ctx2);

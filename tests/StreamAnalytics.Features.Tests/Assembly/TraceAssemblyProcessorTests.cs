@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Extensions.Time.Testing;
 using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Repartition;
 using StreamAnalytics.Formats.Model;
@@ -12,7 +13,7 @@ namespace StreamAnalytics.Features.Tests.Assembly;
 public sealed class TraceAssemblyProcessorTests
 {
     private readonly StringTable _strings = new();
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(TopologyTestDriver.DefaultWallClockStart);
 
     [Fact]
     public void Init_schedules_a_wall_clock_and_a_stream_time_punctuator_at_a_quarter_of_the_gap_capped_at_one_second()
@@ -38,10 +39,10 @@ public sealed class TraceAssemblyProcessorTests
         processor.Process(new Record<TraceId, ReadOnlyMemory<byte>>(Tid(1), Encode(spans), 1_300));
         Assert.Empty(ctx.Forwarded);
 
-        _time.AdvanceMs(1_999);
+        _time.Advance(TimeSpan.FromMilliseconds(1_999));
         ctx.Punctuate(PunctuationType.WallClockTime);
         Assert.Empty(ctx.Forwarded);
-        _time.AdvanceMs(1);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
         ctx.Punctuate(PunctuationType.WallClockTime);
 
         var record = Assert.Single(ctx.Forwarded);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Confluent.Kafka;
+using Microsoft.Extensions.Time.Testing;
 using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Repartition;
 using StreamAnalytics.Formats.Model;
@@ -44,7 +45,7 @@ public sealed class TraceAssemblyTopologyTests
     private Topology Build()
     {
         var config = Config();
-        var storeClock = new ManualTimeProvider(); // the drivers' wall clock starts at the same instant
+        var storeClock = new FakeTimeProvider(TopologyTestDriver.DefaultWallClockStart); // the drivers' wall clock starts at the same instant
         return new Topology()
             .AddSource("spans", TraceIdKeySerde.Instance, SpanCodecValueDeserializer.Instance, Input)
             .AddProcessor("assemble", () => new TraceAssemblyProcessor(), "spans")

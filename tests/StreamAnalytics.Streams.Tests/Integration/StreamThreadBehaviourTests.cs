@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Time.Testing;
 using StreamAnalytics.Streams.Api;
 using StreamAnalytics.Streams.Testing;
 using Xunit.Abstractions;
@@ -14,7 +15,7 @@ public class StreamThreadBehaviourTests(ITestOutputHelper testOutput)
         using var kafka = new KafkaFixture();
         string input = kafka.CreateTopic("idle-in", 1);
         string output = kafka.CreateTopic("idle-out", 1);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TopologyTestDriver.DefaultWallClockStart);
         var topology = new Topology()
             .AddSource("in", Deserializers.Utf8, Deserializers.Utf8, input)
             .AddProcessor("flush", () => new FlushOnWallClock(), "in")

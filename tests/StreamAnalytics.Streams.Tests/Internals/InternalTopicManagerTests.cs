@@ -2,6 +2,7 @@ using StreamAnalytics.Streams.Errors;
 using StreamAnalytics.Streams.Internals;
 using StreamAnalytics.Streams.State;
 using StreamAnalytics.Streams.Testing.State;
+using StreamAnalytics.TestSupport;
 
 namespace StreamAnalytics.Streams.Tests.Internals;
 
@@ -10,7 +11,7 @@ public class InternalTopicManagerTests
     private static Topology TwoStage(int? repartitionPartitions = null) => new Topology()
         .AddSource<string, string>("in", Serdes.String.Deserializer, Serdes.String.Deserializer, "spans")
         .AddRepartition("by-key", Serdes.String, Serdes.String, ["in"], repartitionPartitions)
-        .AddProcessor("count", () => new Integration.StreamsTestKit.CountProcessor(), "by-key")
+        .AddProcessor("count", () => new StreamsTestKit.CountProcessor(), "by-key")
         .AddStateStore(Stores.InMemoryKeyValueStore("counts", Serdes.String, Serdes.Int64), "count");
 
     [Fact]

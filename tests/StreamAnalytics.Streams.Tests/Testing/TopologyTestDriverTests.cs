@@ -5,7 +5,7 @@ using StreamAnalytics.Streams.Errors;
 using StreamAnalytics.Streams.State;
 using StreamAnalytics.Streams.Testing;
 using StreamAnalytics.Streams.Testing.State;
-using StreamAnalytics.Streams.Tests.Integration;
+using StreamAnalytics.TestSupport;
 
 namespace StreamAnalytics.Streams.Tests.Testing;
 

@@ -3,9 +3,9 @@ using Confluent.Kafka;
 using StreamAnalytics.Streams.Api;
 using StreamAnalytics.Streams.Errors;
 using Xunit.Abstractions;
-using static StreamAnalytics.Streams.Tests.Integration.StreamsTestKit;
+using static StreamAnalytics.TestSupport.StreamsTestKit;
 
-namespace StreamAnalytics.Streams.Tests.Integration;
+namespace StreamAnalytics.Streams.IntegrationTests;
 
 public class DeadLetterTests(ITestOutputHelper testOutput)
 {

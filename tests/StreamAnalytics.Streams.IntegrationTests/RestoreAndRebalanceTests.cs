@@ -1,7 +1,7 @@
 using Xunit.Abstractions;
-using static StreamAnalytics.Streams.Tests.Integration.StreamsTestKit;
+using static StreamAnalytics.TestSupport.StreamsTestKit;
 
-namespace StreamAnalytics.Streams.Tests.Integration;
+namespace StreamAnalytics.Streams.IntegrationTests;
 
 public class RestoreAndRebalanceTests(ITestOutputHelper testOutput)
 {

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
-namespace StreamAnalytics.Streams.Tests;
+namespace StreamAnalytics.Streams.IntegrationTests;
 
 /// <summary>Collects runtime log lines in memory (thread-safe); a test writes them to its output when it fails or on demand.</summary>
 public sealed class TestLoggerFactory : ILoggerFactory

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using StreamAnalytics.Streams.Testing.Embedded;
 
-namespace StreamAnalytics.Streams.Tests.Embedded;
+namespace StreamAnalytics.Streams.IntegrationTests.Embedded;
 
 /// <summary>
 /// The fresh-machine guarantee: the clients and the mock brokers run on one librdkafka, and it is the
@@ -46,7 +46,7 @@ public class LibrdkafkaLocatorTests
     /// <summary>The version and folder of a package in this test's deps.json, under the NuGet packages folder.</summary>
     private static (string Version, string Dir) RestoredPackage(string id)
     {
-        string deps = Directory.GetFiles(AppContext.BaseDirectory, "StreamAnalytics.Streams.Tests.deps.json").Single();
+        string deps = Directory.GetFiles(AppContext.BaseDirectory, typeof(LibrdkafkaLocatorTests).Assembly.GetName().Name + ".deps.json").Single();
         using var doc = JsonDocument.Parse(File.ReadAllText(deps));
         foreach (var library in doc.RootElement.GetProperty("libraries").EnumerateObject())
         {

@@ -1,7 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 
-namespace StreamAnalytics.Streams.Tests.Embedded;
+namespace StreamAnalytics.Streams.IntegrationTests.Embedded;
 
 public class EmbeddedKafkaClusterTests
 {

@@ -1,8 +1,8 @@
 using Confluent.Kafka;
 using Xunit.Abstractions;
-using static StreamAnalytics.Streams.Tests.Integration.StreamsTestKit;
+using static StreamAnalytics.TestSupport.StreamsTestKit;
 
-namespace StreamAnalytics.Streams.Tests.Integration;
+namespace StreamAnalytics.Streams.IntegrationTests;
 
 public class FailureRecoveryTests(ITestOutputHelper testOutput)
 {

@@ -1,11 +1,12 @@
 using StreamAnalytics.Streams.Testing.Embedded;
 
 
-namespace StreamAnalytics.Streams.Tests;
+namespace StreamAnalytics.Streams.IntegrationTests;
 
 /// <summary>
-/// The broker for integration tests: a real Kafka when <c>KAFKA_BOOTSTRAP</c> is set, otherwise an embedded cluster
-/// started for this test and stopped with it. Topic names get a unique suffix so tests never share data.
+/// The broker for integration tests: the run's real Kafka (<see cref="RealKafka"/>: <c>KAFKA_BOOTSTRAP</c>, else a
+/// Testcontainers broker when a Docker daemon answers), otherwise an embedded cluster started for this test and
+/// stopped with it. Topic names get a unique suffix so tests never share data.
 /// </summary>
 public sealed class KafkaFixture : IDisposable
 {
@@ -13,8 +14,7 @@ public sealed class KafkaFixture : IDisposable
 
     public KafkaFixture(int brokers = 1)
     {
-        string? external = Environment.GetEnvironmentVariable("KAFKA_BOOTSTRAP");
-        if (!string.IsNullOrWhiteSpace(external))
+        if (RealKafka.BootstrapServers is { } external)
         {
             BootstrapServers = external;
         }

@@ -1,12 +1,17 @@
 using Confluent.Kafka;
+using StreamAnalytics.Streams;
 using StreamAnalytics.Streams.Api;
+using StreamAnalytics.Streams.IntegrationTests;
 using StreamAnalytics.Streams.State;
 using StreamAnalytics.Streams.Testing.State;
 
-namespace StreamAnalytics.Streams.Tests.Integration;
+namespace StreamAnalytics.TestSupport;
 
-/// <summary>Shared pieces of the integration tests: a fast config, a counting topology, produce and consume helpers.</summary>
-internal static class StreamsTestKit
+/// <summary>
+/// Shared pieces of the integration tests: a fast config, produce and consume helpers. The counting topology is the
+/// other part (tests/Shared/StreamsTestKit.Counting.cs), which the unit tests use too.
+/// </summary>
+internal static partial class StreamsTestKit
 {
     public static StreamsConfig Config(KafkaFixture kafka, string applicationId, ProcessingGuarantee guarantee = ProcessingGuarantee.AtLeastOnce)
     {
@@ -33,14 +38,6 @@ internal static class StreamsTestKit
         customize?.Invoke(builder);
         return builder.Build();
     }
-
-    /// <summary>source "in" (string, string) → "count" (per-key count in store "counts") → sink "out" (string, long).</summary>
-    public static Topology CountingTopology(string input, string output) =>
-        new Topology()
-            .AddSource("in", Deserializers.Utf8, Deserializers.Utf8, input)
-            .AddProcessor("count", () => new CountProcessor(), "in")
-            .AddStateStore(Stores.InMemoryKeyValueStore("counts", Serdes.String, Serdes.Int64), "count")
-            .AddSink("out", output, Serializers.Utf8, Serializers.Int64, "count");
 
     public static void Produce(KafkaFixture kafka, string topic, IEnumerable<(string Key, string Value)> records)
     {
@@ -92,27 +89,5 @@ internal static class StreamsTestKit
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out after {timeout} waiting for {what}");
             await Task.Delay(50);
         }
-    }
-
-    public sealed class CountProcessor : IProcessor<string, string, string, long>
-    {
-        private IProcessorContext<string, long>? _context;
-        private IKeyValueStore<string, long>? _store;
-
-        public void Init(IProcessorContext<string, long> context)
-        {
-            _context = context;
-            _store = context.GetStateStore<IKeyValueStore<string, long>>("counts");
-        }
-
-        public void Process(Record<string, string> record)
-        {
-            _store!.TryGet(record.Key, out long count);
-            count++;
-            _store.Put(record.Key, count);
-            _context!.Forward(new Record<string, long>(record.Key, count, record.TimestampMs));
-        }
-
-        public void Close() { }
     }
 }

@@ -3,9 +3,9 @@ using Microsoft.Extensions.Time.Testing;
 using StreamAnalytics.Streams.Api;
 using StreamAnalytics.Streams.Testing;
 using Xunit.Abstractions;
-using static StreamAnalytics.Streams.Tests.Integration.StreamsTestKit;
+using static StreamAnalytics.TestSupport.StreamsTestKit;
 
-namespace StreamAnalytics.Streams.Tests.Integration;
+namespace StreamAnalytics.Streams.IntegrationTests;
 
 public class StreamThreadBehaviourTests(ITestOutputHelper testOutput)
 {

@@ -1,8 +1,8 @@
 using System.Diagnostics.Metrics;
 using StreamAnalytics.Streams.Internals;
-using static StreamAnalytics.Streams.Tests.Integration.StreamsTestKit;
+using static StreamAnalytics.TestSupport.StreamsTestKit;
 
-namespace StreamAnalytics.Streams.Tests.Integration;
+namespace StreamAnalytics.Streams.IntegrationTests;
 
 public class CountingTopologyTests(Xunit.Abstractions.ITestOutputHelper testOutput)
 {

@@ -1,11 +1,11 @@
 using System.Text;
 using Confluent.Kafka;
-using StreamAnalytics.Streams.Internals;
 using Microsoft.Extensions.Logging.Abstractions;
+using StreamAnalytics.Streams.Internals;
 using Xunit.Abstractions;
-using static StreamAnalytics.Streams.Tests.Integration.StreamsTestKit;
+using static StreamAnalytics.TestSupport.StreamsTestKit;
 
-namespace StreamAnalytics.Streams.Tests.Integration;
+namespace StreamAnalytics.Streams.IntegrationTests;
 
 public class ExactlyOnceTests(ITestOutputHelper testOutput)
 {

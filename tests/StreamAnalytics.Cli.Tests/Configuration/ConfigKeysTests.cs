@@ -7,7 +7,7 @@ using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Sinks.Elasticsearch;
 using StreamAnalytics.TestSupport;
 
-namespace StreamAnalytics.Cli.Tests.Configuration;
+namespace StreamAnalytics.Cli.IntegrationTests.Configuration;
 
 public class ConfigKeysTests
 {

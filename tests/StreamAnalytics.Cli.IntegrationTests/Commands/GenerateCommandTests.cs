@@ -3,8 +3,9 @@ using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Files;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Streams.Testing.Embedded;
+using StreamAnalytics.TestSupport;
 
-namespace StreamAnalytics.Cli.Tests.Commands;
+namespace StreamAnalytics.Cli.IntegrationTests.Commands;
 
 public class GenerateCommandTests
 {

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
+using StreamAnalytics.TestSupport;
 
-namespace StreamAnalytics.Cli.Tests.Commands;
+namespace StreamAnalytics.Cli.IntegrationTests.Commands;
 
 public class KafkaMockCommandTests
 {

@@ -1,6 +1,6 @@
 using Xunit.Abstractions;
 
-namespace StreamAnalytics.Cli.Tests.Reliability;
+namespace StreamAnalytics.Cli.IntegrationTests.Reliability;
 
 /// <summary>
 /// Issue 8: instances joining and leaving (gracefully, SIGTERM) while spans flow. Partitions move with their open

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace StreamAnalytics.Cli.Tests;
+namespace StreamAnalytics.TestSupport;
 
 /// <summary>
 /// Runs the real <c>streamanalytics</c> executable (built next to the tests) as a child process, capturing its output,

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using StreamAnalytics.TestSupport;
 
-namespace StreamAnalytics.Cli.Tests.Reliability;
+namespace StreamAnalytics.Cli.IntegrationTests.Reliability;
 
 /// <summary>
 /// One incarnation of the engine (<c>streamanalytics run</c>) as a child process: its own file-sink directory (so a

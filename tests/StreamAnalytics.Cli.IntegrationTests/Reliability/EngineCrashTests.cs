@@ -1,6 +1,6 @@
 using Xunit.Abstractions;
 
-namespace StreamAnalytics.Cli.Tests.Reliability;
+namespace StreamAnalytics.Cli.IntegrationTests.Reliability;
 
 /// <summary>
 /// Issue 4/8: engine processes sharing a topic (same application.id, at_least_once) are SIGKILLed at seeded random

@@ -3,9 +3,10 @@ using System.Text.Json.Nodes;
 using Confluent.Kafka;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Files;
+using StreamAnalytics.TestSupport;
 using StreamAnalytics.Tools.Generate;
 
-namespace StreamAnalytics.Cli.Tests.Reliability;
+namespace StreamAnalytics.Cli.IntegrationTests.Reliability;
 
 /// <summary>
 /// A known, deterministic input: OTLP protobuf messages of generated traces (fixed seed and virtual start time, so

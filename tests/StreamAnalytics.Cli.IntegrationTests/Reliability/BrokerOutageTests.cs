@@ -1,7 +1,7 @@
 using System.Net;
 using Xunit.Abstractions;
 
-namespace StreamAnalytics.Cli.Tests.Reliability;
+namespace StreamAnalytics.Cli.IntegrationTests.Reliability;
 
 /// <summary>
 /// Issue 8: every broker of the cluster down for 20 s mid-stream. The engine (a child process) retries, says so on

@@ -6,7 +6,7 @@ using StreamAnalytics.Tools;
 using StreamAnalytics.Tools.Logical;
 using StreamAnalytics.Tools.Nezha;
 
-namespace StreamAnalytics.Cli.Tests.Commands;
+namespace StreamAnalytics.Cli.IntegrationTests.Commands;
 
 public class ReplayCommandTests
 {

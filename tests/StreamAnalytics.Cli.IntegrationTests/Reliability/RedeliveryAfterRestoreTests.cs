@@ -9,7 +9,7 @@ using StreamAnalytics.Streams;
 using StreamAnalytics.Streams.Testing;
 using ModelSpan = StreamAnalytics.Formats.Model.Span;
 
-namespace StreamAnalytics.Cli.Tests.Reliability;
+namespace StreamAnalytics.Cli.IntegrationTests.Reliability;
 
 /// <summary>
 /// The at-least-once case behind the SIGKILL test, without processes: a trace was emitted (its tombstone is in the

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 
-namespace StreamAnalytics.Cli.Tests.Reliability;
+namespace StreamAnalytics.Cli.IntegrationTests.Reliability;
 
 /// <summary>
 /// Issue 8: Elasticsearch unavailable (503), then a 429 storm (whole requests and items), then back. Nothing may be

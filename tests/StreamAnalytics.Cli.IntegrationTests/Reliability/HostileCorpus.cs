@@ -4,7 +4,7 @@ using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Tools;
 using StreamAnalytics.Tools.Logical;
 
-namespace StreamAnalytics.Cli.Tests.Reliability;
+namespace StreamAnalytics.Cli.IntegrationTests.Reliability;
 
 /// <summary>
 /// The hostile records of issue 8 as OTLP protobuf messages, built with fixed seeds (the large ones are generated

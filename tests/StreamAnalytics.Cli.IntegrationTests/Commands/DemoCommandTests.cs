@@ -1,4 +1,6 @@
-namespace StreamAnalytics.Cli.Tests.Commands;
+using StreamAnalytics.TestSupport;
+
+namespace StreamAnalytics.Cli.IntegrationTests.Commands;
 
 public class DemoCommandTests
 {

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using StreamAnalytics.TestSupport;
 using Xunit.Abstractions;
 
-namespace StreamAnalytics.Cli.Tests.Reliability;
+namespace StreamAnalytics.Cli.IntegrationTests.Reliability;
 
 /// <summary>
 /// Issue 8: invalid configuration fails fast (exit 2, before any Kafka connection) naming the key; secrets never reach

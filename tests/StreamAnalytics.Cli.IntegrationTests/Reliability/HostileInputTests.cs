@@ -5,9 +5,10 @@ using Confluent.Kafka;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Files;
 using StreamAnalytics.Streams.Errors;
+using StreamAnalytics.TestSupport;
 using Xunit.Abstractions;
 
-namespace StreamAnalytics.Cli.Tests.Reliability;
+namespace StreamAnalytics.Cli.IntegrationTests.Reliability;
 
 /// <summary>
 /// Issue 8: the hostile corpus (<see cref="HostileCorpus"/>, testdata/hostile) through the running job and through

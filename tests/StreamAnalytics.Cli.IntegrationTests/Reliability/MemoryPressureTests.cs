@@ -1,6 +1,6 @@
 using Xunit.Abstractions;
 
-namespace StreamAnalytics.Cli.Tests.Reliability;
+namespace StreamAnalytics.Cli.IntegrationTests.Reliability;
 
 /// <summary>
 /// Issue 8: far more open traces than assembly.max.open.bytes allows (about 9 MB of open spans against 1 MiB for each

@@ -13,7 +13,7 @@ using StreamAnalytics.Tools;
 using StreamAnalytics.Tools.Generate;
 using StreamAnalytics.Tools.Logical;
 
-namespace StreamAnalytics.Cli.Tests.Job;
+namespace StreamAnalytics.Cli.IntegrationTests.Job;
 
 /// <summary>The trace job in-process on an embedded cluster, with a manual wall clock.</summary>
 public class TraceJobTests

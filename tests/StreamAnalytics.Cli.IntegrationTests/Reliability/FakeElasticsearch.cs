@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 
-namespace StreamAnalytics.Cli.Tests.Reliability;
+namespace StreamAnalytics.Cli.IntegrationTests.Reliability;
 
 /// <summary>
 /// A scriptable stand-in for Elasticsearch on 127.0.0.1 (HttpListener; the Sinks tests have a Kestrel one for

@@ -4,7 +4,7 @@ using StreamAnalytics.Streams.Errors;
 using StreamAnalytics.Streams.Testing.Embedded;
 using Xunit.Abstractions;
 
-namespace StreamAnalytics.Cli.Tests.Reliability;
+namespace StreamAnalytics.Cli.IntegrationTests.Reliability;
 
 /// <summary>
 /// An embedded cluster hosted by the test process (so the test can take brokers down), with every topic the trace job

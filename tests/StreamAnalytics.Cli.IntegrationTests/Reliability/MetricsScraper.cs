@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace StreamAnalytics.Cli.Tests.Reliability;
+namespace StreamAnalytics.Cli.IntegrationTests.Reliability;
 
 /// <summary>Reads an engine's <c>/metrics</c>, <c>/healthz</c> and <c>/readyz</c> on 127.0.0.1 (short timeouts; null when unreachable).</summary>
 public static class MetricsScraper

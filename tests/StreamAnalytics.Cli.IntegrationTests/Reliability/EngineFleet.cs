@@ -1,6 +1,6 @@
 using Xunit.Abstractions;
 
-namespace StreamAnalytics.Cli.Tests.Reliability;
+namespace StreamAnalytics.Cli.IntegrationTests.Reliability;
 
 /// <summary>
 /// Several engine processes of one application sharing a cluster: slots that can be killed, restarted (a new

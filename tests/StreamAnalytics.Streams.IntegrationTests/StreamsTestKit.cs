@@ -1,8 +1,6 @@
 using Confluent.Kafka;
 using StreamAnalytics.Streams;
-using StreamAnalytics.Streams.Api;
 using StreamAnalytics.Streams.IntegrationTests;
-using StreamAnalytics.Streams.State;
 using StreamAnalytics.Streams.Testing.State;
 
 namespace StreamAnalytics.TestSupport;

@@ -1,7 +1,6 @@
 using Confluent.Kafka;
 using StreamAnalytics.Streams.Api;
 using StreamAnalytics.Streams.Errors;
-using StreamAnalytics.Streams.State;
 using StreamAnalytics.Streams.Testing.State;
 
 namespace StreamAnalytics.Streams.Tests;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using StreamAnalytics.Cli.Configuration;
 using StreamAnalytics.Cli.Demo;

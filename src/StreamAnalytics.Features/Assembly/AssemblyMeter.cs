@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using StreamAnalytics.Formats.Model;
 
 namespace StreamAnalytics.Features.Assembly;
 

@@ -1,4 +1,3 @@
-using StreamAnalytics.Formats.Model;
 
 namespace StreamAnalytics.Features.Assembly;
 

@@ -1,4 +1,3 @@
-using StreamAnalytics.Formats.Model;
 using ModelSpan = StreamAnalytics.Formats.Model.Span;
 
 namespace StreamAnalytics.Features.Assembly;

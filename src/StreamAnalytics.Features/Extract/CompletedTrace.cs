@@ -1,5 +1,4 @@
 using StreamAnalytics.Features.Assembly;
-using StreamAnalytics.Formats.Model;
 
 namespace StreamAnalytics.Features.Extract;
 

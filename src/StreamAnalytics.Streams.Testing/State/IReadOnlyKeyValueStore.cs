@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using StreamAnalytics.Streams.State;
 
 namespace StreamAnalytics.Streams.Testing.State;
 

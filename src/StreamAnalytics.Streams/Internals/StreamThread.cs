@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
-using StreamAnalytics.Streams.Api;
 using StreamAnalytics.Streams.Errors;
 
 namespace StreamAnalytics.Streams.Internals;

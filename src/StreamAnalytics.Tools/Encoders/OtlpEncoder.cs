@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
 using Google.Protobuf;
-using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Tools.Generated.Otlp;
 using StreamAnalytics.Tools.Logical;
 using OtlpSpan = StreamAnalytics.Tools.Generated.Otlp.Span;

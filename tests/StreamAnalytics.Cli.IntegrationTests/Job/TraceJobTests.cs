@@ -7,7 +7,6 @@ using StreamAnalytics.Cli.Configuration;
 using StreamAnalytics.Cli.Job;
 using StreamAnalytics.Features.Repartition;
 using StreamAnalytics.Formats;
-using StreamAnalytics.Streams.Testing;
 using StreamAnalytics.Streams.Testing.Embedded;
 using StreamAnalytics.Tools;
 using StreamAnalytics.Tools.Generate;

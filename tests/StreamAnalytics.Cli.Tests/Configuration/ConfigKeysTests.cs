@@ -5,7 +5,6 @@ using StreamAnalytics.Cli.Job;
 using StreamAnalytics.Features.Aggregate;
 using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Sinks.Elasticsearch;
-using StreamAnalytics.TestSupport;
 
 namespace StreamAnalytics.Cli.IntegrationTests.Configuration;
 

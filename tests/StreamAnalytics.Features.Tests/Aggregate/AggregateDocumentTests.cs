@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using StreamAnalytics.Features.Aggregate;
 using static StreamAnalytics.Features.Tests.Aggregate.AggregateTestTraces;

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Time.Testing;
 using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Repartition;
 using StreamAnalytics.Formats.Model;
-using StreamAnalytics.Streams.Testing;
 using static StreamAnalytics.Features.Tests.Assembly.AssemblyTestKit;
 
 namespace StreamAnalytics.Features.Tests.Assembly;

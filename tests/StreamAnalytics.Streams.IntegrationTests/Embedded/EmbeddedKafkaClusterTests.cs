@@ -1,4 +1,3 @@
-using System.Text;
 using Confluent.Kafka;
 
 namespace StreamAnalytics.Streams.IntegrationTests.Embedded;

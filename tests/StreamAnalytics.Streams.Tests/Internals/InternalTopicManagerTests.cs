@@ -1,6 +1,5 @@
 using StreamAnalytics.Streams.Errors;
 using StreamAnalytics.Streams.Internals;
-using StreamAnalytics.Streams.State;
 using StreamAnalytics.Streams.Testing.State;
 using StreamAnalytics.TestSupport;
 

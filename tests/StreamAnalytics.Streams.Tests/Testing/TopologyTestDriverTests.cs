@@ -2,7 +2,6 @@ using System.Text;
 using Confluent.Kafka;
 using StreamAnalytics.Streams.Api;
 using StreamAnalytics.Streams.Errors;
-using StreamAnalytics.Streams.State;
 using StreamAnalytics.Streams.Testing;
 using StreamAnalytics.Streams.Testing.State;
 using StreamAnalytics.TestSupport;

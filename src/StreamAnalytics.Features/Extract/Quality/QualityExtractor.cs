@@ -1,6 +1,5 @@
 using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Extract.Tree;
-using StreamAnalytics.Formats.Model;
 
 namespace StreamAnalytics.Features.Extract.Quality;
 

@@ -1,7 +1,6 @@
 using StreamAnalytics.Features.Extract.Compact;
 using StreamAnalytics.Features.Extract.SpanCounts;
 using StreamAnalytics.Features.Extract.Tree;
-using StreamAnalytics.Formats.Model;
 
 namespace StreamAnalytics.Features.Extract.Timing;
 

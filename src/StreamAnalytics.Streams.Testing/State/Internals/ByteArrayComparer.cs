@@ -1,4 +1,3 @@
-using StreamAnalytics.Streams.State;
 
 namespace StreamAnalytics.Streams.Testing.State.Internals;
 

@@ -27,26 +27,24 @@ public class VarintTests
     [InlineData(new byte[] { })]
     [InlineData(new byte[] { 0x80 })]
     [InlineData(new byte[] { 0xFF, 0xFF, 0xFF })]
-    public void A_truncated_varint_fails_and_leaves_the_position(byte[] bytes)
-    {
-        int position = 0;
-        Assert.False(Varint.TryRead(bytes, ref position, out ulong _));
-        Assert.Equal(0, position);
-        Assert.Equal("varint truncated", Assert.Throws<FormatException>(() => Varint.Read(bytes, ref position)).Message);
-    }
+    public void A_truncated_varint_fails_and_leaves_the_position(byte[] bytes) => AssertRefused(bytes, "varint truncated");
 
     [Fact]
     public void Eleven_bytes_or_a_tenth_byte_above_one_is_more_than_64_bits()
     {
         byte[] eleven = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01];
         byte[] tenthTooBig = [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02];
-        foreach (byte[] bytes in new[] { eleven, tenthTooBig })
-        {
-            int position = 0;
-            Assert.False(Varint.TryRead(bytes, ref position, out ulong _));
-            Assert.Equal(0, position);
-            Assert.Contains("longer than 10 bytes", Assert.Throws<FormatException>(() => Varint.Read(bytes, ref position)).Message);
-        }
+        AssertRefused(eleven, "varint longer than 10 bytes or 64 bits");
+        AssertRefused(tenthTooBig, "varint longer than 10 bytes or 64 bits");
+    }
+
+    // TryRead fails and leaves the position; Read throws with the message.
+    private static void AssertRefused(byte[] bytes, string message)
+    {
+        int position = 0;
+        Assert.False(Varint.TryRead(bytes, ref position, out ulong _));
+        Assert.Equal(0, position);
+        Assert.Equal(message, Assert.Throws<FormatException>(() => Varint.Read(bytes, ref position)).Message);
     }
 
     [Fact]

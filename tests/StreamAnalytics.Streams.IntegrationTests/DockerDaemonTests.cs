@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace StreamAnalytics.Streams.IntegrationTests.Fixture;
+namespace StreamAnalytics.Streams.IntegrationTests;
 
 public class DockerDaemonTests
 {

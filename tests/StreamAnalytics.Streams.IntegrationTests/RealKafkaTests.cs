@@ -1,4 +1,4 @@
-namespace StreamAnalytics.Streams.IntegrationTests.Fixture;
+namespace StreamAnalytics.Streams.IntegrationTests;
 
 public class RealKafkaTests
 {

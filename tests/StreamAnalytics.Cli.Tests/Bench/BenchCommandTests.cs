@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace StreamAnalytics.Cli.IntegrationTests.Bench;
+namespace StreamAnalytics.Cli.Tests.Bench;
 
 /// <summary>The <c>bench</c> command end to end on a tiny load (no figure is judged: tests never assert timings).</summary>
 public class BenchCommandTests

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using StreamAnalytics.Cli.Commands;
 
-namespace StreamAnalytics.Cli.IntegrationTests.Commands;
+namespace StreamAnalytics.Cli.Tests.Commands;
 
 public class DurationOptionTests
 {

@@ -6,7 +6,7 @@ using StreamAnalytics.Features.Aggregate;
 using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Sinks.Elasticsearch;
 
-namespace StreamAnalytics.Cli.IntegrationTests.Configuration;
+namespace StreamAnalytics.Cli.Tests.Configuration;
 
 public class ConfigKeysTests
 {

@@ -1,6 +1,6 @@
 using StreamAnalytics.Cli.Configuration;
 
-namespace StreamAnalytics.Cli.IntegrationTests.Configuration;
+namespace StreamAnalytics.Cli.Tests.Configuration;
 
 public class JobConfigurationTests
 {

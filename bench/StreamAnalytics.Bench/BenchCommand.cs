@@ -1,12 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using StreamAnalytics.Cli.Bench;
 
-namespace StreamAnalytics.Cli.Commands;
+namespace StreamAnalytics.Bench;
 
 /// <summary>
-/// <c>bench</c>: measures the engine on generated data in one run (see BENCHMARKS.md for what each figure means and
+/// <c>bench</c> (the root command of <c>streamanalytics-bench</c>): measures the engine on generated data in one run (see BENCHMARKS.md for what each figure means and
 /// the figures of the last run). Prints a table; with <c>--json</c> also writes the figures as one JSON object.
 /// </summary>
 internal static class BenchCommand
@@ -23,13 +22,27 @@ internal static class BenchCommand
     /// <summary>Drains by the bare consumer; the median is reported.</summary>
     public const int RawPasses = 5;
 
-    public static Command Create()
+    /// <summary>Parses <paramref name="args"/>; a usage error exits 2 and names what was wrong, as the CLI does.</summary>
+    public static async Task<int> RunFromCommandLineAsync(string[] args)
+    {
+        var root = Create();
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) await Console.Error.WriteLineAsync("error: " + error.Message);
+            await Console.Error.WriteLineAsync("see `streamanalytics bench --help`");
+            return 2;
+        }
+        return await parsed.InvokeAsync();
+    }
+
+    public static RootCommand Create()
     {
         var spans = new Option<long>("--spans", "-n") { Description = "Spans of generated data (whole traces).", DefaultValueFactory = _ => 2_000_000 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the figures to this file as one JSON object." };
         var kafkaSpans = new Option<long?>("--kafka-spans") { Description = $"Spans of the Kafka phases (a prefix of the data); default all of it, at most {EmbeddedKafkaSpans:N0} on the embedded cluster (its brokers keep about 5 MiB per partition)." };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated traces.", DefaultValueFactory = _ => 1 };
-        var command = new Command("bench", """
+        var command = new RootCommand("""
             Measure throughput, memory and latency on generated online-shop traces (OTLP protobuf, ~100 spans per message,
             8 partitions): in-process pipeline, decoding alone, a bare Kafka consumer, the trace job end to end, heap per
             open span, completion latency. Uses $KAFKA_BOOTSTRAP when set, else an embedded cluster. See BENCHMARKS.md.
@@ -57,7 +70,7 @@ internal static class BenchCommand
     private static async Task<int> RunAsync(long spans, long? kafkaSpansOption, FileInfo? jsonFile, int seed)
     {
         var total = Stopwatch.StartNew();
-        string commandLine = "streamanalytics " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+        string commandLine = "streamanalytics bench " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
         var machine = MachineFacts.Current();
         Console.WriteLine($"bench: {commandLine}");
         Console.WriteLine($"machine: {machine}");

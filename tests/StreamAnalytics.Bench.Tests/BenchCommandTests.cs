@@ -1,8 +1,8 @@
 using System.Text.Json;
 
-namespace StreamAnalytics.Cli.Tests.Bench;
+namespace StreamAnalytics.Bench.Tests;
 
-/// <summary>The <c>bench</c> command end to end on a tiny load (no figure is judged: tests never assert timings).</summary>
+/// <summary>The bench exe end to end on a tiny load (no figure is judged: tests never assert timings).</summary>
 public class BenchCommandTests
 {
     private static readonly string[] Figures =
@@ -19,7 +19,7 @@ public class BenchCommandTests
         // The embedded cluster, whatever the environment says: the test must not depend on an outside broker.
         var env = new Dictionary<string, string> { ["KAFKA_BOOTSTRAP"] = "" };
 
-        var (code, stdout, stderr) = await CliProcess.RunAsync(["bench", "--spans", "20000", "--json", json], TimeSpan.FromMinutes(5), env);
+        var (code, stdout, stderr) = await BenchProcess.RunAsync(["--spans", "20000", "--json", json], TimeSpan.FromMinutes(5), env);
 
         Assert.True(code == 0, $"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         Assert.Contains("inProcessSpansPerSec", stdout); // the table

@@ -6,7 +6,7 @@ using StreamAnalytics.Formats;
 using StreamAnalytics.Tools.Logical;
 using StreamAnalytics.Formats.Model;
 
-namespace StreamAnalytics.Cli.Bench;
+namespace StreamAnalytics.Bench;
 
 /// <summary>
 /// The data every phase of <c>bench</c> runs on: online-shop traces (without the rare deep and wide report traces, so a

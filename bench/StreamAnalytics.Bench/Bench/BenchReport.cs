@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace StreamAnalytics.Cli.Bench;
+namespace StreamAnalytics.Bench;
 
 /// <summary>The figures of one <c>bench</c> run; serialised (camelCase) as the <c>--json</c> object.</summary>
 internal sealed class BenchReport

@@ -4,7 +4,7 @@ using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Sinks;
 
-namespace StreamAnalytics.Cli.Bench;
+namespace StreamAnalytics.Bench;
 
 /// <summary>
 /// The external sink of the benchmarked job: counts what the job emits and, while <see cref="RecordEmissions"/> is on,

@@ -6,7 +6,7 @@ using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;
 
-namespace StreamAnalytics.Cli.Bench;
+namespace StreamAnalytics.Bench;
 
 /// <summary>
 /// The phases of <c>bench</c> that need no Kafka: the whole pipeline on one thread, decoding alone, and the managed

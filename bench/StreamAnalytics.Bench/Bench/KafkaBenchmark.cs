@@ -15,7 +15,7 @@ using StreamAnalytics.Sinks.Prometheus;
 using StreamAnalytics.Streams;
 using StreamAnalytics.Streams.Testing.Embedded;
 
-namespace StreamAnalytics.Cli.Bench;
+namespace StreamAnalytics.Bench;
 
 /// <summary>
 /// The Kafka phases of <c>bench</c>: pre-produce the data to a topic, drain it with a bare consumer, drain it with the

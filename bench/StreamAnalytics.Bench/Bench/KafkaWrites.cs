@@ -1,4 +1,4 @@
-namespace StreamAnalytics.Cli.Bench;
+namespace StreamAnalytics.Bench;
 
 /// <summary>What the job wrote to one Kafka topic, per input span: a sizing figure, not a target.</summary>
 /// <param name="Topic">The topic, with the application id written as <c>{app}</c>.</param>

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace StreamAnalytics.Cli.Bench;
+namespace StreamAnalytics.Bench;
 
 /// <summary>
 /// A one-off reading of the running job's observable instruments, the way a metrics scrape sees them: each reports its

@@ -1,4 +1,4 @@
-namespace StreamAnalytics.Cli.Bench;
+namespace StreamAnalytics.Bench;
 
 /// <summary>
 /// CPU time per thread of this process from <c>/proc/self/task</c> (Linux only): what <c>bench</c> prints with

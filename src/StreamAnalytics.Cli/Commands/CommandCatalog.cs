@@ -13,6 +13,5 @@ internal static class CommandCatalog
         yield return ReplayCommand.Create();
         yield return KafkaMockCommand.Create();
         yield return ConfigKeysCommand.Create();
-        yield return BenchCommand.Create();
     }
 }

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace StreamAnalytics.Sinks;
 
@@ -18,8 +20,12 @@ internal static class SinkMetrics
     private static readonly Counter<long> Retries = Meter.CreateCounter<long>(
         "trace_analytics_sink_retries_total", null, "Retried sink requests, by reason (http_429, http_5xx, connection, timeout).");
 
-    private static readonly Counter<long> Failures = Meter.CreateCounter<long>(
-        "trace_analytics_sink_failures_total", null, "Sink flushes that failed after all retries (offsets are then not committed).");
+    // Observable over one total per declared sink, so each sink's series exists at 0 from start (the
+    // TraceAnalyticsSinkFailing alert then sees the first failure, not only the second).
+    private static readonly ConcurrentDictionary<string, StrongBox<long>> FailuresBySink = new(StringComparer.Ordinal);
+
+    private static readonly ObservableCounter<long> Failures = Meter.CreateObservableCounter(
+        "trace_analytics_sink_failures_total", ObserveFailures, null, "Sink flushes that failed after all retries (offsets are then not committed).");
 
     private static readonly UpDownCounter<long> Buffered = Meter.CreateUpDownCounter<long>(
         "trace_analytics_sink_buffered_bytes", "By", "Bytes of documents held by a sink and not yet acknowledged.");
@@ -35,7 +41,21 @@ internal static class SinkMetrics
 
     public static void Retry(string sink, string reason) => Retries.Add(1, new("sink", sink), new("reason", reason));
 
-    public static void Failure(string sink) => Failures.Add(1, new KeyValuePair<string, object?>("sink", sink));
+    /// <summary>Makes the sink's failure series exist at 0 (each sink calls it when it is built).</summary>
+    public static void Declare(string sink)
+    {
+        _ = Failures;
+        FailuresBySink.GetOrAdd(sink, static _ => new StrongBox<long>());
+    }
+
+    public static void Failure(string sink) => Interlocked.Increment(ref FailuresBySink.GetOrAdd(sink, static _ => new StrongBox<long>()).Value);
+
+    private static List<Measurement<long>> ObserveFailures()
+    {
+        var result = new List<Measurement<long>>(FailuresBySink.Count);
+        foreach (var (sink, total) in FailuresBySink) result.Add(new Measurement<long>(Interlocked.Read(ref total.Value), new KeyValuePair<string, object?>("sink", sink)));
+        return result;
+    }
 
     public static void BufferedBytes(string sink, long delta) => Buffered.Add(delta, new KeyValuePair<string, object?>("sink", sink));
 

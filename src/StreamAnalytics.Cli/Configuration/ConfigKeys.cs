@@ -79,7 +79,7 @@ public static class ConfigKeys
 
         new("metrics.bind", VT.Endpoint, "0.0.0.0:9464", "Address of /metrics, /healthz and /readyz."),
         new("metrics.cardinality.limit", VT.Integer, "2000", "Series per metric; more go to one series labelled overflow=\"true\".") { Min = 1, Max = 1_000_000 },
-        new("metrics.meters", VT.List, "StreamAnalytics*", "Meters exported on /metrics (names, '*' suffix = prefix)."),
+        new("metrics.meters", VT.List, "StreamAnalytics*,System.Runtime", "Meters exported on /metrics (names, '*' suffix = prefix); System.Runtime is .NET's GC, heap and thread-pool meter."),
         new("metrics.exemplars.enabled", VT.Boolean, "true", "Trace-id exemplars on histograms for OpenMetrics scrapes."),
 
         new("log.format", VT.Enum, "text", "Console log format.") { AllowedValues = ["text", "json"] },

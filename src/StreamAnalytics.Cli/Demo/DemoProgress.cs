@@ -14,6 +14,7 @@ internal sealed class DemoProgress : IDisposable
     private long _completed;
     private long _openAccumulator;
     private long _completedAccumulator;
+    private long _spansAccumulator;
 
     public DemoProgress()
     {
@@ -27,7 +28,7 @@ internal sealed class DemoProgress : IDisposable
         {
             switch (instrument.Name)
             {
-                case "spans_decoded": Interlocked.Add(ref _spansDecoded, value); break;
+                case "spans_decoded": _spansAccumulator += value; break; // observable: the running total per format
                 case "assembly_open_traces": _openAccumulator += value; break;
                 case "assembly_traces_completed": _completedAccumulator += value; break;
             }
@@ -44,7 +45,9 @@ internal sealed class DemoProgress : IDisposable
     {
         _openAccumulator = 0;
         _completedAccumulator = 0;
+        _spansAccumulator = 0;
         _listener.RecordObservableInstruments();
+        Interlocked.Exchange(ref _spansDecoded, _spansAccumulator);
         _openTraces = _openAccumulator;
         _completed = _completedAccumulator;
     }

@@ -31,7 +31,7 @@ public sealed class TraceJobHost : IAsyncDisposable
     private MetricsCollector? _collector;
     private DerivedMetrics? _derived;
     private readonly Meter _meter = new("StreamAnalytics.Job");
-    private readonly Counter<long> _kafkaOutages;
+    private long _kafkaOutages;
     private readonly CancellationTokenSource _probeStop = new();
     private Task? _probe;
     // 1 while the last metadata probe reached a broker (assumed until the first probe says otherwise).
@@ -46,7 +46,9 @@ public sealed class TraceJobHost : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _meter.CreateObservableGauge("job.kafka.reachable", () => _kafkaReachable, "{boolean}",
             "1 when the last metadata request (every 2 s) reached a Kafka broker, 0 during an outage (then /readyz is 503)");
-        _kafkaOutages = _meter.CreateCounter<long>("job.kafka.outages", "{outage}", "Times the Kafka brokers became unreachable");
+        // Observable, so the series exists at 0 before the first outage (an alert's rate() then sees that one).
+        _meter.CreateObservableCounter("job.kafka.outages", () => Interlocked.Read(ref _kafkaOutages), "{outage}",
+            "Times the Kafka brokers became unreachable");
     }
 
     /// <summary>The running instance (after <see cref="StartAsync"/>).</summary>
@@ -101,6 +103,7 @@ public sealed class TraceJobHost : IAsyncDisposable
         }
 
         _derived = new DerivedMetrics();
+        Features.FeatureMeters.EnsureCreated(s.Format);
         _collector = new MetricsCollector(s.Metrics);
         MetricsServer = new MetricsServer(s.Metrics, _collector, _loggerFactory.CreateLogger("StreamAnalytics.Metrics"));
 
@@ -146,7 +149,7 @@ public sealed class TraceJobHost : IAsyncDisposable
             {
                 _kafkaUnreachableSince = _time.GetUtcNow();
                 _kafkaReachable = 0;
-                _kafkaOutages.Add(1);
+                Interlocked.Increment(ref _kafkaOutages);
                 _log.LogWarning("Kafka brokers at {Bootstrap} are unreachable; not ready until they answer again (the stream threads keep retrying)", BootstrapServers);
             }
             else if (reachable && _kafkaReachable == 0)

@@ -103,7 +103,8 @@ public sealed class TraceJobSettings
         ElasticsearchSinkConfig? es = null;
         if (c.GetList("elasticsearch.urls").Count > 0)
             es = Try<ElasticsearchSinkConfig?>(() => ElasticsearchSinkConfig.FromProperties(Section("elasticsearch.")), null);
-        var metrics = Try(() => PrometheusExporterConfig.FromProperties(Section("metrics.")), new PrometheusExporterConfig());
+        var metrics = Try(() => PrometheusExporterConfig.FromProperties(Section("metrics."),
+            new Dictionary<string, string>(StringComparer.Ordinal) { ["application_id"] = appId }), new PrometheusExporterConfig());
 
         string featuresTopic = c.GetString("output.features.topic");
         string fileDir = c.GetString("file.dir");

@@ -6,40 +6,54 @@ namespace StreamAnalytics.Features.Aggregate;
 /// The Meter <c>StreamAnalytics.Aggregate</c>: what the windowed aggregation cut or dropped (listed in
 /// <c>docs/METRICS.md</c>). Instrument names are the Prometheus names.
 /// </summary>
+/// <remarks>
+/// Observable counters over process-wide totals: every series (one per aggregate kind for the overflow) exists from
+/// the first scrape at 0, so an alert on <c>rate(...) &gt; 0</c> sees the first late trace, not only the second.
+/// </remarks>
 internal static class AggregateMetrics
 {
     public const string MeterName = "StreamAnalytics.Aggregate";
 
     private static readonly Meter Meter = new(MeterName);
-
-    private static readonly Counter<long> LateTraces = Meter.CreateCounter<long>(
-        "trace_analytics_aggregate_late_traces_total", null, "Traces dropped because their window had already closed (start beyond aggregate.grace.ms).");
-
-    private static readonly Counter<long> Overflow = Meter.CreateCounter<long>(
-        "trace_analytics_aggregate_series_overflow_total", null, "Aggregate updates redirected to the overflow series by aggregate.cardinality.limit.");
-
-    private static readonly Counter<long> Emitted = Meter.CreateCounter<long>(
-        "trace_analytics_aggregate_windows_emitted_total", null, "Windows closed and emitted as aggregate documents.");
-
-    private static readonly Counter<long> ClosedEarly = Meter.CreateCounter<long>(
-        "trace_analytics_aggregate_windows_closed_early_total", null, "Windows emitted before their grace ended because aggregate.max.open.windows was reached.");
-
-    private static readonly Counter<long> SkippedRevisions = Meter.CreateCounter<long>(
-        "trace_analytics_aggregate_skipped_revisions_total", null, "Late-span follow-up revisions not aggregated (they would double count).");
-
     private static readonly KeyValuePair<string, object?>[][] KindTags = CreateKindTags();
+    private static readonly long[] OverflowByKind = new long[AggregateKindNames.Count];
+    private static long _late, _emitted, _closedEarly, _skippedRevisions;
 
-    public static void Late() => LateTraces.Add(1);
+    static AggregateMetrics()
+    {
+        Meter.CreateObservableCounter("trace_analytics_aggregate_late_traces_total", () => Interlocked.Read(ref _late), null,
+            "Traces dropped because their window had already closed (start beyond aggregate.grace.ms).");
+        Meter.CreateObservableCounter("trace_analytics_aggregate_series_overflow_total", ObserveOverflow, null,
+            "Aggregate updates redirected to the overflow series by aggregate.cardinality.limit.");
+        Meter.CreateObservableCounter("trace_analytics_aggregate_windows_emitted_total", () => Interlocked.Read(ref _emitted), null,
+            "Windows closed and emitted as aggregate documents.");
+        Meter.CreateObservableCounter("trace_analytics_aggregate_windows_closed_early_total", () => Interlocked.Read(ref _closedEarly), null,
+            "Windows emitted before their grace ended because aggregate.max.open.windows was reached.");
+        Meter.CreateObservableCounter("trace_analytics_aggregate_skipped_revisions_total", () => Interlocked.Read(ref _skippedRevisions), null,
+            "Late-span follow-up revisions not aggregated (they would double count).");
+    }
 
-    public static void SeriesOverflow(AggregateKind kind) => Overflow.Add(1, KindTags[(int)kind]);
+    /// <summary>Makes sure the instruments exist (they are created with the type) before an exporter's first scrape.</summary>
+    public static void EnsureCreated() => _ = Meter;
+
+    public static void Late() => Interlocked.Increment(ref _late);
+
+    public static void SeriesOverflow(AggregateKind kind) => Interlocked.Increment(ref OverflowByKind[(int)kind]);
 
     public static void WindowEmitted(bool early)
     {
-        Emitted.Add(1);
-        if (early) ClosedEarly.Add(1);
+        Interlocked.Increment(ref _emitted);
+        if (early) Interlocked.Increment(ref _closedEarly);
     }
 
-    public static void RevisionSkipped() => SkippedRevisions.Add(1);
+    public static void RevisionSkipped() => Interlocked.Increment(ref _skippedRevisions);
+
+    private static IEnumerable<Measurement<long>> ObserveOverflow()
+    {
+        var result = new Measurement<long>[OverflowByKind.Length];
+        for (int i = 0; i < result.Length; i++) result[i] = new Measurement<long>(Interlocked.Read(ref OverflowByKind[i]), KindTags[i]);
+        return result;
+    }
 
     private static KeyValuePair<string, object?>[][] CreateKindTags()
     {

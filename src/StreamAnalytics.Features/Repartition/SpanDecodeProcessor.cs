@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics.Metrics;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Streams.Api;
@@ -14,17 +13,12 @@ namespace StreamAnalytics.Features.Repartition;
 /// </summary>
 /// <remarks>
 /// A message that does not decode goes whole to the dead-letter topic with the decoder's reason (format, kind, byte
-/// offset) and is counted in <c>decode_errors_total{format,kind}</c>; so does one that decodes to no spans (kind
+/// offset) and is counted in <c>trace_analytics_decode_errors_total{format,kind}</c>; so does one that decodes to no spans (kind
 /// <c>NoSpans</c>), so nothing leaves the source without features or a reason. The partition keeps going. Runs on the
 /// task's thread.
 /// </remarks>
 public sealed class SpanDecodeProcessor : IProcessor<byte[]?, byte[]?, TraceId, ReadOnlyMemory<byte>>
 {
-    private static readonly Meter DecodeMeter = new("StreamAnalytics.Decode");
-    private static readonly Counter<long> DecodeErrors = DecodeMeter.CreateCounter<long>("decode_errors", description: "Messages that could not be decoded (dead-lettered), by format and kind.");
-    private static readonly Counter<long> SpansDecoded = DecodeMeter.CreateCounter<long>("spans_decoded", description: "Spans decoded from source messages, by format.");
-    private static readonly Counter<long> MessagesDecoded = DecodeMeter.CreateCounter<long>("messages_decoded", description: "Source messages decoded, by format.");
-
     /// <summary>Decode-error kind of a well-formed message that holds no spans.</summary>
     public const string NoSpansKind = "NoSpans";
 
@@ -37,14 +31,14 @@ public sealed class SpanDecodeProcessor : IProcessor<byte[]?, byte[]?, TraceId, 
     private readonly TraceSplitter _splitter = new();
     private readonly SpanCodec _codec = new();
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
-    private readonly KeyValuePair<string, object?> _formatTag;
+    private readonly DecodeMetrics.Tally _tally;
     private IProcessorContext<TraceId, ReadOnlyMemory<byte>>? _context;
 
     public SpanDecodeProcessor(SpanFormat format, StringTable strings, DecoderOptions? options = null)
     {
         _strings = strings;
         _decoder = SpanDecoders.Create(format, strings, options ?? DecoderOptions.Default);
-        _formatTag = new("format", format.ToConfigName());
+        _tally = DecodeMetrics.For(format);
     }
 
     public void Init(IProcessorContext<TraceId, ReadOnlyMemory<byte>> context) => _context = context;
@@ -54,14 +48,14 @@ public sealed class SpanDecodeProcessor : IProcessor<byte[]?, byte[]?, TraceId, 
         var context = _context ?? throw new InvalidOperationException("SpanDecodeProcessor.Init has not been called");
         if (record.Value is null)
         {
-            DecodeErrors.Add(1, _formatTag, new("kind", "Empty"));
+            _tally.Error(DecodeErrorKind.Empty);
             context.DeadLetter("record has no value (tombstone); span messages always have one", "decode:Empty");
             return;
         }
         _batch.Clear();
         if (!_decoder.TryDecode(record.Value, _batch, out DecodeError? error))
         {
-            DecodeErrors.Add(1, _formatTag, new("kind", error!.Kind.ToString()));
+            _tally.Error(error!.Kind);
             context.DeadLetter(error.ToString(), "decode:" + error.Kind);
             return;
         }
@@ -69,12 +63,11 @@ public sealed class SpanDecodeProcessor : IProcessor<byte[]?, byte[]?, TraceId, 
         {
             // Well-formed but empty: nothing would come of it, so say so rather than drop it silently. This is also
             // what another format on the topic often looks like (JSON bytes can parse as unknown protobuf fields).
-            DecodeErrors.Add(1, _formatTag, new("kind", NoSpansKind));
+            _tally.NoSpans();
             context.DeadLetter(NoSpansReason, "decode:" + NoSpansKind);
             return;
         }
-        MessagesDecoded.Add(1, _formatTag);
-        SpansDecoded.Add(_batch.Count, _formatTag);
+        _tally.Decoded(_batch.Count);
 
         int groups = _splitter.Split(_batch);
         for (int g = 0; g < groups; g++)

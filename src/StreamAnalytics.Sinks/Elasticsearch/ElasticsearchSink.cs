@@ -71,6 +71,7 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
         _logger = logger ?? NullLogger.Instance;
         _deadLetter = deadLetter;
         _delay = delay ?? ((d, ct) => Task.Delay(d, ct));
+        SinkMetrics.Declare(SinkName); // its failure series exists at 0 from start, for the alert's rate()
         var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromMilliseconds(Math.Min(config.RequestTimeoutMs, 10_000)) };
         if (!config.TlsVerify) handler.SslOptions.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
         _http = new HttpClient(handler) { Timeout = TimeSpan.FromMilliseconds(config.RequestTimeoutMs) };

@@ -32,6 +32,7 @@ public sealed class MetricsCollector : IDisposable
     private const string OverflowMetric = "trace_analytics_metric_series_overflow_total";
 
     private readonly PrometheusExporterConfig _config;
+    private readonly Label[] _constantLabels;
     private readonly MeterListener _listener;
     private readonly object _familiesLock = new();
     // Observable series are rebuilt at each scrape, so two concurrent scrapes must not interleave.
@@ -45,6 +46,7 @@ public sealed class MetricsCollector : IDisposable
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         _config = config;
+        _constantLabels = SortedLabels(config.ConstantLabels);
         _listener = new MeterListener { InstrumentPublished = OnInstrumentPublished };
         Subscribe<byte>();
         Subscribe<short>();
@@ -92,33 +94,63 @@ public sealed class MetricsCollector : IDisposable
         Array.Sort(families, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
 
         var writer = new ExpositionWriter(output, format);
-        var overflow = new List<(string Metric, long Count)>();
+        var overflow = new List<(string Metric, long Count)>(families.Length);
         foreach (var family in families)
         {
             lock (family.Sync)
             {
-                if (family.Overflowed > 0) overflow.Add((family.Name, family.Overflowed));
-                if (family.SeriesList.Count == 0) continue;
+                // Every exported metric gets an overflow series, at 0 until it overflows: a rule's rate() then sees the
+                // first overflow instead of a series that starts at its first increment.
+                overflow.Add((family.Name, family.Overflowed));
+                // The header even without series, so a scrape shows every metric the engine defines (the rules' check
+                // and dashboards rely on it); the series of a data-labelled metric appear with the data.
                 writer.WriteHeader(family.Name, family.Type, family.Help);
                 var series = family.SeriesList.ToArray();
                 Array.Sort(series, static (a, b) => CompareLabels(a.Labels, b.Labels));
-                foreach (var s in series) WriteSeries(writer, family, s);
+                foreach (var s in series) WriteSeries(writer, family, s, WithConstantLabels(s.Labels));
             }
         }
-        if (overflow.Count > 0)
-        {
-            writer.WriteHeader(OverflowMetric, "counter", "Measurements redirected to a metric's overflow=\"true\" series by metrics.cardinality.limit.");
-            foreach (var (metric, count) in overflow)
-                writer.WriteSample(OverflowMetric, default, [new Label("metric", metric)], null, null, count);
-        }
+        writer.WriteHeader(OverflowMetric, "counter", "Measurements redirected to a metric's overflow=\"true\" series by metrics.cardinality.limit.");
+        foreach (var (metric, count) in overflow)
+            writer.WriteSample(OverflowMetric, default, WithConstantLabels([new Label("metric", metric)]), null, null, count);
+        if (_config.ProcessMetricsEnabled) ProcessMetrics.Write(writer, _constantLabels);
         writer.WriteEnd();
     }
 
-    private static void WriteSeries(ExpositionWriter writer, MetricFamily family, MetricFamily.Series s)
+    /// <summary>
+    /// The series' labels plus the constant ones (<c>application_id</c>) it does not carry itself, sorted by name; a
+    /// tag of the same name on the series wins.
+    /// </summary>
+    private Label[] WithConstantLabels(Label[] labels)
+    {
+        if (_constantLabels.Length == 0) return labels;
+        var merged = new List<Label>(labels.Length + _constantLabels.Length);
+        merged.AddRange(labels);
+        foreach (var c in _constantLabels)
+        {
+            bool present = false;
+            foreach (var l in labels) present |= l.Name == c.Name;
+            if (!present) merged.Add(c);
+        }
+        if (merged.Count == labels.Length) return labels;
+        merged.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return [.. merged];
+    }
+
+    private static Label[] SortedLabels(IReadOnlyDictionary<string, string> labels)
+    {
+        var result = new Label[labels.Count];
+        int i = 0;
+        foreach (var (name, value) in labels) result[i++] = new Label(PrometheusNames.LabelName(name), value);
+        Array.Sort(result, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return result;
+    }
+
+    private static void WriteSeries(ExpositionWriter writer, MetricFamily family, MetricFamily.Series s, Label[] labels)
     {
         if (family.Bounds is null)
         {
-            writer.WriteSample(family.Name, default, s.Labels, null, null, s.Value);
+            writer.WriteSample(family.Name, default, labels, null, null, s.Value);
             return;
         }
         long cumulative = 0;
@@ -126,10 +158,10 @@ public sealed class MetricsCollector : IDisposable
         {
             cumulative += s.Buckets![i];
             string le = i < family.Bounds.Length ? ExpositionWriter.FormatBound(family.Bounds[i]) : "+Inf";
-            writer.WriteSample(family.Name, "_bucket"u8, s.Labels, "le", le, cumulative, s.Exemplars![i]);
+            writer.WriteSample(family.Name, "_bucket"u8, labels, "le", le, cumulative, s.Exemplars![i]);
         }
-        writer.WriteSample(family.Name, "_sum"u8, s.Labels, null, null, s.Value);
-        writer.WriteSample(family.Name, "_count"u8, s.Labels, null, null, s.Count);
+        writer.WriteSample(family.Name, "_sum"u8, labels, null, null, s.Value);
+        writer.WriteSample(family.Name, "_count"u8, labels, null, null, s.Count);
     }
 
     private static int CompareLabels(Label[] a, Label[] b)
@@ -148,7 +180,7 @@ public sealed class MetricsCollector : IDisposable
         if (!_config.Exports(instrument.Meter.Name)) return;
         var (type, counter, cumulativeInput, observable) = Classify(instrument);
         if (type is null) return;
-        string name = PrometheusNames.MetricName(instrument.Name, instrument.Unit, counter);
+        string name = PrometheusNames.MetricName(instrument.Meter.Name, instrument.Name, instrument.Unit, counter);
         double[]? bounds = type == "histogram" ? BoundsFor(instrument) : null;
         MetricFamily family;
         lock (_familiesLock)

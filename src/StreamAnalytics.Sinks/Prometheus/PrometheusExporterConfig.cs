@@ -14,9 +14,10 @@ public sealed class PrometheusExporterConfig
 
     /// <summary>
     /// <c>metrics.meters</c>: comma-separated Meter names to export; an entry ending in <c>*</c> is a prefix.
-    /// Default <c>StreamAnalytics*</c> (every engine meter: Streams, Assembly, Traces, Aggregate, Sinks).
+    /// Default <c>StreamAnalytics*,System.Runtime</c>: every engine meter (Streams, Assembly, Traces, Aggregate, Sinks,
+    /// Decode, Job, Build) and .NET's own runtime meter (GC, heap, thread pool, exceptions: <c>dotnet_*</c>).
     /// </summary>
-    public IReadOnlyList<string> Meters { get; init; } = ["StreamAnalytics*"];
+    public IReadOnlyList<string> Meters { get; init; } = ["StreamAnalytics*", "System.Runtime"];
 
     /// <summary><c>metrics.cardinality.limit</c>: series per metric; beyond it one <c>overflow="true"</c> series. Default 2000.</summary>
     public int CardinalityLimit { get; init; } = 2000;
@@ -27,12 +28,26 @@ public sealed class PrometheusExporterConfig
     /// </summary>
     public IReadOnlyDictionary<string, double[]> HistogramBuckets { get; init; } = new Dictionary<string, double[]>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Labels written on every exported series that does not carry them itself. The job sets <c>application_id</c>
+    /// from <c>application.id</c>, so two jobs scraped from one host (or one Prometheus job) stay apart. Default none.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ConstantLabels { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Write the standard <c>process_*</c> metrics and <c>trace_analytics_build_info</c> (read from the OS at each
+    /// scrape). Default true; tests comparing exact expositions turn it off.
+    /// </summary>
+    public bool ProcessMetricsEnabled { get; init; } = true;
+
     /// <summary><c>metrics.exemplars.enabled</c>: attach trace-id exemplars to histogram buckets in OpenMetrics responses. Default true.</summary>
     public bool ExemplarsEnabled { get; init; } = true;
 
     /// <summary>Reads the <c>metrics.*</c> keys (absent keys keep their defaults) and validates.</summary>
     /// <exception cref="ArgumentException">A value is invalid; the message names the key.</exception>
-    public static PrometheusExporterConfig FromProperties(IReadOnlyDictionary<string, string> p)
+    /// <param name="p">The <c>metrics.*</c> keys.</param>
+    /// <param name="constantLabels">Labels for every series (<see cref="ConstantLabels"/>), e.g. <c>application_id</c>.</param>
+    public static PrometheusExporterConfig FromProperties(IReadOnlyDictionary<string, string> p, IReadOnlyDictionary<string, string>? constantLabels = null)
     {
         ArgumentNullException.ThrowIfNull(p);
         var d = new PrometheusExporterConfig();
@@ -63,6 +78,7 @@ public sealed class PrometheusExporterConfig
                 ? bool.TryParse(e, out bool eb) ? eb : throw new ArgumentException($"metrics.exemplars.enabled: '{e}' is not true or false")
                 : d.ExemplarsEnabled,
             HistogramBuckets = buckets,
+            ConstantLabels = constantLabels ?? d.ConstantLabels,
         };
         config.Validate();
         return config;

@@ -11,6 +11,24 @@ namespace StreamAnalytics.Sinks.Prometheus;
 /// </summary>
 internal static class PrometheusNames
 {
+    /// <summary>The one namespace of every engine metric, so one <c>{__name__=~"trace_analytics_.*"}</c> finds them all.</summary>
+    public const string Namespace = "trace_analytics_";
+
+    /// <summary>Meters whose names start with this are the engine's: their instruments get <see cref="Namespace"/>.</summary>
+    public const string EngineMeterPrefix = "StreamAnalytics";
+
+    /// <summary>
+    /// The Prometheus name of an instrument of <paramref name="meterName"/>: engine meters' instruments that lack the
+    /// namespace get it (<c>streams.consumer.lag</c> → <c>trace_analytics_streams_consumer_lag</c>); other meters'
+    /// (<c>System.Runtime</c>'s <c>dotnet.*</c>) keep their names, which dashboards for .NET already know.
+    /// </summary>
+    public static string MetricName(string meterName, string instrumentName, string? unit, bool counter)
+    {
+        string name = MetricName(instrumentName, unit, counter);
+        bool engine = meterName.StartsWith(EngineMeterPrefix, StringComparison.Ordinal);
+        return engine && !name.StartsWith(Namespace, StringComparison.Ordinal) ? Namespace + name : name;
+    }
+
     public static string MetricName(string instrumentName, string? unit, bool counter)
     {
         string name = Sanitize(instrumentName, allowColon: true);

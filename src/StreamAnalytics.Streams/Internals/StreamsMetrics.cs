@@ -32,11 +32,6 @@ internal sealed class StreamsMetrics : IDisposable
     private readonly KeyValuePair<string, object?> _app;
     private readonly Counter<long> _consumed;
     private readonly Counter<long> _processed;
-    private readonly Counter<long> _deadLettered;
-    private readonly Counter<long> _skipped;
-    private readonly Counter<long> _commits;
-    private readonly Counter<long> _commitFailures;
-    private readonly Counter<long> _rebalances;
     private readonly Counter<long> _restored;
     private readonly ConcurrentDictionary<string, ProducedTally> _produced = new(StringComparer.Ordinal);
     private long _consumedTotal, _processedTotal, _deadLetteredTotal, _skippedTotal, _commitsTotal, _commitFailuresTotal, _rebalancesTotal, _restoredTotal;
@@ -45,14 +40,17 @@ internal sealed class StreamsMetrics : IDisposable
     {
         _meter = new Meter(MeterName);
         _app = new("application.id", applicationId);
+        // Progress counters stay plain counters: the bench times the first and the n-th record by their events.
         _consumed = _meter.CreateCounter<long>("streams.records.consumed", "{record}", "Records polled from input topics");
         _processed = _meter.CreateCounter<long>("streams.records.processed", "{record}", "Records handed to a source node");
-        _deadLettered = _meter.CreateCounter<long>("streams.records.dead_lettered", "{record}", "Records sent to the dead-letter topic");
-        _skipped = _meter.CreateCounter<long>("streams.records.skipped", "{record}", "Undeserializable records skipped");
-        _commits = _meter.CreateCounter<long>("streams.commits", "{commit}", "Successful commits");
-        _commitFailures = _meter.CreateCounter<long>("streams.commit.failures", "{commit}", "Failed commits");
-        _rebalances = _meter.CreateCounter<long>("streams.rebalances", "{rebalance}", "Partition assignment and revocation callbacks");
         _restored = _meter.CreateCounter<long>("streams.restore.records", "{record}", "Changelog records replayed into stores");
+        // What alerts watch is observable over the totals: each series exists from the first scrape at 0, so
+        // rate(...) > 0 sees the first dead letter or failed commit (a plain counter's series starts at its first add).
+        Count("streams.records.dead_lettered", () => DeadLettered, "Records sent to the dead-letter topic");
+        Count("streams.records.skipped", () => Skipped, "Undeserializable records skipped");
+        Count("streams.commits", () => Commits, "Successful commits", "{commit}");
+        Count("streams.commit.failures", () => CommitFailures, "Failed commits", "{commit}");
+        Count("streams.rebalances", () => Rebalances, "Partition assignment and revocation callbacks", "{rebalance}");
         // Per topic, so an operator sees what the job writes to Kafka for each input record (repartition, changelogs,
         // outputs): observable, because the send path runs per record and only adds to a tally.
         _meter.CreateObservableCounter("streams.records.produced", () => ObserveProduced(static t => t.Records), "{record}",
@@ -77,11 +75,11 @@ internal sealed class StreamsMetrics : IDisposable
 
     public void RecordConsumed(int n = 1) => Add(_consumed, ref _consumedTotal, n);
     public void RecordProcessed() => Add(_processed, ref _processedTotal, 1);
-    public void RecordDeadLettered() => Add(_deadLettered, ref _deadLetteredTotal, 1);
-    public void RecordSkipped() => Add(_skipped, ref _skippedTotal, 1);
-    public void RecordCommit() => Add(_commits, ref _commitsTotal, 1);
-    public void RecordCommitFailure() => Add(_commitFailures, ref _commitFailuresTotal, 1);
-    public void RecordRebalance() => Add(_rebalances, ref _rebalancesTotal, 1);
+    public void RecordDeadLettered() => Interlocked.Increment(ref _deadLetteredTotal);
+    public void RecordSkipped() => Interlocked.Increment(ref _skippedTotal);
+    public void RecordCommit() => Interlocked.Increment(ref _commitsTotal);
+    public void RecordCommitFailure() => Interlocked.Increment(ref _commitFailuresTotal);
+    public void RecordRebalance() => Interlocked.Increment(ref _rebalancesTotal);
     public void RecordRestored(int n) => Add(_restored, ref _restoredTotal, n);
 
     /// <summary>The tally of one output topic (one per topic name, shared by the stream threads; topics come from the topology, so few).</summary>
@@ -94,6 +92,9 @@ internal sealed class StreamsMetrics : IDisposable
         Interlocked.Add(ref total, n);
         counter.Add(n, _app);
     }
+
+    private void Count(string name, Func<long> total, string description, string unit = "{record}") =>
+        _meter.CreateObservableCounter(name, () => new Measurement<long>(total(), _app), unit, description);
 
     private IEnumerable<Measurement<long>> ObserveProduced(Func<ProducedTally, long> value)
     {

@@ -21,6 +21,7 @@ public sealed class MetricsCollectorTests : IDisposable
         Meters = [_meterName],
         CardinalityLimit = limit,
         HistogramBuckets = buckets ?? new Dictionary<string, double[]>(),
+        ProcessMetricsEnabled = false, // their values change from scrape to scrape; ProcessMetrics has its own test
     });
 
     internal static string Scrape(MetricsCollector collector, ExpositionFormat format = ExpositionFormat.Text004)

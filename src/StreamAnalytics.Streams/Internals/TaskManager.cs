@@ -380,6 +380,10 @@ internal sealed class TaskManager
                     {
                         var wm = consumer.GetWatermarkOffsets(q.Partition);
                         long from = committed >= 0 ? committed : consumer.Position(q.Partition).Value;
+                        // Nothing committed nor consumed yet (a fresh group on an empty or untouched partition): it
+                        // starts at the low watermark (auto.offset.reset=earliest), so the lag is known, and the
+                        // series exists from start instead of appearing with the first record.
+                        if (from < 0 && wm.High.Value >= 0) from = Math.Max(0, wm.Low.Value);
                         if (wm.High.Value >= 0 && from >= 0) lag = Math.Max(0, wm.High.Value - from);
                     }
                     catch (KafkaException)

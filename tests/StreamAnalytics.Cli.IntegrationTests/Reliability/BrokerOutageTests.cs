@@ -41,22 +41,23 @@ public sealed class BrokerOutageTests(ITestOutputHelper output) : IDisposable
             var (status, body) = await MetricsScraper.GetStatusAsync(engine.MetricsPort, "/readyz");
             if (status == HttpStatusCode.ServiceUnavailable) { sawNotReady = true; readyzBody = body; }
             string? metrics = await engine.GetAsync("/metrics");
-            if (metrics is not null && metrics.Contains("job_kafka_reachable 0", StringComparison.Ordinal)) sawMetric = true;
+            if (metrics is not null && metrics.Contains("\ntrace_analytics_job_kafka_reachable{", StringComparison.Ordinal)
+                && MetricsScraper.Sum(metrics, "trace_analytics_job_kafka_reachable") == 0) sawMetric = true;
             Assert.False(engine.HasExited, "the engine exited during the outage\n" + EngineProcess.Tail(engine.Stdout));
             await Task.Delay(500);
         }
         for (int b = 1; b <= cluster.Cluster.BrokerCount; b++) cluster.Cluster.SetBrokerUp(b);
         output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} all brokers up; /readyz during the outage: {readyzBody.Trim()}");
         Assert.True(sawNotReady, "/readyz stayed 200 during a 20 s outage of every broker");
-        Assert.True(sawMetric, "job_kafka_reachable never showed 0 during the outage");
+        Assert.True(sawMetric, "trace_analytics_job_kafka_reachable never showed 0 during the outage");
 
         using (var producer = SpanLoad.CreateProducer(cluster.Bootstrap))
             SpanLoad.Produce(producer, ReliabilityCluster.SourceTopic, load.Messages, half, load.Messages.Count);
         await engine.WaitReadyAsync(TimeSpan.FromSeconds(60));
         await fleet.WaitCaughtUpAsync(load.Reference.Count, TimeSpan.FromSeconds(120));
         string finalMetrics = await engine.GetAsync("/metrics") ?? "";
-        double outages = MetricsScraper.Sum(finalMetrics, "job_kafka_outages_total");
-        double commitFailures = MetricsScraper.Sum(finalMetrics, "streams_commit_failures_total");
+        double outages = MetricsScraper.Sum(finalMetrics, "trace_analytics_job_kafka_outages_total");
+        double commitFailures = MetricsScraper.Sum(finalMetrics, "trace_analytics_streams_commit_failures_total");
         await fleet.StopAllAsync();
 
         var docs = FeatureOutput.ReadAll(Path.Combine(_work, "out"));
@@ -70,7 +71,7 @@ public sealed class BrokerOutageTests(ITestOutputHelper output) : IDisposable
         int documents = docs.Count, duplicates = docs.Count - last.Count - partialRevisions;
         int deadLettered = cluster.ReadAll(cluster.DeadLetterTopic, TimeSpan.FromSeconds(30)).Count;
         Assert.Equal(0, deadLettered);
-        Assert.True(outages >= 1, "job_kafka_outages_total did not count the outage");
+        Assert.True(outages >= 1, "trace_analytics_job_kafka_outages_total did not count the outage");
         ReliabilityFigures.Report(output, "broker-outage", new Dictionary<string, object>
         {
             ["test"] = nameof(The_engine_reports_a_20_second_broker_outage_and_resumes_without_losing_a_trace),

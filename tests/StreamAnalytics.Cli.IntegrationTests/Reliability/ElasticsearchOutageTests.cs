@@ -63,8 +63,8 @@ public sealed class ElasticsearchOutageTests(ITestOutputHelper output) : IDispos
                 if (m is not null)
                 {
                     maxBuffered = Math.Max(maxBuffered, (long)MetricsScraper.Sum(m, "trace_analytics_sink_buffered_bytes", "sink=\"elasticsearch\""));
-                    commits.Add(MetricsScraper.Sum(m, "streams_commits_total"));
-                    commitFailures = MetricsScraper.Sum(m, "streams_commit_failures_total");
+                    commits.Add(MetricsScraper.Sum(m, "trace_analytics_streams_commits_total"));
+                    commitFailures = MetricsScraper.Sum(m, "trace_analytics_streams_commit_failures_total");
                 }
                 await Task.Delay(500);
             }

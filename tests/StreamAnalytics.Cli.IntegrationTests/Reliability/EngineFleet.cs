@@ -89,10 +89,10 @@ public sealed class EngineFleet : IDisposable
             {
                 string? m = await e.GetAsync("/metrics");
                 if (m is null) { scraped = false; break; }
-                lag += MetricsScraper.Sum(m, "streams_consumer_lag");
-                queued += MetricsScraper.Sum(m, "streams_queue_size");
-                open += MetricsScraper.Sum(m, "assembly_open_traces");
-                sourcePartitions += m.Split('\n').Count(l => l.StartsWith("streams_queue_size{", StringComparison.Ordinal) && l.Contains($"topic=\"{ReliabilityCluster.SourceTopic}\"", StringComparison.Ordinal));
+                lag += MetricsScraper.Sum(m, "trace_analytics_streams_consumer_lag");
+                queued += MetricsScraper.Sum(m, "trace_analytics_streams_queue_size");
+                open += MetricsScraper.Sum(m, "trace_analytics_assembly_open_traces");
+                sourcePartitions += m.Split('\n').Count(l => l.StartsWith("trace_analytics_streams_queue_size{", StringComparison.Ordinal) && l.Contains($"topic=\"{ReliabilityCluster.SourceTopic}\"", StringComparison.Ordinal));
             }
             int traces = FeatureOutput.DistinctTraces(_outputRoot);
             string now = $"traces {traces}/{expectedTraces}, lag {lag}, queued {queued}, open {open}, source partitions {sourcePartitions}/{_cluster.Partitions}";

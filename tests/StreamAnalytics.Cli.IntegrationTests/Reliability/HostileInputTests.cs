@@ -88,7 +88,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
         // once in CI), so the document must show a drop and the trace-cap counter must cover it.
         int droppedInDocument = big.GetProperty("quality").GetProperty("droppedSpans").GetInt32();
         Assert.InRange(droppedInDocument, 1, 40_000);
-        Assert.True(MetricsScraper.Sum(metrics, "assembly_spans_dropped_total", "reason=\"traceCap\"") >= droppedInDocument,
+        Assert.True(MetricsScraper.Sum(metrics, "trace_analytics_assembly_spans_dropped_total", "reason=\"traceCap\"") >= droppedInDocument,
             "spans dropped by the per-trace cap must be counted in assembly_spans_dropped_total{reason=\"traceCap\"}");
         Assert.Contains("overflow=\"true\"", metrics);
         Assert.True(fleet.PeakRssBytes < 1L << 30, $"peak RSS {ReliabilityFigures.Mib(fleet.PeakRssBytes)}");
@@ -103,8 +103,8 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IDisposable
             ["deadLettered"] = dlq.Count,
             ["randomRecordsDeadLettered"] = $"{randomDead} of 20",
             ["truncatedRecordsDeadLettered"] = $"{truncatedDead} of 10",
-            ["spansDroppedTraceCap"] = MetricsScraper.Sum(metrics, "assembly_spans_dropped_total", "reason=\"traceCap\""),
-            ["spansDroppedInvalidTraceId"] = MetricsScraper.Sum(metrics, "assembly_spans_dropped_total", "reason=\"invalidTraceId\""),
+            ["spansDroppedTraceCap"] = MetricsScraper.Sum(metrics, "trace_analytics_assembly_spans_dropped_total", "reason=\"traceCap\""),
+            ["spansDroppedInvalidTraceId"] = MetricsScraper.Sum(metrics, "trace_analytics_assembly_spans_dropped_total", "reason=\"invalidTraceId\""),
             ["peakRss"] = ReliabilityFigures.Mib(fleet.PeakRssBytes),
         });
         _passed = true;

@@ -40,9 +40,9 @@ public sealed class MemoryPressureTests(ITestOutputHelper output) : IDisposable
             if (m is not null)
             {
                 foreach (string line in m.Split('\n'))
-                    if (line.StartsWith("assembly_store_bytes{", StringComparison.Ordinal) && double.TryParse(line.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture, out double v))
+                    if (line.StartsWith("trace_analytics_assembly_store_bytes{", StringComparison.Ordinal) && double.TryParse(line.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture, out double v))
                         maxStoreBytesPerTask = Math.Max(maxStoreBytesPerTask, v);
-                pressure = MetricsScraper.Sum(m, "assembly_traces_completed_total", "reason=\"memoryPressure\"");
+                pressure = MetricsScraper.Sum(m, "trace_analytics_assembly_traces_completed_total", "reason=\"memoryPressure\"");
             }
             await Task.Delay(250);
         }
@@ -51,8 +51,8 @@ public sealed class MemoryPressureTests(ITestOutputHelper output) : IDisposable
 
         await fleet.WaitCaughtUpAsync(load.Reference.Count, TimeSpan.FromSeconds(90));
         string final = await engine.GetAsync("/metrics") ?? "";
-        pressure = MetricsScraper.Sum(final, "assembly_traces_completed_total", "reason=\"memoryPressure\"");
-        double late = MetricsScraper.Sum(final, "assembly_traces_completed_total", "reason=\"late\"");
+        pressure = MetricsScraper.Sum(final, "trace_analytics_assembly_traces_completed_total", "reason=\"memoryPressure\"");
+        double late = MetricsScraper.Sum(final, "trace_analytics_assembly_traces_completed_total", "reason=\"late\"");
         await fleet.StopAllAsync();
 
         // Every trace came out; its last revision holds all its spans (earlier, early-completed revisions may not).

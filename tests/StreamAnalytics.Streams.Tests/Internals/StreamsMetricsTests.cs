@@ -41,4 +41,27 @@ public class StreamsMetricsTests
         Assert.Equal(7, Assert.Single(seen, m => m.Name == "streams.queue.size").Value);
         Assert.Equal(1, metrics.DeadLettered);
     }
+
+    [Fact]
+    public void The_counters_alerts_watch_are_observed_at_zero_before_their_first_increment()
+    {
+        string app = "metrics-zero-" + Guid.NewGuid().ToString("N");
+        using var metrics = new StreamsMetrics(app);
+        var seen = new Dictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == StreamsMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            foreach (var t in tags)
+                if (t.Key == "application.id" && Equals(t.Value, app)) lock (seen) seen[instrument.Name] = value;
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+
+        foreach (string name in new[] { "streams.records.dead_lettered", "streams.records.skipped", "streams.commits", "streams.commit.failures", "streams.rebalances" })
+            Assert.True(seen.TryGetValue(name, out long v) && v == 0, name + " is not observed at 0 before its first increment");
+    }
 }

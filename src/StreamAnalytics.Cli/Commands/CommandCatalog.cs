@@ -12,6 +12,7 @@ internal static class CommandCatalog
         yield return GenerateCommand.Create();
         yield return ReplayCommand.Create();
         yield return KafkaMockCommand.Create();
+        yield return ProbeCommand.Create();
         yield return ConfigKeysCommand.Create();
     }
 }

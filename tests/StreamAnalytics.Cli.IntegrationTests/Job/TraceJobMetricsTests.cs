@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamAnalytics.Cli.Configuration;
@@ -109,6 +110,70 @@ public partial class TraceJobMetricsTests
         Assert.Contains("\ntrace_analytics_build_info{", text);
         Assert.Contains("\ntrace_analytics_decode_errors_total{application_id=\"fresh-metrics\",format=\"otlp_proto\",kind=\"Malformed\"} 0\n", text);
         Assert.Contains("\ndotnet_gc_collections_total{", text);
+
+        // The shipped Grafana dashboard asks only for what this scrape defines, or what rules.yml records.
+        var defined = new HashSet<string>(StringComparer.Ordinal);
+        foreach (Match m in TypeLine().Matches(text)) defined.Add(m.Groups[1].Value);
+        var recorded = RecordedByRules();
+        var unknown = new SortedSet<string>(StringComparer.Ordinal);
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(RepositoryFiles.Find("deploy/grafana/dashboards/trace-analytics.json")));
+        int queries = 0;
+        foreach (var panel in dashboard.RootElement.GetProperty("panels").EnumerateArray())
+        {
+            if (!panel.TryGetProperty("targets", out var targets)) continue;
+            foreach (var target in targets.EnumerateArray())
+            {
+                queries++;
+                foreach (string name in MetricNames(target.GetProperty("expr").GetString()!))
+                {
+                    string family = HistogramSuffix().Replace(name, "");
+                    if (!defined.Contains(name) && !defined.Contains(family) && !recorded.Contains(name) && name != "up") unknown.Add(name);
+                }
+            }
+        }
+        Assert.True(queries >= 10, $"the dashboard has only {queries} queries");
+        Assert.True(unknown.Count == 0, "the dashboard queries metrics the engine does not write: " + string.Join(", ", unknown));
         await host.StopAsync();
+    }
+
+    [GeneratedRegex(@"^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) ", RegexOptions.Multiline)]
+    private static partial Regex TypeLine();
+
+    [GeneratedRegex("_(bucket|count|sum)$")]
+    private static partial Regex HistogramSuffix();
+
+    // Metric names in a PromQL expression: identifiers not followed by '(' (functions) and not inside braces or
+    // quotes (labels and values), minus PromQL's keywords.
+    [GeneratedRegex(@"\{[^}]*\}|""[^""]*""|\[[^\]]*\]|\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()")]
+    private static partial Regex PromQlToken();
+
+    private static readonly HashSet<string> PromQlWords = new(StringComparer.Ordinal)
+    {
+        "sum", "min", "max", "avg", "count", "group", "stddev", "stdvar", "topk", "bottomk", "quantile", "count_values",
+        "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "offset", "bool",
+        "root_service", "root_operation", "client", "server", "path", "instance", "application_id", "topic", "reason",
+        "kind", "metric", "sink", "outcome", "le", "connection_type",
+    };
+
+    private static IEnumerable<string> MetricNames(string expr)
+    {
+        foreach (Match m in PromQlToken().Matches(expr))
+        {
+            if (!m.Groups[1].Success) continue;
+            string word = m.Groups[1].Value;
+            if (PromQlWords.Contains(word) || char.IsDigit(word[0])) continue;
+            yield return word;
+        }
+    }
+
+    private static HashSet<string> RecordedByRules()
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string line in File.ReadAllLines(RepositoryFiles.Find("deploy/prometheus/rules.yml")))
+        {
+            string t = line.Trim();
+            if (t.StartsWith("- record:", StringComparison.Ordinal)) names.Add(t["- record:".Length..].Trim());
+        }
+        return names;
     }
 }

@@ -15,6 +15,7 @@ internal sealed class KafkaStreams : IKafkaStreams
     private readonly ITopicAdmin _topicAdmin;
     private readonly Action<KafkaStreamsState, KafkaStreamsState>? _listener;
     private readonly StreamsMetrics _metrics;
+    private readonly RebalanceWatch _rebalanceWatch;
     private readonly object _lock = new();
     private readonly List<StreamThread> _threads = new();
     private KafkaStreamsState _state = KafkaStreamsState.Created;
@@ -34,6 +35,7 @@ internal sealed class KafkaStreams : IKafkaStreams
         _listener = listener;
         _metrics = new StreamsMetrics(config.ApplicationId!, AllPartitionStatus);
         ProcessId = Guid.NewGuid().ToString("N")[..12];
+        _rebalanceWatch = new RebalanceWatch(time, _logger, DescribeRebalanceWait);
     }
 
     /// <summary>Distinguishes instances of one application (part of transactional ids).</summary>
@@ -118,6 +120,18 @@ internal sealed class KafkaStreams : IKafkaStreams
         }
     }
 
+    /// <summary>What each thread waits for, for <see cref="RebalanceWatch"/>'s periodic report.</summary>
+    private string DescribeRebalanceWait()
+    {
+        var parts = new List<string>(_threads.Count);
+        foreach (var t in _threads)
+        {
+            if (t.State == StreamThreadState.Running) continue;
+            parts.Add(RebalanceWatch.DescribeThread(t.Name, t.State, t.PartitionStatusSnapshot.Count, t.RestoreStatusSnapshot, _config.ApplicationId!));
+        }
+        return parts.Count == 0 ? "every thread runs; waiting for the state to settle" : string.Join("; ", parts);
+    }
+
     private void OnThreadStateChanged(StreamThread thread, StreamThreadState old, StreamThreadState next)
     {
         _logger.LogDebug("{Thread}: {Old} -> {New}", thread.Name, old, next);
@@ -149,6 +163,8 @@ internal sealed class KafkaStreams : IKafkaStreams
             _state = next;
         }
         _logger.LogInformation("State {Old} -> {New}", old, next);
+        if (next == KafkaStreamsState.Rebalancing) _rebalanceWatch.Enter();
+        else _rebalanceWatch.Leave();
         Notify(_listener, old, next);
         Notify(StateChanged, old, next);
     }

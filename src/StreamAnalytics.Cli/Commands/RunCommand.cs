@@ -95,6 +95,12 @@ internal static class RunCommand
                 return 1;
             }
         }
+        catch (JobStartException e)
+        {
+            // Something the operator fixes (the message says how): one line, no stack trace.
+            log.LogCritical("the job could not start: {Message}", e.Message);
+            return 1;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             log.LogCritical(e, "the job could not start: {Message}", e.Message);

@@ -83,6 +83,7 @@ public sealed class TraceJobHost : IAsyncDisposable
         }
         BootstrapServers = _embedded?.BootstrapServers ?? s.BootstrapServers;
         s.Streams.BootstrapServers = BootstrapServers;
+        await AdaptToMockClusterAsync(cancellationToken);
 
         _log.LogInformation("starting job {ApplicationId}: {Topics} ({Format}), guarantee {Guarantee}", s.ApplicationId,
             string.Join(",", s.SourceTopics), s.Format, s.Streams[StreamsConfig.ProcessingGuaranteeKey]);
@@ -108,7 +109,7 @@ public sealed class TraceJobHost : IAsyncDisposable
         MetricsServer = new MetricsServer(s.Metrics, _collector, _loggerFactory.CreateLogger("StreamAnalytics.Metrics"));
 
         var topology = TraceTopologyFactory.Build(s, _sinks, _derived, _time, StringTable.Shared);
-        _log.LogInformation("topology:\n{Topology}", topology.Describe());
+        // The topology is logged once, by the runtime as it starts (with application.id resolved).
         var builder = new KafkaStreamsBuilder(topology, s.Streams)
             .SetTimeProvider(_time)
             .SetLoggerFactory(_loggerFactory);
@@ -123,6 +124,44 @@ public sealed class TraceJobHost : IAsyncDisposable
 
         Streams.Start();
         _probe = Task.Run(() => ProbeKafka(_probeStop.Token));
+    }
+
+    /// <summary>
+    /// On librdkafka's mock cluster (ours, or a <c>kafka-mock</c> process): a short session timeout, and the job's topics
+    /// checked up front, since the mock cannot create them (<see cref="MockClusterCheck"/>). Bounded by 5 s per request
+    /// and by <paramref name="cancellationToken"/>.
+    /// </summary>
+    private async Task AdaptToMockClusterAsync(CancellationToken cancellationToken)
+    {
+        var timeout = TimeSpan.FromSeconds(5);
+        bool mock = _embedded is not null;
+        IAdminClient? admin = null;
+        try
+        {
+            if (!mock)
+            {
+                var settings = AdminSettings();
+                mock = await Task.Run(() => MockClusterCheck.IsMock(BootstrapServers, timeout, settings), cancellationToken).WaitAsync(cancellationToken);
+                if (!mock) return;
+                var config = new AdminClientConfig(settings) { BootstrapServers = BootstrapServers, ClientId = _settings.ApplicationId + "-preflight" };
+                admin = new AdminClientBuilder(config).SetErrorHandler((_, _) => { }).SetLogHandler((_, _) => { }).Build();
+            }
+            if (MockClusterCheck.UseShortSessionTimeout(_settings.Streams) is { } set)
+                _log.LogInformation("Kafka at {Bootstrap} is librdkafka's mock cluster: using {Settings} (the mock holds a rejoin for session.timeout.ms - 1 s after the last member leaves); set kafka.consumer.session.timeout.ms to choose another", BootstrapServers, set);
+            if (admin is not null)
+            {
+                var missing = await Task.Run(() => MockClusterCheck.MissingTopics(admin, _settings, timeout), cancellationToken).WaitAsync(cancellationToken);
+                if (missing.Count > 0) throw new JobStartException(MockClusterCheck.MissingTopicsMessage(BootstrapServers, _settings, missing));
+            }
+        }
+        catch (KafkaException)
+        {
+            // Not answering: the stream threads and the broker probe report that; nothing to adapt.
+        }
+        finally
+        {
+            admin?.Dispose();
+        }
     }
 
     /// <summary>

@@ -53,6 +53,52 @@ public sealed class EmbeddedKafkaCluster : IDisposable
         return new EmbeddedKafkaCluster(rk, cluster, brokers, defaultPartitions);
     }
 
+    /// <summary>How librdkafka's mock cluster ids begin (its clusters are named <c>mockCluster…</c>).</summary>
+    public const string MockClusterIdPrefix = "mockCluster";
+
+    /// <summary>
+    /// The cluster id the brokers at <paramref name="bootstrapServers"/> report in metadata, or null when none answered
+    /// within <paramref name="timeout"/>. Confluent.Kafka does not expose it (its DescribeCluster waits for a
+    /// controller, which the mock never names), so this asks librdkafka directly, with the given client settings
+    /// (security and the like); a mock cluster, in this process or a <c>kafka-mock</c> one, answers with an id that
+    /// starts with <see cref="MockClusterIdPrefix"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A client setting is not accepted by librdkafka.</exception>
+    public static string? ClusterIdOf(string bootstrapServers, TimeSpan timeout, IEnumerable<KeyValuePair<string, string>>? settings = null)
+    {
+        var err = new byte[512];
+        IntPtr conf = MockClusterNative.rd_kafka_conf_new();
+        try
+        {
+            foreach (var (key, value) in settings ?? []) Set(conf, key, value, err);
+            Set(conf, "bootstrap.servers", bootstrapServers, err);
+            Set(conf, "log_level", "0", err); // an unreachable address is the caller's to report, not librdkafka's log lines
+        }
+        catch
+        {
+            MockClusterNative.rd_kafka_conf_destroy(conf);
+            throw;
+        }
+        IntPtr rk = MockClusterNative.rd_kafka_new(MockClusterNative.RdKafkaProducer, conf, err, (UIntPtr)err.Length);
+        if (rk == IntPtr.Zero)
+        {
+            MockClusterNative.rd_kafka_conf_destroy(conf);
+            throw new InvalidOperationException("rd_kafka_new failed: " + CString(err));
+        }
+        try
+        {
+            IntPtr id = MockClusterNative.rd_kafka_clusterid(rk, (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue));
+            if (id == IntPtr.Zero) return null;
+            string? result = Marshal.PtrToStringUTF8(id);
+            MockClusterNative.rd_kafka_mem_free(rk, id);
+            return result;
+        }
+        finally
+        {
+            MockClusterNative.rd_kafka_destroy(rk);
+        }
+    }
+
     /// <summary>Comma-separated <c>127.0.0.1:port</c> list, for <c>bootstrap.servers</c>.</summary>
     public string BootstrapServers { get; }
 

@@ -28,6 +28,16 @@ internal static partial class MockClusterNative
     [LibraryImport(Lib)]
     internal static partial void rd_kafka_destroy(IntPtr rk);
 
+    /// <summary>The cluster id from metadata (null on timeout); free the result with <see cref="rd_kafka_mem_free"/>.</summary>
+    [LibraryImport(Lib)]
+    internal static partial void rd_kafka_conf_destroy(IntPtr conf);
+
+    [LibraryImport(Lib)]
+    internal static partial IntPtr rd_kafka_clusterid(IntPtr rk, int timeoutMs);
+
+    [LibraryImport(Lib)]
+    internal static partial void rd_kafka_mem_free(IntPtr rk, IntPtr ptr);
+
     [LibraryImport(Lib)]
     internal static partial IntPtr rd_kafka_mock_cluster_new(IntPtr rk, int brokerCount);
 

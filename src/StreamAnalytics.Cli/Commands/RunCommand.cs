@@ -73,8 +73,9 @@ internal static class RunCommand
         var log = loggerFactory.CreateLogger("StreamAnalytics.Run");
         log.LogInformation("effective configuration:\n{Configuration}", config.Describe());
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.Cancel(); });
+        bool signalled = false;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; signalled = true; stop.Cancel(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; signalled = true; stop.Cancel(); });
         if (duration is { } d) stop.CancelAfter(d);
 
         await using var host = new TraceJobHost(settings, loggerFactory);
@@ -94,6 +95,17 @@ internal static class RunCommand
                 await host.StopAsync();
                 return 1;
             }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Interrupted (or --duration over) while starting: every start-up wait takes the token, so this is prompt.
+            if (signalled)
+            {
+                log.LogWarning("interrupted during start-up; stopped before the job ran");
+                return 130;
+            }
+            log.LogError("--duration ran out during start-up; stopped before the job ran");
+            return 1;
         }
         catch (JobStartException e)
         {

@@ -34,6 +34,7 @@ public sealed class TraceJobHost : IAsyncDisposable
     private long _kafkaOutages;
     private readonly CancellationTokenSource _probeStop = new();
     private Task? _probe;
+    private Task? _elasticsearchStart;
     // 1 while the last metadata probe reached a broker (assumed until the first probe says otherwise).
     private volatile int _kafkaReachable = 1;
     private DateTimeOffset _kafkaUnreachableSince;
@@ -91,9 +92,11 @@ public sealed class TraceJobHost : IAsyncDisposable
         if (s.Elasticsearch is { } esConfig)
         {
             var es = new ElasticsearchSink(esConfig, _loggerFactory.CreateLogger("StreamAnalytics.Sinks.Elasticsearch"), DeadLetterSinkDocument);
-            await es.StartAsync(cancellationToken);
             _sinks.Add(es);
             _disposables.Add(es);
+            // In the background: an unreachable Elasticsearch must not stop the job from starting (a crash loop on
+            // Kubernetes); /readyz says why it is not ready, documents are held and offsets not committed meanwhile.
+            _elasticsearchStart = StartElasticsearchAsync(es, _probeStop.Token);
             _log.LogInformation("elasticsearch sink: {Config}", esConfig.ToString());
         }
         if (s.FileDirectory is { } dir)
@@ -122,8 +125,48 @@ public sealed class TraceJobHost : IAsyncDisposable
         await MetricsServer.StartAsync(cancellationToken);
         _log.LogInformation("metrics, health and readiness on {Address}", MetricsServer.BaseAddress);
 
-        Streams.Start();
+        // Start creates the internal topics (admin requests bounded by their own timeouts): off this thread, so that a
+        // Ctrl-C or --duration ends the wait at once.
+        var streams = Streams;
+        await Task.Run(streams.Start, CancellationToken.None).WaitAsync(cancellationToken);
         _probe = Task.Run(() => ProbeKafka(_probeStop.Token));
+    }
+
+    /// <summary>How long the job waits before it tries again to put Elasticsearch's index templates.</summary>
+    internal static readonly TimeSpan ElasticsearchStartRetry = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Puts the index templates and starts the sink's sender, retrying every <see cref="ElasticsearchStartRetry"/>
+    /// (each attempt itself retries with back-off) until it succeeds or the job stops.
+    /// </summary>
+    private async Task StartElasticsearchAsync(ElasticsearchSink es, CancellationToken stop)
+    {
+        for (int attempt = 1; !stop.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await es.StartAsync(stop).ConfigureAwait(false);
+                if (attempt > 1) _log.LogInformation("Elasticsearch answers again: index templates put, sending the held documents");
+                return;
+            }
+            catch (ElasticsearchException e)
+            {
+                _log.LogWarning("Elasticsearch is not reachable (attempt {Attempt}): {Reason} The job keeps running: /readyz is not ready, documents are held and offsets not committed; retrying in {Delay} s",
+                    attempt, e.Message, ElasticsearchStartRetry.TotalSeconds);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            try
+            {
+                await Task.Delay(ElasticsearchStartRetry, _time, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>
@@ -259,6 +302,11 @@ public sealed class TraceJobHost : IAsyncDisposable
         foreach (var sink in _sinks)
         {
             try { sink.Flush(CancellationToken.None); }
+            // A sink that is down is expected here (its reason says which): the reason, without a stack trace.
+            catch (Exception e) when (e is ElasticsearchException or BulkIndexException or HttpRequestException or IOException)
+            {
+                _log.LogWarning("final flush of {Sink} failed ({Reason}); its offsets were not committed and will be re-read", sink.GetType().Name, e.Message);
+            }
             catch (Exception e) { _log.LogWarning(e, "final flush of {Sink} failed; its offsets were not committed and will be re-read", sink.GetType().Name); }
         }
         return clean;
@@ -268,6 +316,7 @@ public sealed class TraceJobHost : IAsyncDisposable
     {
         await _probeStop.CancelAsync();
         if (_probe is not null) await _probe;
+        if (_elasticsearchStart is not null) await _elasticsearchStart;
         _probeStop.Dispose();
         if (Streams is not null) await Streams.DisposeAsync();
         if (MetricsServer is not null) await MetricsServer.DisposeAsync();

@@ -51,6 +51,8 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly CancellationTokenSource _stop = new();
     private Task? _background;
+    // Set once the index templates are in (or disabled): documents sent before would get dynamic mappings.
+    private volatile bool _started;
     private long _bufferedBytes;
     private int _queuedBytes;
     private int _nextUrl;
@@ -106,11 +108,15 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
             await PutTemplateAsync(IndexTemplates.Features(_config.FeaturesIndexPrefix), cancellationToken).ConfigureAwait(false);
             await PutTemplateAsync(IndexTemplates.Aggregates(_config.AggregatesIndexPrefix), cancellationToken).ConfigureAwait(false);
         }
+        _started = true;
         _background ??= Task.Run(BackgroundLoopAsync);
     }
 
     /// <summary>Ready unless the last request failed (the failure kind, never a secret, is the reason).</summary>
-    public ReadinessResult CheckReadiness() => _lastError is { } error ? ReadinessResult.NotReady($"elasticsearch: {error}") : ReadinessResult.Ready;
+    public ReadinessResult CheckReadiness() =>
+        _lastError is { } error ? ReadinessResult.NotReady($"elasticsearch: {error}")
+        : !_started ? ReadinessResult.NotReady("elasticsearch: index templates not put yet")
+        : ReadinessResult.Ready;
 
     /// <inheritdoc/>
     public void Add(TraceFeatures features, CancellationToken cancellationToken = default) =>
@@ -189,6 +195,14 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
 
     private async Task SendBufferedAsync(bool throwOnFailure, CancellationToken cancellationToken)
     {
+        if (!_started)
+        {
+            // StartAsync has not put the templates yet (the job retries it while Elasticsearch is unreachable): hold
+            // the documents, and fail a flush so that the offsets behind them are not committed.
+            if (throwOnFailure)
+                throw new ElasticsearchException("the index templates are not in place yet (Elasticsearch was unreachable at start); documents stay buffered and offsets are not committed", 0);
+            return;
+        }
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         var results = new List<BulkItemResult>();
         try

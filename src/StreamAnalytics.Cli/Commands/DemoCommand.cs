@@ -129,6 +129,10 @@ internal static class DemoCommand
             {
                 generatorDone = clock.Elapsed;
                 drainDeadline = clock.Elapsed + TimeSpan.FromMilliseconds(3 * (DemoGapMs + DemoWindowMs + DemoGraceMs));
+                // Say what the quiet seconds are: traces complete a gap after their last span, windows close a
+                // window and its grace after their start.
+                if (interactive) Console.WriteLine();
+                AnsiConsole.MarkupLine($"generator finished; draining: open traces complete {DemoGapMs / 1000.0:0.#} s after their last span, the last aggregate windows close within {(DemoWindowMs + DemoGraceMs) / 1000.0:0.#} s (at most {(drainDeadline - clock.Elapsed).TotalSeconds:0} s); Ctrl-C stops now");
             }
             // After the generator stops: every trace completes a gap later, and the last windows close once the
             // wall clock has moved a window and its grace past them. Bounded either way.
@@ -136,10 +140,17 @@ internal static class DemoCommand
             if (generator.IsCompleted && (drained || clock.Elapsed > drainDeadline)) break;
         }
         if (interactive) Console.WriteLine();
+        bool interrupted = stop.IsCancellationRequested;
+        progress.Sample();
+        long openAtStop = progress.OpenTraces;
         stop.Cancel();
         long produced = await generator;
         await host.StopAsync();
         PrintReport(report, produced, host, outDir);
+        if (interrupted && openAtStop > 0)
+            AnsiConsole.MarkupLine($"[yellow]interrupted[/]: {openAtStop:N0} traces were still open (waiting for their gap) and are left out of this report; their spans stay in the changelog of this throw-away cluster");
+        else if (interrupted)
+            AnsiConsole.MarkupLine("[yellow]interrupted[/]: no trace was open, so the report covers every span consumed");
         return 0;
     }
 
@@ -157,16 +168,16 @@ internal static class DemoCommand
         AnsiConsole.WriteLine();
         AnsiConsole.MarkupLine($"[bold]Report[/]: {produced:N0} spans produced, {report.Spans:N0} spans in {report.Traces:N0} completed traces, {report.Aggregates:N0} aggregate documents");
 
-        var paths = new Table().Title("Top service paths").AddColumns("path", "traces", "error rate");
+        var paths = new Table().Title("Top service paths").AddColumns("path", "traces", "traces with an error span");
         foreach (var (path, traces, errorRate) in report.TopPaths(8)) paths.AddRow(Markup.Escape(path), traces.ToString("N0"), errorRate.ToString("P1"));
         AnsiConsole.Write(paths);
 
-        var roots = new Table().Title("Slowest root operations").AddColumns("root operation", "traces", "p50 ms", "p99 ms", "error rate");
+        var roots = new Table().Title("Slowest root operations").AddColumns("root operation", "traces", "p50 ms", "p99 ms", "root span failed");
         foreach (var (root, traces, p50, p99, errorRate) in report.SlowestRoots(8))
             roots.AddRow(Markup.Escape(root), traces.ToString("N0"), p50.ToString("N1"), p99.ToString("N1"), errorRate.ToString("P1"));
         AnsiConsole.Write(roots);
 
-        var edges = new Table().Title("Service graph").AddColumns("client", "server", "type", "calls", "error rate");
+        var edges = new Table().Title("Service graph").AddColumns("client", "server", "type", "calls", "failed calls");
         foreach (var (client, server, type, calls, errorRate) in report.Edges())
             edges.AddRow(Markup.Escape(client), Markup.Escape(server), type, calls.ToString("N0"), errorRate.ToString("P1"));
         AnsiConsole.Write(edges);

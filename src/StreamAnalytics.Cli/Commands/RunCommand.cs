@@ -19,7 +19,8 @@ internal static class RunCommand
         var job = new Option<FileInfo?>("--job", "-j") { Description = "Job file (see jobs/README.md)." };
         var sets = new Option<string[]>("--set", "-s") { Description = "Override a key: --set assembly.gap.ms=5000 (repeatable).", AllowMultipleArgumentsPerToken = false };
         var duration = DurationOption.Create("--duration", $"Stop gracefully after this long ({DurationOption.Forms}); default: run until SIGINT/SIGTERM.");
-        var checkOnly = new Option<bool>("--check") { Description = "Validate the configuration, print it (secrets masked) and exit." };
+        var checkOnly = new Option<bool>("--check") { Description = "Validate the configuration, print every key's effective value and its source (secrets masked, defaults included) and exit." };
+        var connect = new Option<bool>("--connect") { Description = "With --check: also check that the brokers, the source topics and Elasticsearch answer (exit 1 if not)." };
 
         var command = new Command("run", """
             Run a trace job as a long-running Kafka consumer: assemble traces, extract features, aggregate, write sinks.
@@ -30,9 +31,10 @@ internal static class RunCommand
               streamanalytics run --job jobs/service-graph.json --set kafka.bootstrap.servers=broker:9092 --set metrics.bind=0.0.0.0:9464
               STREAMANALYTICS_ELASTICSEARCH_API_KEY=... streamanalytics run --job jobs/span-count.json
               streamanalytics run --job jobs/trace-features.json --check
+              streamanalytics run --job jobs/trace-features.json --check --connect
             """)
         {
-            job, sets, duration, checkOnly,
+            job, sets, duration, checkOnly, connect,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -50,9 +52,13 @@ internal static class RunCommand
             }
             if (parse.GetValue(checkOnly))
             {
-                Console.Write(config.Describe());
+                Console.Write(RunCheck.Effective(config));
                 Console.WriteLine("configuration is valid");
-                return 0;
+                if (!parse.GetValue(connect)) return 0;
+                var problems = await RunCheck.ConnectAsync(settings, Console.Out, KafkaPreflight.DefaultTimeout, cancellationToken);
+                foreach (string problem in problems) await Console.Error.WriteLineAsync("error: " + problem);
+                if (problems.Count == 0) Console.WriteLine("every service answers");
+                return problems.Count == 0 ? 0 : 1;
             }
             using var loggerFactory = Logging.Create(settings);
             return await RunAsync(settings, config, loggerFactory, parse.GetValue(duration), cancellationToken);

@@ -163,16 +163,21 @@ public sealed class WindowedAggregator
         }
     }
 
-    /// <summary>servicePath: one trace per path.</summary>
+    /// <summary>
+    /// servicePath: one trace per path; its latency is the path's slowest leaf call in the trace (the call into the
+    /// path's last service), so paths of one trace differ and "which path got slower" has an answer. Features without
+    /// leaf calls (built elsewhere, e.g. parsed documents) fall back to the trace duration.
+    /// </summary>
     private void AddServicePaths(AggregateWindow window, TraceFeatures features)
     {
         bool traceHasErrors = features.ErrorCount > 0;
+        var leafCalls = features.ServicePathLeafCallUs;
         foreach (string path in features.ServicePaths.Keys)
         {
             var state = TextSeries(window, AggregateKind.ServicePath, path);
             state.Count++;
             if (traceHasErrors) state.ErrorCount++;
-            state.Record(features.DurationUs);
+            state.Record(leafCalls.TryGetValue(path, out long us) ? us : features.DurationUs);
         }
     }
 

@@ -63,6 +63,7 @@ public sealed class FeatureSelection
             SpanCounts = Includes(SpanCounts) ? f.SpanCounts : new(),
             Edges = Includes(Edges) ? f.Edges : [],
             ServicePaths = Includes(ServicePaths) ? f.ServicePaths : new(),
+            ServicePathLeafCallUs = Includes(ServicePaths) ? f.ServicePathLeafCallUs : new(),
             Quality = Includes(Quality) ? f.Quality : new(),
         };
         f.ShareTraceIdWith(copy);

@@ -79,6 +79,15 @@ public sealed class TraceFeatures
     /// <summary>Root-to-leaf service chains (<c>frontend&gt;checkout&gt;cart</c>), counted per leaf.</summary>
     public Dictionary<string, int> ServicePaths { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Per service path, the duration in µs of the path's slowest leaf call in this trace: the outermost span of the
+    /// path's last service (the call into the leaf service, with whatever that service did under it). The servicePath
+    /// aggregates' latency, so a path that got slower shows it even when the whole trace did not. Not part of the
+    /// features document (it feeds the aggregates in-process).
+    /// </summary>
+    [JsonIgnore]
+    public Dictionary<string, long> ServicePathLeafCallUs { get; set; } = new(StringComparer.Ordinal);
+
     public List<CriticalPathSection> CriticalPath
     {
         get => _criticalPath ??= CriticalPathEntry.ToList(_criticalPathEntries);

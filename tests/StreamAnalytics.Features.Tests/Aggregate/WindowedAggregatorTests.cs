@@ -237,3 +237,16 @@ public class WindowedAggregatorTests
         return sb.ToString();
     }
 }
+
+public class QuantileRoundingTests
+{
+    [Theory]
+    [InlineData(134637.8267829919, 135000)]
+    [InlineData(255.3123, 255)]
+    [InlineData(1.23456, 1.23)]
+    [InlineData(0.0123456, 0.0123)]
+    [InlineData(999.6, 1000)]
+    [InlineData(0, 0)]
+    public void Quantiles_keep_the_digits_a_one_percent_sketch_supports(double raw, double expected) =>
+        Assert.Equal(expected, AggregateDocumentMapping.RoundToAccuracy(raw, DDSketch.DefaultRelativeAccuracy), 12);
+}

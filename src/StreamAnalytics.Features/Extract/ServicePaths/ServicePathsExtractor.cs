@@ -7,7 +7,9 @@ namespace StreamAnalytics.Features.Extract.ServicePaths;
 
 /// <summary>
 /// <c>servicePaths</c>: each root-to-leaf chain of service names, consecutive repeats collapsed, joined with
-/// <c>&gt;</c> and counted per leaf (so the counts sum to the number of leaves).
+/// <c>&gt;</c> and counted per leaf (so the counts sum to the number of leaves); and, per path, the duration of its
+/// slowest leaf call (<see cref="TraceFeatures.ServicePathLeafCallUs"/>): for each leaf span, the outermost span of
+/// its run of same-service spans, i.e. the call into the path's last service.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -31,6 +33,10 @@ internal sealed class ServicePathsExtractor
 
     private readonly PathTrie _trie = new();
     private int[] _pathOf = [];
+    // The span where each span's run of one service began (itself, or its parent's entry when the service repeats).
+    private int[] _entryOf = [];
+    // Per path id, the slowest leaf call of this trace in ns (-1 = none yet); reset for the reached paths per trace.
+    private long[] _leafCallNs = [];
     private readonly StringBuilder _text = new();
     private int[] _chain = [];
 
@@ -41,6 +47,7 @@ internal sealed class ServicePathsExtractor
     {
         int n = tree.Count;
         if (_pathOf.Length < n) _pathOf = new int[n];
+        if (_entryOf.Length < n) _entryOf = new int[n];
         _trie.BeginTrace(strings, maxLength);
         ReadOnlySpan<int> parent = tree.Parent;
         foreach (int i in tree.Order)
@@ -48,6 +55,7 @@ internal sealed class ServicePathsExtractor
             int p = parent[i];
             int service = spans[i].Service;
             int path;
+            _entryOf[i] = i;
             if (p < 0)
             {
                 path = _trie.Intern(PathTrie.NoPath, service);
@@ -56,18 +64,30 @@ internal sealed class ServicePathsExtractor
             {
                 int parentPath = _pathOf[p];
                 int last = _trie.Service(parentPath);
-                if (last == service || last == PathTrie.EllipsisService) path = parentPath;
+                if (last == service || last == PathTrie.EllipsisService)
+                {
+                    path = parentPath;
+                    _entryOf[i] = _entryOf[p]; // the same service (or beyond the cut) goes on: its call began above
+                }
                 else if (_trie.Length(parentPath) >= maxLength) path = _trie.Intern(parentPath, PathTrie.EllipsisService);
                 else path = _trie.Intern(parentPath, service);
             }
             _pathOf[i] = path;
         }
 
+        if (_leafCallNs.Length < _trie.Count) Array.Resize(ref _leafCallNs, Math.Max(_trie.Count, 2 * _leafCallNs.Length));
+        ReadOnlySpan<int> reachedPaths = _trie.Reached;
+        foreach (int path in reachedPaths) _leafCallNs[path] = -1;
         for (int i = 0; i < n; i++)
         {
-            if (tree.ChildCount(i) == 0) _trie.AddLeaf(_pathOf[i]);
+            if (tree.ChildCount(i) != 0) continue;
+            int path = _pathOf[i];
+            _trie.AddLeaf(path);
+            long call = spans[_entryOf[i]].DurationNanos;
+            if (call > _leafCallNs[path]) _leafCallNs[path] = call;
         }
         ReadOnlySpan<int> reached = _trie.Reached;
+        var leafCalls = into.ServicePathLeafCallUs;
         var result = into.ServicePaths;
         result.EnsureCapacity(result.Count + reached.Length);
         foreach (int path in reached)
@@ -76,11 +96,14 @@ internal sealed class ServicePathsExtractor
             if (leaves == 0) continue;
             string key = _trie.Text(path) ?? _trie.SetText(path, Render(path, strings));
             CollectionsMarshal.GetValueRefOrAddDefault(result, key, out _) += leaves;
+            ref long slowest = ref CollectionsMarshal.GetValueRefOrAddDefault(leafCalls, key, out _);
+            slowest = Math.Max(slowest, _leafCallNs[path] / 1000);
         }
         _trie.EndTrace();
         if (_pathOf.Length > TraceTree.RetainedCapacity)
         {
             _pathOf = [];
+            _entryOf = [];
             _chain = [];
         }
     }

@@ -113,3 +113,37 @@ public class ServicePathsExtractorTests
         Assert.Equal(["a"], Paths(extractor, new TestTrace().Add(1, 0, "a")).ServicePaths.Keys);
     }
 }
+
+public class ServicePathLatencyTests
+{
+    // frontend (1 s) calls checkout (600 ms, whose own query takes 500 ms) and ads (50 ms): two paths, one trace.
+    private static TestTrace ShopTrace() => new TestTrace()
+        .Add(1, 0, "frontend", startUs: 0, durationUs: 1_000_000)
+        .Add(2, 1, "checkout", startUs: 10_000, durationUs: 600_000)
+        .Add(3, 2, "checkout", startUs: 20_000, durationUs: 500_000, operation: "query")
+        .Add(4, 1, "ads", startUs: 700_000, durationUs: 50_000);
+
+    [Fact]
+    public void Each_path_records_its_slowest_leaf_call_the_outermost_span_of_its_last_service()
+    {
+        var f = Features.Of(ShopTrace());
+
+        Assert.Equal(600_000, f.ServicePathLeafCallUs["frontend>checkout"]); // the call into checkout, not its inner query
+        Assert.Equal(50_000, f.ServicePathLeafCallUs["frontend>ads"]);
+    }
+
+    [Fact]
+    public void Service_path_aggregates_measure_the_leaf_call_so_paths_of_one_trace_differ()
+    {
+        var trace = ShopTrace().Build();
+        var features = new TraceFeatureExtractor(FeatureConfig.Default).Extract(trace);
+        var aggregator = new StreamAnalytics.Features.Aggregate.WindowedAggregator(new StreamAnalytics.Features.Aggregate.AggregateConfig { WindowMs = 60_000, GraceMs = 10_000 });
+        aggregator.Add(trace, features);
+
+        var paths = aggregator.FlushAll().Where(d => d.Kind == StreamAnalytics.Features.Aggregate.AggregateKind.ServicePath).ToDictionary(d => d.Path!);
+
+        Assert.InRange(paths["frontend>checkout"].P50, 600_000 * 0.98, 600_000 * 1.02);
+        Assert.InRange(paths["frontend>ads"].P50, 50_000 * 0.98, 50_000 * 1.02);
+        Assert.Equal(600_000, paths["frontend>checkout"].Max);
+    }
+}

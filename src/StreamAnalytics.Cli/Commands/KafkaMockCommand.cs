@@ -18,7 +18,7 @@ internal static class KafkaMockCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var defaultPartitions = new Option<int>("--default-partitions") { Description = "Partitions of auto-created topics.", DefaultValueFactory = _ => 4 };
-        var bootstrapFile = new Option<FileInfo?>("--bootstrap-file") { Description = "Write the bootstrap servers to this file once the cluster is up (written atomically)." };
+        var bootstrapFile = new Option<FileInfo?>("--bootstrap-file") { Description = "Write the bootstrap servers to this file once the cluster is up (written atomically; removed when it stops)." };
         var duration = DurationOption.Create("--duration", $"Stop after this long ({DurationOption.Forms}); default: run until Ctrl-C or SIGTERM.");
         var apps = new Option<string[]>("--app")
         {
@@ -81,6 +81,12 @@ internal static class KafkaMockCommand
             }
             catch (OperationCanceledException) { }
             Console.WriteLine("stopping embedded Kafka cluster");
+            // The file names a cluster that is about to vanish: left behind, it would point the next run at nothing.
+            if (parse.GetValue(bootstrapFile) is { } written)
+            {
+                try { File.Delete(written.FullName); }
+                catch (IOException e) { await Console.Error.WriteLineAsync($"warning: could not remove {written.FullName}: {e.Message}"); }
+            }
             return 0;
         });
         return command;

@@ -31,7 +31,7 @@ public static class ConfigKeys
         new("commit.interval.ms", VT.Integer, "1000", "How often offsets are committed.") { Min = 10, Max = 600_000 },
         new("num.stream.threads", VT.Integer, "1", "Stream threads of this instance; the group's tasks (one per partition) are shared among all threads of all instances, so threads beyond the partition count idle.") { Min = 1, Max = 64 },
 
-        new("repartition.partitions", VT.Integer, "0", "Partitions of <id>-spans-by-trace; 0 = as many as the source topic.") { Min = 0, Max = 10_000 },
+        new("repartition.partitions", VT.Integer, "0", "Partitions of <id>-spans-by-trace-repartition and of the changelogs; 0 = as many as the source topic.") { Min = 0, Max = 10_000 },
 
         new("assembly.gap.ms", VT.Integer, "10000", "A trace completes after this long without a new span (stream time and wall clock).") { Min = 1, Max = 86_400_000 },
         new("assembly.max.trace.duration.ms", VT.Integer, "300000", "A trace completes at the latest this long after its first span.") { Min = 1, Max = 86_400_000 },

@@ -29,6 +29,7 @@ public class KafkaMockCommandTests
         mock.Terminate();
         Assert.Equal(0, await mock.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("stopping embedded Kafka cluster", mock.Stdout);
+        Assert.False(File.Exists(bootstrapFile), "the bootstrap file of a stopped cluster must not be left behind");
     }
 
     [Fact]

@@ -23,13 +23,8 @@ internal static class Logging
         }
         else
         {
-            builder.AddSimpleConsole(o =>
-            {
-                o.IncludeScopes = true;
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss.fff ";
-                o.UseUtcTimestamp = true;
-            });
+            // Multi-line messages stay readable and warnings carry no stack trace (TextLogFormatter).
+            builder.AddTextLogs();
         }
     }).WithApplicationScope(applicationId);
 

@@ -58,7 +58,9 @@ internal sealed class KafkaStreams : IKafkaStreams
             if (_state != KafkaStreamsState.Created) throw new InvalidOperationException($"Start can only be called once, on a Created instance (state is {_state})");
         }
         _logger.LogInformation("Starting {ApplicationId} ({Guarantee}, {Threads} threads)\n{Topology}",
-            _config.ApplicationId, _config.ProcessingGuarantee, _config.NumStreamThreads, _topology.Describe());
+            _config.ApplicationId, _config.ProcessingGuarantee, _config.NumStreamThreads,
+            // The description names internal topics with a ${application.id} placeholder; the log shows the real names.
+            _topology.Describe().Replace("${application.id}", _config.ApplicationId, StringComparison.Ordinal));
         InternalTopicManager.Setup(_topology, _config, _topicAdmin);
         // Threads leave the group only once every thread made its final commit (see StreamThread.WaitForSiblingsFinalCommits).
         var finalCommits = _config.NumStreamThreads > 1 ? new CountdownEvent(_config.NumStreamThreads) : null;

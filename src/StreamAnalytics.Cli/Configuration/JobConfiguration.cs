@@ -36,7 +36,13 @@ public sealed class JobConfiguration
             }
             catch (JsonException e)
             {
-                throw new ConfigurationException([$"job file '{jobFile}' is not valid JSON: {e.Message}"]);
+                // System.Text.Json counts lines and columns from 0; editors count from 1.
+                string reason = e.Message;
+                int cut = reason.IndexOf(" Path:", StringComparison.Ordinal);
+                if (cut < 0) cut = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
+                if (cut > 0) reason = reason[..cut];
+                string where = e.LineNumber is { } line ? $" at line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1}" : "";
+                throw new ConfigurationException([$"job file '{jobFile}' is not valid JSON{where}: {reason}"]);
             }
         }
 
@@ -85,19 +91,30 @@ public sealed class JobConfiguration
                         if (item.ValueKind is JsonValueKind.Object or JsonValueKind.Array) { problems.Add($"{key} ({source}): list items must be strings or numbers"); continue; }
                         items.Add(item.ValueKind == JsonValueKind.String ? item.GetString()! : item.GetRawText());
                     }
-                    _values[key] = (string.Join(",", items), source);
+                    SetFromFile(key, string.Join(",", items), source, problems);
                     break;
                 case JsonValueKind.String:
-                    _values[key] = (property.Value.GetString()!, source);
+                    SetFromFile(key, property.Value.GetString()!, source, problems);
                     break;
                 case JsonValueKind.Null:
                     _values.Remove(key);
                     break;
                 default:
-                    _values[key] = (property.Value.GetRawText(), source);
+                    SetFromFile(key, property.Value.GetRawText(), source, problems);
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// A key from the job file; the same key twice in it (nested and flat, <c>"assembly": {"gap.ms": …}</c> and
+    /// <c>"assembly.gap.ms"</c>, or a repeated name) is an error rather than a silent last-one-wins.
+    /// </summary>
+    private void SetFromFile(string key, string value, string source, List<string> problems)
+    {
+        if (_values.TryGetValue(key, out var previous) && previous.Source == source)
+            problems.Add($"{key} ({source}) is set twice (nested and flat forms of one key, or a repeated name): keep one");
+        _values[key] = (value, source);
     }
 
     private void Validate(List<string> problems)

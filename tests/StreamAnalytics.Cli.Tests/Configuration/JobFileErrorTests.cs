@@ -1,0 +1,42 @@
+using StreamAnalytics.Cli.Configuration;
+
+namespace StreamAnalytics.Cli.Tests.Configuration;
+
+public class JobFileErrorTests
+{
+    private static ConfigurationException LoadFile(string json)
+    {
+        string file = Path.Combine(Path.GetTempPath(), "job-" + Guid.NewGuid().ToString("N") + ".json");
+        File.WriteAllText(file, json);
+        try
+        {
+            return Assert.Throws<ConfigurationException>(() => JobConfiguration.Load(file, [], new Dictionary<string, string?>()));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Invalid_json_is_reported_at_the_line_and_column_an_editor_shows()
+    {
+        // Line 3, column 15 (1-based, as editors count): a colon where a property name belongs.
+        var e = LoadFile("{\n  \"application.id\": \"a\",\n  \"source\": { : 1 }\n}\n");
+
+        Assert.Contains("at line 3, column 15", e.Message);
+        Assert.DoesNotContain("LineNumber", e.Message);
+    }
+
+    [Fact]
+    public void A_key_set_both_nested_and_flat_in_one_file_is_an_error_naming_it()
+    {
+        var e = LoadFile("""
+            { "application.id": "a", "kafka.bootstrap.servers": "b:9092", "source.topics": ["spans"],
+              "assembly": { "gap.ms": 5000 }, "assembly.gap.ms": 7000 }
+            """);
+
+        Assert.Contains("assembly.gap.ms", e.Message);
+        Assert.Contains("set twice", e.Message);
+    }
+}

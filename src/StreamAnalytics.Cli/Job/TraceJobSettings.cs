@@ -79,17 +79,33 @@ public sealed class TraceJobSettings
         streams[StreamsConfig.CommitIntervalMsKey] = c.GetString("commit.interval.ms");
         streams[StreamsConfig.NumStreamThreadsKey] = c.GetString("num.stream.threads");
         // kafka.X goes to every client; kafka.consumer.X / kafka.producer.X to one of them.
+        // The runtime's key of each kafka.* key the user typed, so that its complaints name what the user wrote.
+        var typedAs = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Pass(string streamsKey, string typed, string value)
+        {
+            streams[streamsKey] = value;
+            typedAs[streamsKey] = typed;
+        }
         foreach (var (key, value) in c.WithPrefix("kafka."))
         {
             if (key == "bootstrap.servers") continue;
-            if (key.StartsWith("consumer.", StringComparison.Ordinal)) { streams[StreamsConfig.ConsumerPrefix + key["consumer.".Length..]] = value; continue; }
-            if (key.StartsWith("producer.", StringComparison.Ordinal)) { streams[StreamsConfig.ProducerPrefix + key["producer.".Length..]] = value; continue; }
-            streams[StreamsConfig.ConsumerPrefix + key] = value;
-            streams[StreamsConfig.ProducerPrefix + key] = value;
-            streams[StreamsConfig.AdminPrefix + key] = value;
-            streams[StreamsConfig.RestoreConsumerPrefix + key] = value;
+            string typed = "kafka." + key;
+            if (key.StartsWith("consumer.", StringComparison.Ordinal)) { Pass(StreamsConfig.ConsumerPrefix + key["consumer.".Length..], typed, value); continue; }
+            if (key.StartsWith("producer.", StringComparison.Ordinal)) { Pass(StreamsConfig.ProducerPrefix + key["producer.".Length..], typed, value); continue; }
+            Pass(StreamsConfig.ConsumerPrefix + key, typed, value);
+            Pass(StreamsConfig.ProducerPrefix + key, typed, value);
+            Pass(StreamsConfig.AdminPrefix + key, typed, value);
+            Pass(StreamsConfig.RestoreConsumerPrefix + key, typed, value);
         }
-        Try(() => { streams.Validate(); return 0; }, 0);
+        try
+        {
+            streams.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            foreach (string problem in AsTyped(e.Message, typedAs))
+                if (!problems.Contains(problem)) problems.Add(problem);
+        }
 
         var assembly = Try(() => AssemblyConfig.FromDictionary(Section("assembly.")), AssemblyConfig.Default);
         var features = Try(() => FeatureConfig.FromProperties(Section("features.links.")), FeatureConfig.Default);
@@ -133,5 +149,30 @@ public sealed class TraceJobSettings
             JsonLogs = c.GetString("log.format") == "json",
             LogLevel = c.GetString("log.level"),
         };
+    }
+
+    /// <summary>
+    /// The runtime's validation problems with its client keys (<c>consumer.group.id</c>, <c>restore.consumer.group.id</c>,
+    /// …) renamed to the key the user typed (<c>kafka.group.id</c>); the copies of one typed key become one problem.
+    /// </summary>
+    private static List<string> AsTyped(string message, IReadOnlyDictionary<string, string> typedAs)
+    {
+        const string prefix = "Invalid StreamsConfig: ";
+        string body = message.StartsWith(prefix, StringComparison.Ordinal) ? message[prefix.Length..] : message;
+        var keys = typedAs.Keys.OrderByDescending(k => k.Length).ToList(); // restore.consumer.x before consumer.x
+        var result = new List<string>();
+        foreach (string part in body.Split("; ", StringSplitOptions.RemoveEmptyEntries))
+        {
+            string renamed = part;
+            foreach (string key in keys)
+            {
+                int at = renamed.IndexOf(key, StringComparison.Ordinal);
+                if (at < 0 || (at > 0 && (char.IsLetterOrDigit(renamed[at - 1]) || renamed[at - 1] == '.'))) continue;
+                renamed = string.Concat(renamed.AsSpan(0, at), typedAs[key], renamed.AsSpan(at + key.Length));
+                break;
+            }
+            if (!result.Contains(renamed)) result.Add(renamed);
+        }
+        return result;
     }
 }

@@ -40,3 +40,24 @@ public class JobFileErrorTests
         Assert.Contains("set twice", e.Message);
     }
 }
+
+public class TypedKeyErrorTests
+{
+    private static ConfigurationException Settings(string key, string value) => Assert.Throws<ConfigurationException>(() =>
+        StreamAnalytics.Cli.Job.TraceJobSettings.From(JobConfiguration.FromPairs(new Dictionary<string, string>
+        {
+            ["application.id"] = "typed", ["kafka.bootstrap.servers"] = "b:9092", ["source.topics"] = "spans", [key] = value,
+        })));
+
+    [Theory]
+    [InlineData("kafka.group.id")]
+    [InlineData("kafka.consumer.group.id")]
+    public void A_reserved_client_key_is_named_as_the_user_typed_it_once(string typed)
+    {
+        var e = Settings(typed, "foo");
+
+        Assert.Contains($"{typed} is set by the runtime", e.Message);
+        Assert.DoesNotContain("restore.consumer.group.id", e.Message);
+        Assert.Single(e.Problems, p => p.Contains("group.id", StringComparison.Ordinal));
+    }
+}

@@ -51,8 +51,8 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly CancellationTokenSource _stop = new();
     private Task? _background;
-    // Set once the index templates are in (or disabled): documents sent before would get dynamic mappings.
-    private volatile bool _started;
+    // True from the start of StartAsync until its templates are in: documents sent meanwhile would get dynamic mappings.
+    private volatile bool _templatesPending;
     private long _bufferedBytes;
     private int _queuedBytes;
     private int _nextUrl;
@@ -105,17 +105,18 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
     {
         if (_config.TemplatesEnabled)
         {
+            _templatesPending = true;
             await PutTemplateAsync(IndexTemplates.Features(_config.FeaturesIndexPrefix), cancellationToken).ConfigureAwait(false);
             await PutTemplateAsync(IndexTemplates.Aggregates(_config.AggregatesIndexPrefix), cancellationToken).ConfigureAwait(false);
         }
-        _started = true;
+        _templatesPending = false;
         _background ??= Task.Run(BackgroundLoopAsync);
     }
 
     /// <summary>Ready unless the last request failed (the failure kind, never a secret, is the reason).</summary>
     public ReadinessResult CheckReadiness() =>
         _lastError is { } error ? ReadinessResult.NotReady($"elasticsearch: {error}")
-        : !_started ? ReadinessResult.NotReady("elasticsearch: index templates not put yet")
+        : _templatesPending ? ReadinessResult.NotReady("elasticsearch: index templates not put yet")
         : ReadinessResult.Ready;
 
     /// <inheritdoc/>
@@ -195,7 +196,7 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
 
     private async Task SendBufferedAsync(bool throwOnFailure, CancellationToken cancellationToken)
     {
-        if (!_started)
+        if (_templatesPending)
         {
             // StartAsync has not put the templates yet (the job retries it while Elasticsearch is unreachable): hold
             // the documents, and fail a flush so that the offsets behind them are not committed.

@@ -50,6 +50,7 @@ internal static class BenchCommand
         var json = new Option<FileInfo?>("--json") { Description = "Also write the figures to this file as one JSON object." };
         var kafkaSpans = new Option<long?>("--kafka-spans") { Description = $"Spans of the Kafka phases (a prefix of the data); default all of it, at most {EmbeddedKafkaSpans:N0} on the embedded cluster (its brokers keep about 5 MiB per partition)." };
         var bookSpans = new Option<long>("--book-spans") { Description = "Spans of the book-job phase (jaeger_proto, one span per message, 4 partitions); 0 skips it.", DefaultValueFactory = _ => BookSpans };
+        var bookRuns = new Option<int>("--book-runs") { Description = "Interleaved runs of bare consumer, ours and Streamiz in the book-job phase; medians are reported.", DefaultValueFactory = _ => 3 };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated traces.", DefaultValueFactory = _ => 1 };
         var command = new RootCommand("""
             Measure throughput, memory and latency on generated online-shop traces (OTLP protobuf, ~100 spans per message,
@@ -61,7 +62,7 @@ internal static class BenchCommand
               streamanalytics bench --spans 500000 --json bench.json
             """)
         {
-            spans, kafkaSpans, bookSpans, json, seed,
+            spans, kafkaSpans, bookSpans, bookRuns, json, seed,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -77,12 +78,18 @@ internal static class BenchCommand
                 await Console.Error.WriteLineAsync("error: --book-spans must be 0 or at least 1000");
                 return 2;
             }
-            return await RunAsync(n, parse.GetValue(kafkaSpans), book, parse.GetValue(json), parse.GetValue(seed));
+            int runs = parse.GetValue(bookRuns);
+            if (runs < 1)
+            {
+                await Console.Error.WriteLineAsync("error: --book-runs must be at least 1");
+                return 2;
+            }
+            return await RunAsync(n, parse.GetValue(kafkaSpans), book, runs, parse.GetValue(json), parse.GetValue(seed));
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(long spans, long? kafkaSpansOption, long bookSpans, FileInfo? jsonFile, int seed)
+    private static async Task<int> RunAsync(long spans, long? kafkaSpansOption, long bookSpans, int bookRuns, FileInfo? jsonFile, int seed)
     {
         var total = Stopwatch.StartNew();
         string commandLine = "streamanalytics bench " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
@@ -133,7 +140,7 @@ internal static class BenchCommand
                 (kafka.Embedded ? $" ({LibrdkafkaLocator.LoadedPath})" : ""));
             Console.WriteLine("  book job (bare consumer, then ours and Streamiz.Kafka.Net, each after a warm-up on its own topic) ...");
             var bookWatch = Stopwatch.StartNew();
-            book = await new BookJobBenchmark(kafka, loggerFactory).RunAsync(bookData, bookWarmUp);
+            book = await new BookJobBenchmark(kafka, loggerFactory).RunAsync(bookData, bookWarmUp, bookRuns);
             Console.WriteLine($"  book job: {bookWatch.Elapsed.TotalSeconds:F1} s");
         }
 
@@ -162,6 +169,7 @@ internal static class BenchCommand
             BookTraces = book?.Traces ?? 0,
             BookOursRecords = book?.OursRecords ?? 0,
             BookStreamizRecords = book?.StreamizRecords ?? 0,
+            BookRuns = book?.Runs ?? 0,
             Spans = data.Spans,
             Traces = data.Traces,
             Messages = data.Messages.Length,

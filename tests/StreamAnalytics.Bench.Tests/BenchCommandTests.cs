@@ -9,6 +9,8 @@ public class BenchCommandTests
     [
         "inProcessSpansPerSec", "decodeOnlySpansPerSec", "rawConsumeSpansPerSec", "endToEndSpansPerSec",
         "endToEndVsRaw", "inProcessVsDecode", "bytesPerOpenSpan", "completionLatencyP99Ms", "restoreSpansPerSec", "inputBytesPerSpan",
+        "endToEndVsInProcess", "bookBareSpansPerSec", "bookOursSpansPerSec", "bookStreamizSpansPerSec", "bookOursVsBare",
+        "bookOursVsStreamiz", "bookOursCpuUsPerSpan", "bookStreamizCpuUsPerSpan",
     ];
 
     [Fact]
@@ -19,7 +21,7 @@ public class BenchCommandTests
         // The embedded cluster, whatever the environment says: the test must not depend on an outside broker.
         var env = new Dictionary<string, string> { ["KAFKA_BOOTSTRAP"] = "" };
 
-        var (code, stdout, stderr) = await BenchProcess.RunAsync(["--spans", "20000", "--json", json], TimeSpan.FromMinutes(5), env);
+        var (code, stdout, stderr) = await BenchProcess.RunAsync(["--spans", "20000", "--book-spans", "20000", "--book-runs", "1", "--json", json], TimeSpan.FromMinutes(5), env);
 
         Assert.True(code == 0, $"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         Assert.Contains("inProcessSpansPerSec", stdout); // the table
@@ -30,6 +32,13 @@ public class BenchCommandTests
             Assert.True(value.ValueKind == JsonValueKind.Number && value.GetDouble() > 0, $"{name} is {value}");
         }
         Assert.True(doc.RootElement.GetProperty("spans").GetInt64() >= 20000);
+
+        // The book job: both engines' outputs were checked trace by trace, one record per trace each.
+        long bookTraces = doc.RootElement.GetProperty("bookTraces").GetInt64();
+        Assert.True(bookTraces > 0);
+        Assert.Equal(bookTraces, doc.RootElement.GetProperty("bookOursRecords").GetInt64());
+        Assert.Equal(bookTraces, doc.RootElement.GetProperty("bookStreamizRecords").GetInt64());
+        Assert.Contains("outputs equal per trace in every run", stdout);
 
         // The job's Kafka writes, by topic, from the runtime's produced counters. The aggregates changelog is written at
         // commits (every second), so a tiny run may end before it; the other three are written per span or per trace.

@@ -60,6 +60,9 @@ internal sealed class BenchReport
     public long BookOursRecords { get; init; }
     public long BookStreamizRecords { get; init; }
 
+    /// <summary>Book job: interleaved runs of the three drains; the spans/s and CPU figures are the medians' run.</summary>
+    public int BookRuns { get; init; }
+
     /// <summary>Key and value bytes per span of the input messages (OTLP protobuf, before compression).</summary>
     public double InputBytesPerSpan { get; init; }
 

@@ -29,32 +29,59 @@ internal sealed class BookJobBenchmark(KafkaBenchmark kafka, ILoggerFactory logg
 
     private readonly string _runId = Guid.NewGuid().ToString("N")[..6];
 
-    public async Task<BookFigures> RunAsync(BookDataSet data, BookDataSet warmUp)
+    /// <summary>
+    /// Warms both engines up, then runs bare, ours and Streamiz in turn <paramref name="runs"/> times on the same topic
+    /// (interleaved, so a load change on the shared machine hits all three alike); medians are reported, and every
+    /// run's output is checked.
+    /// </summary>
+    public async Task<BookFigures> RunAsync(BookDataSet data, BookDataSet warmUp, int runs)
     {
         string topic = $"book-spans-{_runId}";
         await kafka.CreateTopicAsync(topic, Partitions);
         Produce(data, topic);
 
-        var bare = BareDrain(data, topic);
-        Console.WriteLine($"    bare consumer: {bare.SpansPerSec:N0} records/s, {bare.CpuUsPerSpan:F2} µs CPU per record");
-
         await RunOursAsync(warmUp, "warmup");
-        var ours = await RunOursAsync(data, "measured", topic);
-        Console.WriteLine($"    ours:          {ours.SpansPerSec:N0} spans/s, {ours.CpuUsPerSpan:F2} µs CPU per span, last trace out {ours.SecondsToLastOutput:F2} s after the first span");
-
         await RunStreamizAsync(warmUp, "warmup");
-        var streamiz = await RunStreamizAsync(data, "measured", topic);
-        Console.WriteLine($"    Streamiz:      {streamiz.SpansPerSec:N0} spans/s, {streamiz.CpuUsPerSpan:F2} µs CPU per span, last trace out {streamiz.SecondsToLastOutput:F2} s after the first span");
+        var bares = new List<DrainFigures>();
+        var ourRuns = new List<DrainFigures>();
+        var streamizRuns = new List<DrainFigures>();
+        long oursRecords = 0, streamizRecords = 0;
+        for (int run = 1; run <= runs; run++)
+        {
+            var bare = BareDrain(data, topic, run);
+            var ours = await RunOursAsync(data, $"run{run}", topic);
+            var streamiz = await RunStreamizAsync(data, $"run{run}", topic);
+            Console.WriteLine($"    run {run}: bare {bare.SpansPerSec:N0} records/s ({bare.CpuUsPerSpan:F2} µs CPU each); " +
+                $"ours {ours.SpansPerSec:N0} spans/s ({ours.CpuUsPerSpan:F2} µs, last trace out {ours.SecondsToLastOutput:F2} s after the first span); " +
+                $"Streamiz {streamiz.SpansPerSec:N0} spans/s ({streamiz.CpuUsPerSpan:F2} µs, {streamiz.SecondsToLastOutput:F2} s); ours/Streamiz {ours.SpansPerSec / streamiz.SpansPerSec:F2}");
+            (oursRecords, streamizRecords) = CheckOutputs(data, ours.OutputTopic, streamiz.OutputTopic);
+            bares.Add(bare);
+            ourRuns.Add(ours);
+            streamizRuns.Add(streamiz);
+        }
+        Console.WriteLine($"    outputs equal per trace in every run: {data.Traces:N0} traces, {oursRecords:N0} records from ours, {streamizRecords:N0} from Streamiz");
+        return new BookFigures(Median(bares), Median(ourRuns), Median(streamizRuns), data.Spans, data.Traces, oursRecords, streamizRecords, data.Bytes / (double)data.Spans, runs);
+    }
 
-        var oursOut = ReadOutput(ours.OutputTopic, OursRecord);
-        var streamizOut = ReadOutput(streamiz.OutputTopic, StreamizRecord);
+    /// <summary>The run with the median throughput (its CPU figure goes with it).</summary>
+    private static DrainFigures Median(List<DrainFigures> runs)
+    {
+        var sorted = new List<DrainFigures>(runs);
+        sorted.Sort((a, b) => a.SpansPerSec.CompareTo(b.SpansPerSec));
+        return sorted[sorted.Count / 2];
+    }
+
+    /// <summary>Both outputs equal each other and the data, trace by trace; else throws (no ratio is reported).</summary>
+    private (long Ours, long Streamiz) CheckOutputs(BookDataSet data, string oursTopic, string streamizTopic)
+    {
+        var oursOut = ReadOutput(oursTopic, OursRecord);
+        var streamizOut = ReadOutput(streamizTopic, StreamizRecord);
         string? oursVsTruth = Compare(oursOut, data.Expected);
         string? streamizVsTruth = Compare(streamizOut, data.Expected);
         string? between = Compare(oursOut, streamizOut.Counts);
         if (oursVsTruth is not null || streamizVsTruth is not null || between is not null)
             throw new InvalidOperationException($"bench: the book job's outputs differ, no ratio is reported. ours vs data: {oursVsTruth ?? "equal"}; Streamiz vs data: {streamizVsTruth ?? "equal"}; ours vs Streamiz: {between ?? "equal"}");
-        Console.WriteLine($"    outputs equal per trace: {data.Traces:N0} traces, {oursOut.Records:N0} records from ours, {streamizOut.Records:N0} from Streamiz");
-        return new BookFigures(bare, ours, streamiz, data.Spans, data.Traces, oursOut.Records, streamizOut.Records, data.Bytes / (double)data.Spans);
+        return (oursOut.Records, streamizOut.Records);
     }
 
     private void Produce(BookDataSet data, string topic)
@@ -90,12 +117,12 @@ internal sealed class BookJobBenchmark(KafkaBenchmark kafka, ILoggerFactory logg
     }
 
     /// <summary>One bare consumer, every partition assigned, fetch settings as the engines' consumers.</summary>
-    private DrainFigures BareDrain(BookDataSet data, string topic)
+    private DrainFigures BareDrain(BookDataSet data, string topic, int run)
     {
         var config = new ConsumerConfig
         {
             BootstrapServers = kafka.Bootstrap,
-            GroupId = $"book-bare-{_runId}",
+            GroupId = $"book-bare-{run}-{_runId}",
             QueuedMaxMessagesKbytes = 16 * 1024,
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
@@ -253,7 +280,7 @@ internal sealed class BookJobBenchmark(KafkaBenchmark kafka, ILoggerFactory logg
     }
 
     /// <summary>Null when equal, else how many traces differ and the first difference.</summary>
-    private static string? Compare(OutputCounts actual, Dictionary<string, SortedDictionary<string, int>> expected)
+    internal static string? Compare(OutputCounts actual, Dictionary<string, SortedDictionary<string, int>> expected)
     {
         long differing = 0;
         string? first = null;
@@ -280,7 +307,7 @@ internal sealed class BookJobBenchmark(KafkaBenchmark kafka, ILoggerFactory logg
         return true;
     }
 
-    private sealed record OutputCounts(Dictionary<string, SortedDictionary<string, int>> Counts, long Records);
+    internal sealed record OutputCounts(Dictionary<string, SortedDictionary<string, int>> Counts, long Records);
 }
 
 /// <summary>One drain: spans per second and process CPU µs per span over it, seconds to the last trace out, the output topic.</summary>
@@ -288,7 +315,7 @@ internal sealed record DrainFigures(double SpansPerSec, double CpuUsPerSpan, dou
 
 /// <summary>What the book-job phase measured, side by side.</summary>
 internal sealed record BookFigures(DrainFigures Bare, DrainFigures Ours, DrainFigures Streamiz, long Spans, long Traces,
-    long OursRecords, long StreamizRecords, double InputBytesPerSpan)
+    long OursRecords, long StreamizRecords, double InputBytesPerSpan, int Runs)
 {
     public double OursVsBare => Ours.SpansPerSec / Bare.SpansPerSec;
 

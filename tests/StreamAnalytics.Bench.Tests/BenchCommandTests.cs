@@ -33,11 +33,13 @@ public class BenchCommandTests
         }
         Assert.True(doc.RootElement.GetProperty("spans").GetInt64() >= 20000);
 
-        // The book job: both engines' outputs were checked trace by trace, one record per trace each.
+        // The book job: both engines' outputs were checked trace by trace (summed per trace) before the ratios were
+        // written. At least one record per trace; a trace whose spans a stalled thread saw more than a gap apart comes
+        // out in two records, on a loaded machine, so "exactly one" would be a timing assertion.
         long bookTraces = doc.RootElement.GetProperty("bookTraces").GetInt64();
         Assert.True(bookTraces > 0);
-        Assert.Equal(bookTraces, doc.RootElement.GetProperty("bookOursRecords").GetInt64());
-        Assert.Equal(bookTraces, doc.RootElement.GetProperty("bookStreamizRecords").GetInt64());
+        Assert.True(doc.RootElement.GetProperty("bookOursRecords").GetInt64() >= bookTraces);
+        Assert.True(doc.RootElement.GetProperty("bookStreamizRecords").GetInt64() >= bookTraces);
         Assert.Contains("outputs equal per trace in every run", stdout);
 
         // The job's Kafka writes, by topic, from the runtime's produced counters. The aggregates changelog is written at

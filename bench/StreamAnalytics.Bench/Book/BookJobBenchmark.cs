@@ -29,6 +29,8 @@ internal sealed class BookJobBenchmark(KafkaBenchmark kafka, ILoggerFactory logg
 
     private readonly string _runId = Guid.NewGuid().ToString("N")[..6];
 
+    private static bool ThreadCpuWanted => Environment.GetEnvironmentVariable("BENCH_THREAD_CPU") == "1";
+
     /// <summary>
     /// Warms both engines up, then runs bare, ours and Streamiz in turn <paramref name="runs"/> times on the same topic
     /// (interleaved, so a load change on the shared machine hits all three alike); medians are reported, and every
@@ -180,8 +182,12 @@ internal sealed class BookJobBenchmark(KafkaBenchmark kafka, ILoggerFactory logg
         var streams = kafka.BuildJob(settings, sink, derived);
         await using (streams)
         {
+            // BENCH_THREAD_CPU=1: where the cores went during the drain, per thread name (the stage split of issue 21).
+            var cpuBefore = ThreadCpuWanted ? ThreadCpu.Snapshot() : null;
+            var clock = Stopwatch.StartNew();
             streams.Start();
             await KafkaBenchmark.WaitAsync(progress.Done, streams, "our book job did not process every record");
+            if (cpuBefore is not null) Console.WriteLine($"    ours, {round}:\n" + ThreadCpu.Describe(cpuBefore, ThreadCpu.Snapshot(), clock.Elapsed));
             await KafkaBenchmark.WaitUntilAsync(() => sink.CountReachedAt != 0, streams, () => $"our book job emitted {sink.Traces} of {data.Traces} traces");
             await streams.CloseAsync(TimeSpan.FromSeconds(30));
         }
@@ -210,6 +216,8 @@ internal sealed class BookJobBenchmark(KafkaBenchmark kafka, ILoggerFactory logg
         {
             using var stream = StreamizSpanCountJob.Build(appId, kafka.Bootstrap, topic, output, GapMs,
                 kafka.Embedded ? KafkaBenchmark.EmbeddedFetchWaitMs : null, progress, loggerFactory, stateDir);
+            var cpuBefore = ThreadCpuWanted ? ThreadCpu.Snapshot() : null;
+            var clock = Stopwatch.StartNew();
             await stream.StartAsync();
             var deadline = Stopwatch.StartNew();
             long last = -1;
@@ -222,6 +230,7 @@ internal sealed class BookJobBenchmark(KafkaBenchmark kafka, ILoggerFactory logg
                     throw new TimeoutException($"bench: the Streamiz job processed {progress.ProcessedCount} of {data.Spans} records and emitted {progress.EmittedCount} of {data.Traces} traces");
                 await Task.Delay(10);
             }
+            if (cpuBefore is not null) Console.WriteLine($"    Streamiz, {round}:\n" + ThreadCpu.Describe(cpuBefore, ThreadCpu.Snapshot(), clock.Elapsed));
             // The emitted records are produced asynchronously; Close flushes the producer and commits.
             stream.Dispose();
         }

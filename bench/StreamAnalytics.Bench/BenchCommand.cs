@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using StreamAnalytics.Bench.Book;
+using StreamAnalytics.Streams.Testing.Embedded;
 
 namespace StreamAnalytics.Bench;
 
@@ -18,6 +20,12 @@ internal static class BenchCommand
 
     /// <summary>Default cap on the Kafka phases' data on the embedded cluster: about 3 MiB of LZ4 batches per partition.</summary>
     public const long EmbeddedKafkaSpans = 600_000;
+
+    /// <summary>
+    /// Default spans of the book-job phase: one Jaeger span per message is about 170 bytes, and the embedded brokers
+    /// keep about 5 MiB per partition, so 4 partitions hold about 250k spans once LZ4 has batched them.
+    /// </summary>
+    public const long BookSpans = 250_000;
 
     /// <summary>Drains by the bare consumer; the median is reported.</summary>
     public const int RawPasses = 5;
@@ -41,6 +49,8 @@ internal static class BenchCommand
         var spans = new Option<long>("--spans", "-n") { Description = "Spans of generated data (whole traces).", DefaultValueFactory = _ => 2_000_000 };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the figures to this file as one JSON object." };
         var kafkaSpans = new Option<long?>("--kafka-spans") { Description = $"Spans of the Kafka phases (a prefix of the data); default all of it, at most {EmbeddedKafkaSpans:N0} on the embedded cluster (its brokers keep about 5 MiB per partition)." };
+        var bookSpans = new Option<long>("--book-spans") { Description = "Spans of the book-job phase (jaeger_proto, one span per message, 4 partitions); 0 skips it.", DefaultValueFactory = _ => BookSpans };
+        var bookRuns = new Option<int>("--book-runs") { Description = "Interleaved runs of bare consumer, ours and Streamiz in the book-job phase; medians are reported.", DefaultValueFactory = _ => 3 };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated traces.", DefaultValueFactory = _ => 1 };
         var command = new RootCommand("""
             Measure throughput, memory and latency on generated online-shop traces (OTLP protobuf, ~100 spans per message,
@@ -52,7 +62,7 @@ internal static class BenchCommand
               streamanalytics bench --spans 500000 --json bench.json
             """)
         {
-            spans, kafkaSpans, json, seed,
+            spans, kafkaSpans, bookSpans, bookRuns, json, seed,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -62,12 +72,24 @@ internal static class BenchCommand
                 await Console.Error.WriteLineAsync("error: --spans must be at least 1000");
                 return 2;
             }
-            return await RunAsync(n, parse.GetValue(kafkaSpans), parse.GetValue(json), parse.GetValue(seed));
+            long book = parse.GetValue(bookSpans);
+            if (book is > 0 and < 1000)
+            {
+                await Console.Error.WriteLineAsync("error: --book-spans must be 0 or at least 1000");
+                return 2;
+            }
+            int runs = parse.GetValue(bookRuns);
+            if (runs < 1)
+            {
+                await Console.Error.WriteLineAsync("error: --book-runs must be at least 1");
+                return 2;
+            }
+            return await RunAsync(n, parse.GetValue(kafkaSpans), book, runs, parse.GetValue(json), parse.GetValue(seed));
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(long spans, long? kafkaSpansOption, FileInfo? jsonFile, int seed)
+    private static async Task<int> RunAsync(long spans, long? kafkaSpansOption, long bookSpans, int bookRuns, FileInfo? jsonFile, int seed)
     {
         var total = Stopwatch.StartNew();
         string commandLine = "streamanalytics bench " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
@@ -108,6 +130,20 @@ internal static class BenchCommand
         var restore = Step("restore of every open trace by a new owner", () => kafka.RestoreAsync(kafkaData).GetAwaiter().GetResult());
         Console.WriteLine($"  restore: {restore.OpenTraces:N0} open traces ({kafkaData.Spans:N0} spans) from {restore.ChangelogRecords:N0} changelog records in {restore.Seconds:F2} s");
 
+        BookFigures? book = null;
+        if (bookSpans > 0)
+        {
+            var bookData = Step("book-job data (jaeger_proto, one span per message)", () => BookDataSet.Generate(bookSpans, seed + 3));
+            var bookWarmUp = BookDataSet.Generate(Math.Clamp(bookSpans / 4, 1000, 60_000), seed + 4);
+            // Streamiz 1.8.2 depends on Confluent.Kafka 2.15.1, the product's version: one librdkafka in the process.
+            Console.WriteLine($"  book job: {bookData.Spans:N0} spans, {bookData.Traces:N0} traces, {bookData.Bytes / (double)bookData.Spans:F0} bytes per span; librdkafka {Confluent.Kafka.Library.VersionString}" +
+                (kafka.Embedded ? $" ({LibrdkafkaLocator.LoadedPath})" : ""));
+            Console.WriteLine("  book job (bare consumer, then ours and Streamiz.Kafka.Net, each after a warm-up on its own topic) ...");
+            var bookWatch = Stopwatch.StartNew();
+            book = await new BookJobBenchmark(kafka, loggerFactory).RunAsync(bookData, bookWarmUp, bookRuns);
+            Console.WriteLine($"  book job: {bookWatch.Elapsed.TotalSeconds:F1} s");
+        }
+
         var report = new BenchReport
         {
             InProcessSpansPerSec = inProcess,
@@ -120,6 +156,20 @@ internal static class BenchCommand
             BytesPerOpenSpan = bytesPerSpan,
             CompletionLatencyP99Ms = job.CompletionLatencyP99Ms,
             RestoreSpansPerSec = restore.SpansPerSec,
+            EndToEndVsInProcess = job.EndToEndSpansPerSec / inProcess,
+            BookBareSpansPerSec = book?.Bare.SpansPerSec ?? 0,
+            BookOursSpansPerSec = book?.Ours.SpansPerSec ?? 0,
+            BookStreamizSpansPerSec = book?.Streamiz.SpansPerSec ?? 0,
+            BookOursVsBare = book?.OursVsBare ?? 0,
+            BookOursVsStreamiz = book?.OursVsStreamiz ?? 0,
+            BookOursCpuUsPerSpan = book?.Ours.CpuUsPerSpan ?? 0,
+            BookStreamizCpuUsPerSpan = book?.Streamiz.CpuUsPerSpan ?? 0,
+            BookBareCpuUsPerSpan = book?.Bare.CpuUsPerSpan ?? 0,
+            BookSpans = book?.Spans ?? 0,
+            BookTraces = book?.Traces ?? 0,
+            BookOursRecords = book?.OursRecords ?? 0,
+            BookStreamizRecords = book?.StreamizRecords ?? 0,
+            BookRuns = book?.Runs ?? 0,
             Spans = data.Spans,
             Traces = data.Traces,
             Messages = data.Messages.Length,

@@ -9,6 +9,8 @@ public class BenchCommandTests
     [
         "inProcessSpansPerSec", "decodeOnlySpansPerSec", "rawConsumeSpansPerSec", "endToEndSpansPerSec",
         "endToEndVsRaw", "inProcessVsDecode", "bytesPerOpenSpan", "completionLatencyP99Ms", "restoreSpansPerSec", "inputBytesPerSpan",
+        "endToEndVsInProcess", "bookBareSpansPerSec", "bookOursSpansPerSec", "bookStreamizSpansPerSec", "bookOursVsBare",
+        "bookOursVsStreamiz", "bookOursCpuUsPerSpan", "bookStreamizCpuUsPerSpan",
     ];
 
     [Fact]
@@ -19,7 +21,7 @@ public class BenchCommandTests
         // The embedded cluster, whatever the environment says: the test must not depend on an outside broker.
         var env = new Dictionary<string, string> { ["KAFKA_BOOTSTRAP"] = "" };
 
-        var (code, stdout, stderr) = await BenchProcess.RunAsync(["--spans", "20000", "--json", json], TimeSpan.FromMinutes(5), env);
+        var (code, stdout, stderr) = await BenchProcess.RunAsync(["--spans", "20000", "--book-spans", "20000", "--book-runs", "1", "--json", json], TimeSpan.FromMinutes(5), env);
 
         Assert.True(code == 0, $"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         Assert.Contains("inProcessSpansPerSec", stdout); // the table
@@ -30,6 +32,15 @@ public class BenchCommandTests
             Assert.True(value.ValueKind == JsonValueKind.Number && value.GetDouble() > 0, $"{name} is {value}");
         }
         Assert.True(doc.RootElement.GetProperty("spans").GetInt64() >= 20000);
+
+        // The book job: both engines' outputs were checked trace by trace (summed per trace) before the ratios were
+        // written. At least one record per trace; a trace whose spans a stalled thread saw more than a gap apart comes
+        // out in two records, on a loaded machine, so "exactly one" would be a timing assertion.
+        long bookTraces = doc.RootElement.GetProperty("bookTraces").GetInt64();
+        Assert.True(bookTraces > 0);
+        Assert.True(doc.RootElement.GetProperty("bookOursRecords").GetInt64() >= bookTraces);
+        Assert.True(doc.RootElement.GetProperty("bookStreamizRecords").GetInt64() >= bookTraces);
+        Assert.Contains("outputs equal per trace in every run", stdout);
 
         // The job's Kafka writes, by topic, from the runtime's produced counters. The aggregates changelog is written at
         // commits (every second), so a tiny run may end before it; the other three are written per span or per trace.

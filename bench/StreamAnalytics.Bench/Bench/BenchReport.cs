@@ -27,6 +27,42 @@ internal sealed class BenchReport
     /// </summary>
     public double IngestSpansPerSec { get; init; }
 
+    /// <summary>OTLP batches: the trace job end to end over the in-process pipeline on the same data (issue 21: ≥ 0.6).</summary>
+    public double EndToEndVsInProcess { get; init; }
+
+    /// <summary>Book job (jaeger_proto, one span per message): a bare consumer's drain of the topic, records per second.</summary>
+    public double BookBareSpansPerSec { get; init; }
+
+    /// <summary>Book job: our job's drain (<c>jobs/span-count.json</c> settings), spans per second.</summary>
+    public double BookOursSpansPerSec { get; init; }
+
+    /// <summary>Book job: the Streamiz.Kafka.Net 1.8.2 job's drain (bench/StreamAnalytics.Bench/Book), spans per second.</summary>
+    public double BookStreamizSpansPerSec { get; init; }
+
+    /// <summary>Book job: ours over the bare consumer (issue 21: ≥ 0.8).</summary>
+    public double BookOursVsBare { get; init; }
+
+    /// <summary>Book job: ours over Streamiz (issue 21: ≥ 3).</summary>
+    public double BookOursVsStreamiz { get; init; }
+
+    /// <summary>Book job: process CPU per span over our drain, µs (embedded brokers' threads included; issue 21: ≤ 1.5).</summary>
+    public double BookOursCpuUsPerSpan { get; init; }
+
+    /// <summary>Book job: process CPU per span over the Streamiz drain, µs (same accounting).</summary>
+    public double BookStreamizCpuUsPerSpan { get; init; }
+
+    /// <summary>Book job: the bare consumer's process CPU per record, µs (same accounting).</summary>
+    public double BookBareCpuUsPerSpan { get; init; }
+
+    /// <summary>Book job: spans and traces of the measured topic, and output records of each engine (one per trace when equal).</summary>
+    public long BookSpans { get; init; }
+    public long BookTraces { get; init; }
+    public long BookOursRecords { get; init; }
+    public long BookStreamizRecords { get; init; }
+
+    /// <summary>Book job: interleaved runs of the three drains; the spans/s and CPU figures are the medians' run.</summary>
+    public int BookRuns { get; init; }
+
     /// <summary>Key and value bytes per span of the input messages (OTLP protobuf, before compression).</summary>
     public double InputBytesPerSpan { get; init; }
 
@@ -60,13 +96,21 @@ internal sealed class BenchReport
         {
             ("inProcessSpansPerSec", Rate(InProcessSpansPerSec), Target(InProcessSpansPerSec >= 1_000_000, "≥ 1,000,000")),
             ("decodeOnlySpansPerSec", Rate(DecodeOnlySpansPerSec), ""),
-            ("inProcessVsDecode", Ratio(InProcessVsDecode), Target(InProcessVsDecode >= 0.5, "≥ 0.5")),
+            ("inProcessVsDecode", Ratio(InProcessVsDecode), "retired (was ≥ 0.5)"),
             ("rawConsumeSpansPerSec", Rate(RawConsumeSpansPerSec), ""),
             ("endToEndSpansPerSec", Rate(EndToEndSpansPerSec), ""),
-            ("endToEndVsRaw", Ratio(EndToEndVsRaw), Target(EndToEndVsRaw >= 0.6, "≥ 0.6")),
+            ("endToEndVsRaw", Ratio(EndToEndVsRaw), "retired (was ≥ 0.6)"),
             ("bytesPerOpenSpan", BytesPerOpenSpan.ToString("F1", CultureInfo.InvariantCulture), Target(BytesPerOpenSpan <= 256, "≤ 256")),
             ("completionLatencyP99Ms", CompletionLatencyP99Ms.ToString("F0", CultureInfo.InvariantCulture), Target(CompletionLatencyP99Ms <= 1000, "≤ 1000")),
             ("restoreSpansPerSec", Rate(RestoreSpansPerSec), ""),
+            ("endToEndVsInProcess", Ratio(EndToEndVsInProcess), Target(EndToEndVsInProcess >= 0.6, "≥ 0.6")),
+            ("bookBareSpansPerSec", Rate(BookBareSpansPerSec), ""),
+            ("bookOursSpansPerSec", Rate(BookOursSpansPerSec), ""),
+            ("bookStreamizSpansPerSec", Rate(BookStreamizSpansPerSec), ""),
+            ("bookOursVsBare", Ratio(BookOursVsBare), Target(BookOursVsBare >= 0.8, "≥ 0.8")),
+            ("bookOursVsStreamiz", Ratio(BookOursVsStreamiz), Target(BookOursVsStreamiz >= 3, "≥ 3")),
+            ("bookOursCpuUsPerSpan", Ratio(BookOursCpuUsPerSpan), Target(BookOursCpuUsPerSpan <= 1.5, "≤ 1.5")),
+            ("bookStreamizCpuUsPerSpan", Ratio(BookStreamizCpuUsPerSpan), ""),
         };
         int w0 = Math.Max("figure".Length, rows.Max(r => r.Name.Length));
         int w1 = Math.Max("value".Length, rows.Max(r => r.Value.Length));

@@ -67,15 +67,15 @@ internal sealed class KafkaBenchmark : IDisposable
 
     public Task CreateTopicAsync() => CreateTopicAsync(Topic);
 
-    private async Task CreateTopicAsync(string topic)
+    internal async Task CreateTopicAsync(string topic, int partitions = Partitions)
     {
         if (_cluster is not null)
         {
-            _cluster.CreateTopic(topic, Partitions);
+            _cluster.CreateTopic(topic, partitions);
             return;
         }
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Bootstrap }).Build();
-        await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = Partitions, ReplicationFactor = -1 }]);
+        await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = -1 }]);
     }
 
     /// <summary>Produces every message, round-robin over the partitions, as <c>generate</c> configures its producer.</summary>
@@ -320,7 +320,7 @@ internal sealed class KafkaBenchmark : IDisposable
     /// Waits (at most 10 s) until the JIT has compiled no new method for half a second: the background tier-1
     /// compilations queued by the warm-up then no longer compete with the measured drain for the 2 cores.
     /// </summary>
-    private static async Task JitQuietAsync()
+    internal static async Task JitQuietAsync()
     {
         var deadline = Stopwatch.StartNew();
         long last = System.Runtime.JitInfo.GetCompiledMethodCount();
@@ -388,7 +388,7 @@ internal sealed class KafkaBenchmark : IDisposable
     }
 
     /// <summary>The job's settings: the defaults of <c>run</c>, the bench's gap, and any <c>BENCH_SET</c> experiments.</summary>
-    private TraceJobSettings JobSettings(string appId, string topic, long gapMs, bool announce, Dictionary<string, string>? extra = null)
+    internal TraceJobSettings JobSettings(string appId, string topic, long gapMs, bool announce, Dictionary<string, string>? extra = null)
     {
         var pairs = new Dictionary<string, string>
         {
@@ -412,7 +412,7 @@ internal sealed class KafkaBenchmark : IDisposable
     }
 
     /// <summary>The topology of <c>run</c> (as <c>TraceJobHost</c> wires it) with the bench's sink, on this cluster.</summary>
-    private IKafkaStreams BuildJob(TraceJobSettings settings, BenchSink sink, DerivedMetrics derived)
+    internal IKafkaStreams BuildJob(TraceJobSettings settings, BenchSink sink, DerivedMetrics derived)
     {
         var topology = TraceTopologyFactory.Build(settings, [sink], derived, TimeProvider.System, StringTable.Shared);
         var builder = new KafkaStreamsBuilder(topology, settings.Streams)
@@ -467,7 +467,7 @@ internal sealed class KafkaBenchmark : IDisposable
         return acked;
     }
 
-    private ProducerConfig ProducerConfig() => new()
+    internal ProducerConfig ProducerConfig() => new()
     {
         BootstrapServers = Bootstrap,
         LingerMs = 5,
@@ -491,7 +491,7 @@ internal sealed class KafkaBenchmark : IDisposable
         }
     }
 
-    private static async Task WaitAsync(Task done, IKafkaStreams streams, string what)
+    internal static async Task WaitAsync(Task done, IKafkaStreams streams, string what)
     {
         var deadline = Stopwatch.StartNew();
         var stalled = Stopwatch.StartNew();
@@ -507,7 +507,7 @@ internal sealed class KafkaBenchmark : IDisposable
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, IKafkaStreams streams, Func<string> what)
+    internal static async Task WaitUntilAsync(Func<bool> condition, IKafkaStreams streams, Func<string> what)
     {
         var deadline = Stopwatch.StartNew();
         while (!condition())
@@ -527,7 +527,7 @@ internal sealed class KafkaBenchmark : IDisposable
     public void Dispose() => _cluster?.Dispose();
 
     /// <summary>Watches a record counter of the runtime (by default <c>streams.records.processed</c>) for one application: first and target-th record.</summary>
-    private sealed class ProcessedRecords : IDisposable
+    internal sealed class ProcessedRecords : IDisposable
     {
         private readonly MeterListener _listener = new();
         private readonly string _appId;
@@ -554,6 +554,11 @@ internal sealed class KafkaBenchmark : IDisposable
 
         public long LastTimestamp { get; private set; }
 
+        /// <summary>Process CPU time (every thread, the embedded brokers' included) at the first and the target-th record.</summary>
+        public TimeSpan FirstCpu { get; private set; }
+
+        public TimeSpan LastCpu { get; private set; }
+
         private void OnMeasurement(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
         {
             bool ours = false;
@@ -562,10 +567,15 @@ internal sealed class KafkaBenchmark : IDisposable
             if (!ours) return;
             long now = Stopwatch.GetTimestamp();
             long total = Interlocked.Add(ref _count, value);
-            if (total == value) FirstTimestamp = now;
+            if (total == value)
+            {
+                FirstTimestamp = now;
+                FirstCpu = Environment.CpuUsage.TotalTime;
+            }
             if (total >= _target && total - value < _target)
             {
                 LastTimestamp = now;
+                LastCpu = Environment.CpuUsage.TotalTime;
                 _done.TrySetResult();
             }
         }

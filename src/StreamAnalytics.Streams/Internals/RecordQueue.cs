@@ -22,6 +22,9 @@ internal sealed class RecordQueue
 
     public TopicPartition Partition { get; }
 
+    /// <summary>The source node of the partition's topic (set by the task that owns the queue).</summary>
+    public ISourceNode? Source { get; init; }
+
     public int Capacity => _ring.Length;
 
     public int Count => _count;

@@ -89,7 +89,13 @@ internal sealed class StreamTask
     public long WallClockMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>Metadata of the record being processed, null otherwise (in punctuations, between records).</summary>
-    public RecordMetadata? CurrentMetadata { get; private set; }
+    /// <remarks>
+    /// Made on first use: only error paths and dead letters read it, so the per-record loop allocates none (issue 21).
+    /// </remarks>
+    public RecordMetadata? CurrentMetadata =>
+        _currentMetadata ??= CurrentRecord is { } r ? new RecordMetadata(r.Topic, r.Partition.Value, r.Offset.Value) : null;
+
+    private RecordMetadata? _currentMetadata;
 
     /// <summary>Timestamp used for changelog appends: the current record's, or the punctuation time.</summary>
     public long CurrentTimestampMs { get; private set; }
@@ -123,8 +129,8 @@ internal sealed class StreamTask
     public void AddPartition(TopicPartition tp)
     {
         if (_queues.ContainsKey(tp)) return;
-        if (!_sourceByTopic.ContainsKey(tp.Topic)) throw new StreamsException($"task {Id}: topic '{tp.Topic}' is not an input of sub-topology {Subtopology.Id}");
-        var q = new RecordQueue(tp, _settings.BufferedRecordsPerPartition);
+        if (!_sourceByTopic.TryGetValue(tp.Topic, out var source)) throw new StreamsException($"task {Id}: topic '{tp.Topic}' is not an input of sub-topology {Subtopology.Id}");
+        var q = new RecordQueue(tp, _settings.BufferedRecordsPerPartition) { Source = source };
         _queues[tp] = q;
         _queueList.Add(q);
     }
@@ -180,11 +186,12 @@ internal sealed class StreamTask
         if (raw.Message.Timestamp.Type == TimestampType.NotAvailable || ts < 0) ts = wallClockNowMs;
         if (ts > StreamTimeMs) StreamTimeMs = ts;
         CurrentRecord = raw;
-        CurrentMetadata = new RecordMetadata(raw.Topic, raw.Partition.Value, raw.Offset.Value);
+        _currentMetadata = null;
         CurrentTimestampMs = ts;
         try
         {
-            _sourceByTopic[raw.Topic].Process(raw, ts);
+            // The queue knows its source node: no lookup by topic name per record.
+            queue.Source!.Process(raw, ts);
         }
         catch (Exception ex) when (ex is not StreamsException)
         {
@@ -193,7 +200,7 @@ internal sealed class StreamTask
         finally
         {
             CurrentRecord = null;
-            CurrentMetadata = null;
+            _currentMetadata = null;
         }
         _nextOffsets[queue.Partition] = raw.Offset.Value + 1;
         CommitNeeded = true;
@@ -401,7 +408,7 @@ internal sealed class StreamTask
     private void FirePunctuation(PunctuationSchedule schedule, long nowMs)
     {
         CurrentRecord = null;
-        CurrentMetadata = null;
+        _currentMetadata = null;
         CurrentTimestampMs = nowMs;
         try
         {

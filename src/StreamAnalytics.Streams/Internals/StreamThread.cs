@@ -187,6 +187,18 @@ internal sealed class StreamThread
 
     private void Poll(TimeSpan timeout)
     {
+        try
+        {
+            PollBatch(timeout);
+        }
+        finally
+        {
+            _taskManager.PublishConsumed();
+        }
+    }
+
+    private void PollBatch(TimeSpan timeout)
+    {
         for (int n = 0; n < MaxRecordsPerPoll; n++)
         {
             ConsumeResult<byte[], byte[]>? record;

@@ -55,7 +55,8 @@ internal static class BenchCommand
         var command = new RootCommand("""
             Measure throughput, memory and latency on generated online-shop traces (OTLP protobuf, ~100 spans per message,
             8 partitions): in-process pipeline, decoding alone, a bare Kafka consumer, the trace job end to end, heap per
-            open span, completion latency. Uses $KAFKA_BOOTSTRAP when set, else an embedded cluster. See BENCHMARKS.md.
+            open span, completion latency; then the book job (jaeger_proto, one span per message) by a bare consumer, ours and
+            Streamiz.Kafka.Net side by side. Uses $KAFKA_BOOTSTRAP when set, else an embedded cluster. See BENCHMARKS.md.
 
             Examples:
               streamanalytics bench

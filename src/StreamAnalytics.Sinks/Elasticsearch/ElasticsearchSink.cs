@@ -421,16 +421,22 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
                 else
                 {
                     var dead = new DeadLetteredDocument(doc.Index, doc.Id, status, errorType ?? $"http_{status}", errorReason ?? "rejected", doc.Source);
-                    results.Add(new BulkItemResult(doc.Index, doc.Id, status, BulkItemOutcome.Rejected, dead.ErrorType, dead.Reason));
-                    rejected++;
-                    _logger.LogWarning("elasticsearch rejected document {Id} for {Index}: {Status} {ErrorType}; dead-lettered", doc.Id, doc.Index, status, dead.ErrorType);
-                    try
+                    if (TryDeadLetter(dead))
                     {
-                        _deadLetter?.Invoke(dead);
-                    }
-                    finally
-                    {
+                        results.Add(new BulkItemResult(doc.Index, doc.Id, status, BulkItemOutcome.Rejected, dead.ErrorType, dead.Reason));
+                        rejected++;
+                        _logger.LogWarning("elasticsearch rejected document {Id} for {Index}: {Status} {ErrorType}; dead-lettered", doc.Id, doc.Index, status, dead.ErrorType);
                         Release(doc);
+                    }
+                    else
+                    {
+                        // The dead-letter write failed: the document is neither stored nor dead-lettered, so it stays
+                        // buffered (and unreleased) like a transient failure and holds back the commit. Letting the
+                        // exception escape here used to requeue documents of this batch that were already released,
+                        // which drove the byte accounting negative.
+                        retry.Add(doc);
+                        reason = "dead_letter_failed";
+                        detail = $"{dead.ErrorType}: {dead.Reason}";
                     }
                 }
             }
@@ -439,6 +445,21 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
             if (rejected > 0) SinkMetrics.Document(SinkName, "rejected", rejected);
         }
         return (retry, reason, detail);
+    }
+
+    /// <summary>Hands a refused document to the dead-letter callback; false when the callback threw (logged, never rethrown).</summary>
+    private bool TryDeadLetter(DeadLetteredDocument dead)
+    {
+        try
+        {
+            _deadLetter?.Invoke(dead);
+            return true;
+        }
+        catch (Exception e)
+        {
+            _logger.LogError("elasticsearch: dead-lettering document {Id} for {Index} failed ({Error}); it stays buffered and is retried", dead.Id, dead.Index, e.Message);
+            return false;
+        }
     }
 
     private async Task PutTemplateAsync((string Name, string Body) template, CancellationToken cancellationToken)

@@ -165,6 +165,32 @@ public sealed class ElasticsearchSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_throwing_dead_letter_callback_keeps_the_document_buffered_and_the_byte_accounting_exact()
+    {
+        int calls = 0;
+        var dead = new List<DeadLetteredDocument>();
+        await using var sink = new ElasticsearchSink(Config(maxRetries: 1), _logger, d =>
+        {
+            // The first dead-letter write fails (e.g. the dead-letter producer is down); later ones succeed.
+            if (Interlocked.Increment(ref calls) == 1) throw new InvalidOperationException("dead-letter topic unavailable");
+            lock (dead) dead.Add(d);
+        }, (_, _) => Task.CompletedTask);
+        string refused = TestDocuments.Features(2).TraceId;
+        _es.BulkItemStatuses = (_, _, action) => action.GetProperty("_id").GetString() == refused ? 400 : 201;
+        for (ulong i = 1; i <= 3; i++) sink.Add(TestDocuments.Features(i));
+
+        // The refused document could not be dead-lettered on the first attempt: it is retried, not lost or double-counted.
+        await sink.FlushAsync();
+
+        Assert.Equal(2, calls);
+        Assert.Equal(refused, Assert.Single(dead).Id);
+        Assert.Equal(0, sink.BufferedBytes);
+        Assert.Equal(0, sink.QueuedDocuments);
+        var resent = _es.BulkRequests.Skip(1).SelectMany(b => b.Lines.Where(l => l.Contains("\"_index\""))).ToList();
+        Assert.Single(resent);
+    }
+
+    [Fact]
     public async Task A_version_conflict_on_an_older_revision_counts_as_success()
     {
         await using var sink = Sink(Config());

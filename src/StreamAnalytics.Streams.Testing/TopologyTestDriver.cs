@@ -42,6 +42,8 @@ public sealed class TopologyTestDriver : IDisposable
     private readonly List<TestRecord> _changelog = new();
     private readonly List<TestRecord> _restoreFrom;
     private readonly Collector _collector;
+    private readonly Func<TestRecord, bool>? _retainOutput;
+    private readonly Dictionary<(string Topic, int Partition), long> _nextOffset = new();
     private bool _disposed;
 
     /// <param name="topology">The topology under test.</param>
@@ -51,10 +53,18 @@ public sealed class TopologyTestDriver : IDisposable
     /// <param name="partitionsPerTopic">Partition count assumed for output and repartition topics without a declared count.</param>
     /// <param name="deserializationExceptionHandler">Default: dead-letter.</param>
     /// <param name="loggerFactory">Default: none.</param>
+    /// <param name="retainOutput">
+    /// Sees every written record (outputs, dead letters, changelogs) and says whether to keep it for
+    /// <see cref="ReadOutput(string)"/> and <see cref="ChangelogRecords"/>. Default: keep all. A long offline run (the
+    /// CLI's <c>replay</c>) handles each record here and keeps none, so the driver's memory stays bounded; records of
+    /// topics the topology reads (repartition topics) are fed back in either way.
+    /// </param>
     public TopologyTestDriver(
         Topology topology, StreamsConfig? config = null, DateTimeOffset? initialWallClock = null, IEnumerable<TestRecord>? restoreFrom = null,
-        int partitionsPerTopic = 1, IDeserializationExceptionHandler? deserializationExceptionHandler = null, ILoggerFactory? loggerFactory = null)
+        int partitionsPerTopic = 1, IDeserializationExceptionHandler? deserializationExceptionHandler = null, ILoggerFactory? loggerFactory = null,
+        Func<TestRecord, bool>? retainOutput = null)
     {
+        _retainOutput = retainOutput;
         _topology = topology ?? throw new ArgumentNullException(nameof(topology));
         var cfg = config?.Clone() ?? new StreamsConfig();
         cfg.ApplicationId ??= "test-driver";
@@ -265,20 +275,26 @@ public sealed class TopologyTestDriver : IDisposable
     {
         int p = partition ?? (key is null ? 0 : (int)(Fnv1a(key) % (uint)PartitionCount(topic)));
         if (!_written.TryGetValue(topic, out var list)) _written[topic] = list = new List<TestRecord>();
-        long offset = 0;
+        long offset = _nextOffset.GetValueOrDefault((topic, p));
         for (int i = list.Count - 1; i >= 0; i--)
         {
             if (list[i].Partition == p)
             {
-                offset = list[i].Offset + 1;
+                offset = Math.Max(offset, list[i].Offset + 1);
                 break;
             }
         }
         var hs = headers is null ? [] : headers.Select(h => new KeyValuePair<string, byte[]>(h.Key, h.GetValueBytes())).ToArray();
         var record = new TestRecord(topic, p, offset, key, value, timestampMs, hs);
+        if (_subtopologyByTopic.ContainsKey(topic)) _feedback.Enqueue(record);
+        if (_retainOutput is not null && !_retainOutput(record))
+        {
+            // Not kept: only the next offset of its partition is remembered.
+            _nextOffset[(topic, p)] = offset + 1;
+            return;
+        }
         list.Add(record);
         if (_changelogTopics.Contains(topic)) _changelog.Add(record);
-        if (_subtopologyByTopic.ContainsKey(topic)) _feedback.Enqueue(record);
     }
 
     private static uint Fnv1a(byte[] bytes)

@@ -45,6 +45,8 @@ public sealed class OfflineRun : IDisposable
     private readonly AggregateConfig _aggregate;
     private readonly Action<DeadLetter> _onDeadLetter;
     private long _streamTimeMs = -1;
+    private long _latestSpanEndMs = -1;
+    private long _produceTimeMs = -1;
     private bool _completed;
 
     /// <param name="format">Format of every message.</param>
@@ -111,7 +113,7 @@ public sealed class OfflineRun : IDisposable
     /// <summary>Traces dropped because their window had closed when they completed (<c>aggregate_late_traces_total</c>).</summary>
     public long LateTraces => _driver?.GetStateStore<WindowStore>(WindowStore.DefaultName).Aggregator.LateTraces ?? 0;
 
-    /// <summary>The record timestamp <see cref="Process(byte[])"/> would give <paramref name="message"/>: its latest span end (ms), or -1 when it does not decode.</summary>
+    /// <summary>The latest span end of <paramref name="message"/> (ms), or -1 when it does not decode; counts its spans in <see cref="Spans"/>.</summary>
     public long LatestSpanEndMs(ReadOnlySpan<byte> message)
     {
         _batch.Clear();
@@ -123,21 +125,32 @@ public sealed class OfflineRun : IDisposable
         return latest;
     }
 
-    /// <summary>Processes one message, timestamped by its latest span end (decodes it once more for that).</summary>
-    public void Process(byte[] message) => Process(message, LatestSpanEndMs(message));
+    /// <summary>
+    /// Processes one message of a file, as a producer that sends the whole file at once would: every record gets the
+    /// same timestamp (the first message's latest span end), so nothing completes by gap while the file is read, however
+    /// its spans are ordered; <see cref="Complete"/> then moves the clock to the latest span end seen and on.
+    /// </summary>
+    public void Process(byte[] message)
+    {
+        long latest = LatestSpanEndMs(message);
+        if (latest > _latestSpanEndMs) _latestSpanEndMs = latest;
+        if (_produceTimeMs < 0) _produceTimeMs = latest;
+        Process(message, _produceTimeMs);
+    }
 
-    /// <summary>Processes one message with a known timestamp (ms; -1 = unknown: the stream time so far).</summary>
+    /// <summary>
+    /// Processes one message with its record timestamp (ms; -1 = unknown: the stream time so far). The wall clock
+    /// follows the timestamps, as a live job's does; moving it fires the wall-clock punctuators.
+    /// </summary>
     public void Process(byte[] message, long timestampMs)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
         Messages++;
         if (timestampMs > _streamTimeMs) _streamTimeMs = timestampMs;
-        // The wall clock starts at the first record and follows the records, as a live job's would (a FakeTimeProvider
-        // cannot go back, so the driver is made at the first message); advancing it fires the wall-clock punctuators.
+        // A FakeTimeProvider cannot go back, so the driver is made at the first message, its wall clock starting there.
         TopologyTestDriver driver = _driver ??= CreateDriver(_streamTimeMs);
-        long wallMs = driver.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (_streamTimeMs > wallMs) driver.AdvanceWallClockTime(TimeSpan.FromMilliseconds(_streamTimeMs - wallMs));
         driver.PipeInput(SourceTopic, key: null, message, Math.Max(0, _streamTimeMs));
+        AdvanceWallClockTo(_streamTimeMs);
     }
 
     /// <summary>End of input: completes every trace, closes every window, flushes the sinks.</summary>
@@ -147,6 +160,8 @@ public sealed class OfflineRun : IDisposable
         _completed = true;
         if (_driver is null) return;
         long gap = _assembly.GapMs;
+        // The clock reaches the last span first, so the aggregator's watermark (capped near the wall clock) can pass it.
+        AdvanceWallClockTo(_latestSpanEndMs);
         // First every open trace completes by its wall-clock gap (the assembler's punctuator)...
         _driver.AdvanceWallClockTime(TimeSpan.FromMilliseconds(gap + 1));
         // ...then the aggregator's idle punctuator moves the watermark past every window's end plus grace.
@@ -160,6 +175,12 @@ public sealed class OfflineRun : IDisposable
     }
 
     public void Dispose() => _driver?.Dispose();
+
+    private void AdvanceWallClockTo(long timeMs)
+    {
+        long wallMs = _driver!.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (timeMs > wallMs) _driver.AdvanceWallClockTime(TimeSpan.FromMilliseconds(timeMs - wallMs));
+    }
 
     private TopologyTestDriver CreateDriver(long firstTimestampMs)
     {

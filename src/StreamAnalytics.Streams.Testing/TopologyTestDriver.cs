@@ -43,6 +43,8 @@ public sealed class TopologyTestDriver : IDisposable
     private readonly List<TestRecord> _restoreFrom;
     private readonly Collector _collector;
     private readonly Func<TestRecord, bool>? _retainOutput;
+    private readonly int _commitEvery;
+    private int _sinceCommit;
     private readonly Dictionary<(string Topic, int Partition), long> _nextOffset = new();
     private bool _disposed;
 
@@ -53,6 +55,11 @@ public sealed class TopologyTestDriver : IDisposable
     /// <param name="partitionsPerTopic">Partition count assumed for output and repartition topics without a declared count.</param>
     /// <param name="deserializationExceptionHandler">Default: dead-letter.</param>
     /// <param name="loggerFactory">Default: none.</param>
+    /// <param name="commitEvery">
+    /// The tasks "commit" (flush stores and <see cref="IFlushable"/> processors) after every this many calls of
+    /// <see cref="PipeInput"/> / <see cref="AdvanceWallClockTime"/>; default 1 (after each). A long offline run commits
+    /// less often, as the runtime does by <c>commit.interval.ms</c>; <see cref="Commit"/> forces one.
+    /// </param>
     /// <param name="retainOutput">
     /// Sees every written record (outputs, dead letters, changelogs) and says whether to keep it for
     /// <see cref="ReadOutput(string)"/> and <see cref="ChangelogRecords"/>. Default: keep all. A long offline run (the
@@ -62,9 +69,11 @@ public sealed class TopologyTestDriver : IDisposable
     public TopologyTestDriver(
         Topology topology, StreamsConfig? config = null, DateTimeOffset? initialWallClock = null, IEnumerable<TestRecord>? restoreFrom = null,
         int partitionsPerTopic = 1, IDeserializationExceptionHandler? deserializationExceptionHandler = null, ILoggerFactory? loggerFactory = null,
-        Func<TestRecord, bool>? retainOutput = null)
+        Func<TestRecord, bool>? retainOutput = null, int commitEvery = 1)
     {
         _retainOutput = retainOutput;
+        if (commitEvery <= 0) throw new ArgumentOutOfRangeException(nameof(commitEvery), commitEvery, "must be positive");
+        _commitEvery = commitEvery;
         _topology = topology ?? throw new ArgumentNullException(nameof(topology));
         var cfg = config?.Clone() ?? new StreamsConfig();
         cfg.ApplicationId ??= "test-driver";
@@ -235,6 +244,14 @@ public sealed class TopologyTestDriver : IDisposable
                 progress = true;
             }
         }
+        if (++_sinceCommit >= _commitEvery) Commit();
+    }
+
+    /// <summary>Commits every task now: stores and <see cref="IFlushable"/> processors are flushed.</summary>
+    public void Commit()
+    {
+        ThrowIfDisposed();
+        _sinceCommit = 0;
         foreach (var task in _tasks.Values)
         {
             task.PrepareCommit(CancellationToken.None);

@@ -17,12 +17,16 @@ namespace StreamAnalytics.Cli.Pipeline;
 /// the streaming job would.
 /// </summary>
 /// <remarks>
-/// <para>Clocks: a file has no Kafka record timestamps, so each message's timestamp is the latest span end seen so far
-/// (as if each message had been produced when its last span ended), and the driver's wall clock follows it. Traces
-/// therefore complete by gap while the file is read, and windows close by the same watermark as in the job.</para>
-/// <para>End of input (<see cref="Complete"/>): the wall clock moves past the gap (every open trace completes), then past
-/// gap + window + grace (every window closes), through the job's own punctuators. A trace whose window had already
-/// closed when it completed is dropped and counted in <see cref="LateTraces"/>, never silently missing.</para>
+/// <para>Clocks: a file has no Kafka record timestamps. <c>replay</c> (<see cref="Process(byte[])"/>) treats it as
+/// produced at once: every record has the same timestamp and the wall clock stands still, so traces complete at the
+/// end (or earlier under <c>assembly.max.open.bytes</c>, as in the job) whatever the order of spans in the file. The
+/// bench (<see cref="Process(byte[], long)"/>) gives each message its latest span end, as a live export would, and the
+/// wall clock follows, so traces complete by gap while reading.</para>
+/// <para>End of input (<see cref="Complete"/>): the wall clock moves to the latest span end seen, past the gap (every
+/// open trace completes), then past gap + window + grace (every window closes), through the job's own punctuators.
+/// Traces reach the aggregator in the order they last received spans, so a trace whose window had already closed (a
+/// file out of time order by more than window + grace) is dropped from aggregates and counted in
+/// <see cref="LateTraces"/>, never silently missing.</para>
 /// <para>Memory: the driver keeps none of the records written (dead letters go to <c>onDeadLetter</c> at once).
 /// Not thread-safe.</para>
 /// </remarks>

@@ -42,6 +42,10 @@ public sealed class TopologyTestDriver : IDisposable
     private readonly List<TestRecord> _changelog = new();
     private readonly List<TestRecord> _restoreFrom;
     private readonly Collector _collector;
+    private readonly Func<TestRecord, bool>? _retainOutput;
+    private readonly int _commitEvery;
+    private int _sinceCommit;
+    private readonly Dictionary<(string Topic, int Partition), long> _nextOffset = new();
     private bool _disposed;
 
     /// <param name="topology">The topology under test.</param>
@@ -51,10 +55,25 @@ public sealed class TopologyTestDriver : IDisposable
     /// <param name="partitionsPerTopic">Partition count assumed for output and repartition topics without a declared count.</param>
     /// <param name="deserializationExceptionHandler">Default: dead-letter.</param>
     /// <param name="loggerFactory">Default: none.</param>
+    /// <param name="commitEvery">
+    /// The tasks "commit" (flush stores and <see cref="IFlushable"/> processors) after every this many calls of
+    /// <see cref="PipeInput"/> / <see cref="AdvanceWallClockTime"/>; default 1 (after each). A long offline run commits
+    /// less often, as the runtime does by <c>commit.interval.ms</c>; <see cref="Commit"/> forces one.
+    /// </param>
+    /// <param name="retainOutput">
+    /// Sees every written record (outputs, dead letters, changelogs) and says whether to keep it for
+    /// <see cref="ReadOutput(string)"/> and <see cref="ChangelogRecords"/>. Default: keep all. A long offline run (the
+    /// CLI's <c>replay</c>) handles each record here and keeps none, so the driver's memory stays bounded; records of
+    /// topics the topology reads (repartition topics) are fed back in either way.
+    /// </param>
     public TopologyTestDriver(
         Topology topology, StreamsConfig? config = null, DateTimeOffset? initialWallClock = null, IEnumerable<TestRecord>? restoreFrom = null,
-        int partitionsPerTopic = 1, IDeserializationExceptionHandler? deserializationExceptionHandler = null, ILoggerFactory? loggerFactory = null)
+        int partitionsPerTopic = 1, IDeserializationExceptionHandler? deserializationExceptionHandler = null, ILoggerFactory? loggerFactory = null,
+        Func<TestRecord, bool>? retainOutput = null, int commitEvery = 1)
     {
+        _retainOutput = retainOutput;
+        if (commitEvery <= 0) throw new ArgumentOutOfRangeException(nameof(commitEvery), commitEvery, "must be positive");
+        _commitEvery = commitEvery;
         _topology = topology ?? throw new ArgumentNullException(nameof(topology));
         var cfg = config?.Clone() ?? new StreamsConfig();
         cfg.ApplicationId ??= "test-driver";
@@ -225,6 +244,14 @@ public sealed class TopologyTestDriver : IDisposable
                 progress = true;
             }
         }
+        if (++_sinceCommit >= _commitEvery) Commit();
+    }
+
+    /// <summary>Commits every task now: stores and <see cref="IFlushable"/> processors are flushed.</summary>
+    public void Commit()
+    {
+        ThrowIfDisposed();
+        _sinceCommit = 0;
         foreach (var task in _tasks.Values)
         {
             task.PrepareCommit(CancellationToken.None);
@@ -265,20 +292,26 @@ public sealed class TopologyTestDriver : IDisposable
     {
         int p = partition ?? (key is null ? 0 : (int)(Fnv1a(key) % (uint)PartitionCount(topic)));
         if (!_written.TryGetValue(topic, out var list)) _written[topic] = list = new List<TestRecord>();
-        long offset = 0;
+        long offset = _nextOffset.GetValueOrDefault((topic, p));
         for (int i = list.Count - 1; i >= 0; i--)
         {
             if (list[i].Partition == p)
             {
-                offset = list[i].Offset + 1;
+                offset = Math.Max(offset, list[i].Offset + 1);
                 break;
             }
         }
         var hs = headers is null ? [] : headers.Select(h => new KeyValuePair<string, byte[]>(h.Key, h.GetValueBytes())).ToArray();
         var record = new TestRecord(topic, p, offset, key, value, timestampMs, hs);
+        if (_subtopologyByTopic.ContainsKey(topic)) _feedback.Enqueue(record);
+        if (_retainOutput is not null && !_retainOutput(record))
+        {
+            // Not kept: only the next offset of its partition is remembered.
+            _nextOffset[(topic, p)] = offset + 1;
+            return;
+        }
         list.Add(record);
         if (_changelogTopics.Contains(topic)) _changelog.Add(record);
-        if (_subtopologyByTopic.ContainsKey(topic)) _feedback.Enqueue(record);
     }
 
     private static uint Fnv1a(byte[] bytes)

@@ -24,7 +24,7 @@ internal static class InProcessBenchmark
     /// <summary>The job's assembly settings apart from Kafka: the bench uses a 1 s gap everywhere.</summary>
     public static AssemblyConfig Assembly(long gapMs) => new() { GapMs = gapMs };
 
-    /// <summary>Decode + assemble + extract + aggregate (<see cref="InProcessPipeline"/>), spans per second.</summary>
+    /// <summary>The job's topology offline (<see cref="OfflineRun"/>: decode, repartition by trace, assemble, extract, aggregate), spans per second.</summary>
     public static double PipelineSpansPerSecond(BenchDataSet data, long gapMs, out long traces)
     {
         RunPipeline(data, gapMs, WarmUpCount(data), out _);
@@ -102,16 +102,16 @@ internal static class InProcessBenchmark
 
     private static TimeSpan RunPipeline(BenchDataSet data, long gapMs, int messages, out long traces)
     {
-        long features = 0;
-        using var pipeline = new InProcessPipeline(SpanFormat.OtlpProto, Assembly(gapMs), FeatureConfig.Default, AggregateConfig.Default,
-            onFeatures: _ => features++,
-            onAggregate: _ => { },
-            onDecodeError: (i, e) => throw new InvalidOperationException($"bench: message {i} does not decode: {e}"));
+        using var run = new OfflineRun(SpanFormat.OtlpProto, Assembly(gapMs), FeatureConfig.Default, AggregateConfig.Default, [],
+            onDeadLetter: d => throw new InvalidOperationException($"bench: message {d.Message} does not decode: {d.Reason}"));
+        // Record timestamps (each message's latest span end) are found before the clock starts: a Kafka record has one.
+        var timestamps = new long[messages];
+        for (int i = 0; i < messages; i++) timestamps[i] = run.LatestSpanEndMs(data.Messages[i]);
         long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < messages; i++) pipeline.Process(data.Messages[i]);
-        pipeline.Complete();
+        for (int i = 0; i < messages; i++) run.Process(data.Messages[i], timestamps[i]);
+        run.Complete();
         var elapsed = Stopwatch.GetElapsedTime(start);
-        traces = features;
+        traces = run.Traces;
         return elapsed;
     }
 

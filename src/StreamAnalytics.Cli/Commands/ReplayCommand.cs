@@ -11,7 +11,9 @@ using StreamAnalytics.Sinks.File;
 namespace StreamAnalytics.Cli.Commands;
 
 /// <summary>
-/// <c>replay</c>: runs the trace job offline over a file. End of input completes every trace. Writes
+/// <c>replay</c>: runs the trace job offline over a file. The job's own topology under the test driver (see
+/// <see cref="OfflineRun"/>): traces complete by gap while reading, and end of input completes the rest and closes every
+/// window. Writes
 /// <c>traces.ndjson</c>, <c>aggregates.ndjson</c> and, when some messages could not be decoded,
 /// <c>dead-letter.ndjson</c> (one entry per refused message with its reason).
 /// </summary>
@@ -61,17 +63,10 @@ internal static class ReplayCommand
         try
         {
             features = FeatureConfig.FromProperties(new Dictionary<string, string> { [FeatureConfig.LinkSemanticsKey] = linkSemantics });
-            // Offline: nothing completes by time or memory; end of input completes every trace.
-            assembly = new AssemblyConfig
-            {
-                GapMs = long.MaxValue / 4,
-                MaxTraceDurationMs = long.MaxValue / 4,
-                RootGraceMs = long.MaxValue / 4,
-                MaxSpansPerTrace = maxSpans,
-                MaxOpenBytes = 8L << 30,
-            };
+            // The job's assembly settings: traces complete by gap as the file is read, exactly as in the streaming job.
+            assembly = new AssemblyConfig { MaxSpansPerTrace = maxSpans };
             assembly.Validate();
-            aggregate = new AggregateConfig { WindowMs = windowMs, MaxOpenWindows = int.MaxValue / 2 };
+            aggregate = new AggregateConfig { WindowMs = windowMs };
             aggregate.Validate();
         }
         catch (ArgumentException e)
@@ -85,27 +80,23 @@ internal static class ReplayCommand
         File.Delete(deadLetterPath);
         using var sink = new FileSink(outDir.FullName, FileSinkFormat.Plain);
         StreamWriter? deadLetters = null;
-        using var pipeline = new InProcessPipeline(format, assembly, features, aggregate,
-            onFeatures: f => sink.Add(f),
-            onAggregate: a => sink.Add(a),
-            onDecodeError: (index, error) =>
+        using var run = new OfflineRun(format, assembly, features, aggregate, [sink], dead =>
+        {
+            deadLetters ??= new StreamWriter(deadLetterPath);
+            deadLetters.WriteLine(JsonSerializer.Serialize(new
             {
-                deadLetters ??= new StreamWriter(deadLetterPath);
-                deadLetters.WriteLine(JsonSerializer.Serialize(new
-                {
-                    message = index,
-                    format = error.Format.ToConfigName(),
-                    kind = error.Kind.ToString(),
-                    reason = error.Reason,
-                    byteOffset = error.ByteOffset,
-                }));
-            });
+                message = dead.Message,
+                format = format.ToConfigName(),
+                kind = dead.Kind,
+                reason = dead.Reason,
+            }));
+        });
         try
         {
             foreach (ReadOnlyMemory<byte> message in SpanFileReader.ReadMessages(input.FullName, format))
-                pipeline.Process(message.Span);
-            pipeline.Complete();
-            sink.Flush(CancellationToken.None);
+                run.Process(message.ToArray());
+            run.Complete();
+            run.Flush(CancellationToken.None);
         }
         catch (IOException e)
         {
@@ -117,8 +108,14 @@ internal static class ReplayCommand
             deadLetters?.Dispose();
         }
 
-        Console.WriteLine($"replay: {pipeline.Spans} spans read from {pipeline.Messages} messages, {pipeline.Traces} traces, {pipeline.DecodeErrors} decode errors"
-            + $" → {sink.FeaturesPath}, {sink.AggregatesPath}" + (pipeline.DecodeErrors > 0 ? $", {deadLetterPath}" : ""));
+        Console.WriteLine($"replay: {run.Spans} spans read from {run.Messages} messages, {run.Traces} traces, {run.DeadLettered} decode errors"
+            + $", {run.AggregateDocuments} aggregate documents, {run.LateTraces} late traces dropped from aggregates"
+            + $" → {sink.FeaturesPath}, {sink.AggregatesPath}" + (run.DeadLettered > 0 ? $", {deadLetterPath}" : ""));
+        if (run.Messages > 0 && run.DeadLettered == run.Messages)
+        {
+            Console.Error.WriteLine($"error: every one of the {run.Messages} messages was refused as {format.ToConfigName()}; " + FormatHint.Describe(input.FullName, format));
+            return 1;
+        }
         return 0;
     }
 }

@@ -23,6 +23,8 @@ internal ref struct SpanAttributes
     public ReadOnlySpan<byte> ServerAddress;
     public int HttpStatus;
     public bool ErrorTag;
+    /// <summary>An <c>error</c> tag was present, whatever its value (Zipkin's rule: its value is a message and may be empty).</summary>
+    public bool ErrorTagPresent;
     /// <summary>Jaeger's <c>span.kind</c> tag.</summary>
     public SpanKind KindTag;
     /// <summary>0 unset, 1 OK, 2 ERROR: OTLP <c>status.code</c>, or the <c>otel.status_code</c> tag of Jaeger/Zipkin spans exported by OpenTelemetry.</summary>
@@ -50,6 +52,7 @@ internal ref struct SpanAttributes
             case AttributeKey.Error:
                 // Zipkin and Jaeger mark errors with a tag whose value is a message or "true"; "false" and "" are not errors.
                 ErrorTag |= !value.IsEmpty && !Ascii.EqualsIgnoreCase(value, "false"u8);
+                ErrorTagPresent = true;
                 break;
             case AttributeKey.SpanKind:
                 if (KindTag == SpanKind.Unspecified) KindTag = ParseKindTag(value);
@@ -72,7 +75,11 @@ internal ref struct SpanAttributes
 
     public void SetBool(AttributeKey key, bool value)
     {
-        if (key == AttributeKey.Error) ErrorTag |= value;
+        if (key == AttributeKey.Error)
+        {
+            ErrorTag |= value;
+            ErrorTagPresent = true;
+        }
     }
 
     /// <summary>Fills <see cref="Span.Peer"/>/<see cref="Span.PeerKind"/> by the documented order (first match wins).</summary>
@@ -82,6 +89,14 @@ internal ref struct SpanAttributes
         ReadOnlySpan<byte> name;
         // Database and messaging attributes say what kind of peer this is, so they win over peer.service (the
         // OpenTelemetry servicegraph connector classifies by them too and names a database node by db.name).
+        if (!DbName.IsEmpty && DbSystem.Length is > 0 and <= 64 && IsBareIndex(DbName))
+        {
+            // "0" (a Redis database index) names nothing a person can read: name the node by the system, index kept.
+            Span<byte> buffer = stackalloc byte[64 + 4 + 2];
+            span.Peer = scratch.Intern(IndexedSystemName(DbSystem, DbName, buffer));
+            span.PeerKind = PeerKind.Database;
+            return;
+        }
         if (!DbName.IsEmpty) { kind = PeerKind.Database; name = DbName; }
         else if (!DbSystem.IsEmpty) { kind = PeerKind.Database; name = DbSystem; }
         else if (!MessagingSystem.IsEmpty) { kind = PeerKind.Messaging; name = MessagingSystem; }
@@ -103,6 +118,40 @@ internal ref struct SpanAttributes
         if (Status == 2) return SpanFlags.StatusSet | SpanFlags.Error;
         if (Status == 1) return SpanFlags.StatusSet;
         return (honorErrorTag && ErrorTag) || HttpStatus >= 500 ? SpanFlags.Error : SpanFlags.None;
+    }
+
+    /// <summary>
+    /// Zipkin's error rule: the presence of an <c>error</c> tag marks an error, whatever its value (<c>""</c>,
+    /// <c>"false"</c> or a message alike), as zipkin2's <c>DependencyLinker</c> tests it; an explicit status
+    /// (<c>otel.status_code</c>) still decides alone, and HTTP 5xx still counts.
+    /// </summary>
+    public readonly SpanFlags ZipkinErrorFlags()
+    {
+        if (Status == 2) return SpanFlags.StatusSet | SpanFlags.Error;
+        if (Status == 1) return SpanFlags.StatusSet;
+        return ErrorTagPresent || HttpStatus >= 500 ? SpanFlags.Error : SpanFlags.None;
+    }
+
+    /// <summary>A database name that is only digits (at most 4: Redis has 16 databases by default).</summary>
+    private static bool IsBareIndex(ReadOnlySpan<byte> name)
+    {
+        if (name.Length > 4) return false;
+        foreach (byte b in name)
+        {
+            if (b is < (byte)'0' or > (byte)'9') return false;
+        }
+        return true;
+    }
+
+    /// <summary><c>redis[0]</c>: the system, then the index in brackets.</summary>
+    private static Span<byte> IndexedSystemName(ReadOnlySpan<byte> system, ReadOnlySpan<byte> index, Span<byte> buffer)
+    {
+        Span<byte> bytes = buffer[..(system.Length + index.Length + 2)];
+        system.CopyTo(bytes);
+        bytes[system.Length] = (byte)'[';
+        index.CopyTo(bytes[(system.Length + 1)..]);
+        bytes[^1] = (byte)']';
+        return bytes;
     }
 
     private static void First(ref ReadOnlySpan<byte> slot, ReadOnlySpan<byte> value)

@@ -121,7 +121,7 @@ internal sealed class JaegerJsonDecoder : ISpanDecoder
         s.Service = context.Scratch.Intern(service);
         s.Operation = context.Scratch.Intern(operation);
         s.Kind = attributes.KindTag;
-        s.Flags |= attributes.ErrorFlags(honorErrorTag: true);
+        s.Flags |= attributes.ErrorFlags(honorErrorTag: true) | SpanFlags.SourceJaeger;
         attributes.ApplyPeer(ref s, context.Scratch);
         return true;
     }

@@ -86,7 +86,7 @@ internal sealed class JaegerProtoDecoder : ISpanDecoder
         s.Service = scratch.Intern(service);
         s.Operation = scratch.Intern(operation);
         s.Kind = attributes.KindTag;
-        s.Flags |= attributes.ErrorFlags(honorErrorTag: true);
+        s.Flags |= attributes.ErrorFlags(honorErrorTag: true) | SpanFlags.SourceJaeger;
         attributes.ApplyPeer(ref s, scratch);
         return true;
     }

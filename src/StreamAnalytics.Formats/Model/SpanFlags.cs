@@ -13,4 +13,12 @@ public enum SpanFlags : byte
     NegativeDuration = 4,
     /// <summary>OTLP status code was set explicitly (OK or ERROR), so it overrides error tags.</summary>
     StatusSet = 8,
+    /// <summary>Decoded from Zipkin (JSON or protobuf). At most one of the three source flags is set; none when the span was built another way.</summary>
+    SourceZipkin = 16,
+    /// <summary>Decoded from Jaeger (JSON or protobuf).</summary>
+    SourceJaeger = 32,
+    /// <summary>Decoded from OTLP (JSON or protobuf).</summary>
+    SourceOtlp = 64,
+    /// <summary>The three source flags: which format's rules apply to the span (dependency links under <c>auto</c>).</summary>
+    SourceMask = SourceZipkin | SourceJaeger | SourceOtlp,
 }

@@ -221,7 +221,7 @@ internal sealed class OtlpJsonDecoder : ISpanDecoder
         s.Service = service;
         s.Operation = context.Scratch.Intern(name);
         s.Kind = kind;
-        s.Flags |= attributes.ErrorFlags(honorErrorTag: false);
+        s.Flags |= attributes.ErrorFlags(honorErrorTag: false) | SpanFlags.SourceOtlp;
         attributes.ApplyPeer(ref s, context.Scratch);
         return true;
     }

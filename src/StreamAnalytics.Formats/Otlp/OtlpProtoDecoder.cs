@@ -190,7 +190,7 @@ internal sealed class OtlpProtoDecoder : ISpanDecoder
         s.Kind = kind <= 5 ? (SpanKind)kind : SpanKind.Unspecified;
         attributes.Status = status;
         // OTLP has a status field; an "error" attribute is not an OTLP convention, so only status and HTTP 5xx count.
-        s.Flags |= attributes.ErrorFlags(honorErrorTag: false);
+        s.Flags |= attributes.ErrorFlags(honorErrorTag: false) | SpanFlags.SourceOtlp;
         attributes.ApplyPeer(ref s, scratch);
         return true;
     }

@@ -134,7 +134,7 @@ internal sealed class ZipkinJsonDecoder : ISpanDecoder
         s.Operation = context.Scratch.Intern(name);
         s.Kind = kind;
         if (shared) s.Flags |= SpanFlags.Shared;
-        s.Flags |= attributes.ErrorFlags(honorErrorTag: true);
+        s.Flags |= attributes.ZipkinErrorFlags() | SpanFlags.SourceZipkin;
         attributes.ApplyPeer(ref s, context.Scratch);
         return true;
     }

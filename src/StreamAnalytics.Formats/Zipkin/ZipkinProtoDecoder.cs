@@ -105,7 +105,7 @@ internal sealed class ZipkinProtoDecoder : ISpanDecoder
         s.Operation = scratch.Intern(name);
         s.Kind = ZipkinKinds.FromProto(kind);
         if (shared != 0) s.Flags |= SpanFlags.Shared;
-        s.Flags |= attributes.ErrorFlags(honorErrorTag: true);
+        s.Flags |= attributes.ZipkinErrorFlags() | SpanFlags.SourceZipkin;
         attributes.ApplyPeer(ref s, scratch);
         return true;
     }

@@ -116,10 +116,25 @@ public class ReplayCommandTests
         string dir = Directory.CreateTempSubdirectory("replay-empty-").FullName;
         string input = WriteInput(dir, SpanFormat.OtlpJson, ["{\"resourceSpans\": []}"u8.ToArray()]);
         var (code, stdout, stderr) = await CliProcess.RunAsync(["replay", "-i", input, "-f", "otlp_json", "-o", dir], TimeSpan.FromMinutes(1));
-        Assert.True(code == 0, stderr);
+        // Its only message is refused, so the run fails (issue 23) — but still lists the refusal with its reason.
+        Assert.Equal(1, code);
         Assert.Contains("0 spans read from 1 messages, 0 traces, 1 decode errors", stdout);
+        Assert.Contains("every one of the 1 messages was refused", stderr);
         var dead = Assert.Single(ReadLines(Path.Combine(dir, "dead-letter.ndjson")));
         Assert.Contains("no spans", dead.GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task A_file_read_with_the_wrong_format_fails_and_says_which_format_it_looks_like()
+    {
+        var spans = NezhaCsvReader.Read(NezhaFile("trainticket_2023-01-29_08_50_trace.csv")).Take(500).ToList();
+        string dir = Directory.CreateTempSubdirectory("replay-wrong-").FullName;
+        string input = WriteInput(dir, SpanFormat.ZipkinJson, SpanEncoders.Encode(SpanFormat.ZipkinJson, spans, 50));
+
+        var (code, _, stderr) = await CliProcess.RunAsync(["replay", "-i", input, "-f", "otlp_json", "-o", dir], TimeSpan.FromMinutes(1));
+        Assert.Equal(1, code);
+        Assert.Contains("every one of the 10 messages was refused as otlp_json", stderr);
+        Assert.Contains("every line looks like Zipkin JSON (zipkin_json); try --format zipkin_json", stderr);
     }
 
     [Fact]

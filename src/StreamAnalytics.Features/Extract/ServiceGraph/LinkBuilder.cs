@@ -25,7 +25,17 @@ internal sealed class LinkBuilder
     public static LinkSemantics Resolve(LinkSemantics configured, TraceTree tree)
     {
         if (configured != LinkSemantics.Auto) return configured;
-        // The tree noted flagged spans while indexing them: no pass over the spans here.
+        // By the input format first: what the user compares us to is that format's own tool. Jaeger's dependency job
+        // runs Zipkin's linker over Jaeger spans, so Jaeger input gets the Zipkin rules too.
+        switch (tree.SourceFlags)
+        {
+            case SpanFlags.SourceZipkin:
+            case SpanFlags.SourceJaeger:
+                return LinkSemantics.Zipkin;
+            case SpanFlags.SourceOtlp:
+                return LinkSemantics.OpenTelemetry;
+        }
+        // No (or mixed) source format: what the spans can tell. The tree noted them while indexing: no pass here.
         if (tree.SharedHalfCount > 0 || tree.AnyFlaggedShared) return LinkSemantics.Zipkin;
         return tree.AnyKind ? LinkSemantics.OpenTelemetry : LinkSemantics.Parent;
     }
@@ -43,7 +53,8 @@ internal sealed class LinkBuilder
                 AddZipkin(tree, spans);
                 break;
             case LinkSemantics.OpenTelemetry:
-                AddOpenTelemetry(tree, spans);
+                // Under auto, a cross-service pair no caller/callee pair explains still gives an edge (the parent rule).
+                AddOpenTelemetry(tree, spans, parentRule: semantics == LinkSemantics.Auto);
                 break;
             default:
                 AddParent(tree, spans);
@@ -97,7 +108,7 @@ internal sealed class LinkBuilder
 
     // ---- OpenTelemetry: servicegraph connector ----
 
-    private void AddOpenTelemetry(TraceTree tree, ReadOnlySpan<Span> spans)
+    private void AddOpenTelemetry(TraceTree tree, ReadOnlySpan<Span> spans, bool parentRule)
     {
         ReadOnlySpan<int> parent = tree.Parent;
         for (int i = 0; i < spans.Length; i++)
@@ -136,8 +147,23 @@ internal sealed class LinkBuilder
                 if (!pairedWithCaller && s.ParentSpanId.IsEmpty && !tree.IsSharedHalf(i))
                     _edges.Add(EdgeSet.UserNode, s.Service, ConnectionType.Virtual, s.IsError, DurationUs(tree, i));
             }
-            if (p >= 0) AddKindlessPair(tree, spans, i, p);
+            if (p < 0) continue;
+            if (parentRule) AddUnexplainedPair(tree, spans, i, p);
+            else AddKindlessPair(tree, spans, i, p);
         }
+    }
+
+    /// <summary>
+    /// The parent rule under <c>auto</c> (issue 18): OpenTelemetry SDKs default a span's kind to INTERNAL, so manual
+    /// instrumentation often sends cross-service parent/child spans with no client/server pair at all. A change of
+    /// service is one <c>direct</c> call parent→child unless the parent is a Client/Producer, whose own rule above
+    /// already counted the call (paired with a Server/Consumer child, or as a virtual edge).
+    /// </summary>
+    private void AddUnexplainedPair(TraceTree tree, ReadOnlySpan<Span> spans, int i, int p)
+    {
+        ref readonly Span s = ref spans[i];
+        if (spans[p].Service == s.Service || IsCallerKind(spans[p].Kind)) return;
+        _edges.Add(spans[p].Service, s.Service, ConnectionType.Direct, s.IsError, DurationUs(tree, i));
     }
 
     // ---- Zipkin: zipkin2 DependencyLinker ----

@@ -111,6 +111,9 @@ internal sealed class TraceTree
     /// <summary>True when at least one span carries <see cref="SpanFlags.Shared"/> (whether or not it pairs with a client).</summary>
     public bool AnyFlaggedShared { get; private set; }
 
+    /// <summary>The source-format flags of the spans (<see cref="SpanFlags.SourceMask"/>), OR-ed: which format(s) the trace came in.</summary>
+    public SpanFlags SourceFlags { get; private set; }
+
     /// <summary>The earliest-starting span without a parent id (ties: first in the trace), or -1 when none.</summary>
     public int PrimaryRoot { get; private set; }
 
@@ -143,6 +146,7 @@ internal sealed class TraceTree
         Count = n;
         OrphanCount = CycleCount = DuplicateCount = SharedHalfCount = 0;
         AnyKind = AnyFlaggedShared = false;
+        SourceFlags = SpanFlags.None;
         PrimaryRoot = MainRoot = -1;
         TraceStartUs = TraceEndUs = 0;
         _byId.Clear(n);
@@ -255,6 +259,7 @@ internal sealed class TraceTree
         TraceEndUs = maxEnd;
         AnyKind = anyKind;
         AnyFlaggedShared = (allFlags & SpanFlags.Shared) != 0;
+        SourceFlags = allFlags & SpanFlags.SourceMask;
     }
 
     private void ResolveSameIdGroups(ReadOnlySpan<Span> spans)

@@ -58,7 +58,8 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
     /// <remarks>
     /// An earlier delivery failure does not fail this send: processing goes on until the next commit, which fails and
     /// rewinds the tasks (failing here would kill the thread from inside a processor). A record the producer refuses
-    /// synchronously (too large, unknown partition) throws <see cref="StreamsException"/>, which fails the thread.
+    /// synchronously for a local reason (too large, unknown partition) throws <see cref="StreamsException"/>, which fails
+    /// the thread; one refused with a broker error the client cached for the topic counts as a failed delivery.
     /// </remarks>
     public void Send(string topic, int? partition, byte[]? key, byte[]? value, long timestampMs, Headers? headers) =>
         SendReporting(topic, partition, key, value, timestampMs, headers, _onDelivery);
@@ -90,6 +91,19 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
             {
                 Interlocked.Decrement(ref _inFlight);
                 _producer.Poll(TimeSpan.FromMilliseconds(50));
+            }
+            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.IsBrokerError)
+            {
+                // A broker error the client remembers for the topic (e.g. authorization) refuses the record at once: the
+                // record is lost like a failed delivery, so report it as one (the handler takes it off the in-flight
+                // count); the next commit fails and rewinds the task that sent it, instead of killing the thread.
+                onDelivery(new DeliveryReport<byte[], byte[]>
+                {
+                    Error = ex.Error,
+                    Message = message,
+                    TopicPartitionOffset = new TopicPartitionOffset(topic, partition is { } pp ? new Partition(pp) : Partition.Any, Offset.Unset),
+                });
+                return;
             }
             catch (Exception ex)
             {

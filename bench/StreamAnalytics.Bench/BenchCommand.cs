@@ -26,6 +26,8 @@ internal static class BenchCommand
     /// keep about 5 MiB per partition, so 4 partitions hold about 250k spans once LZ4 has batched them.
     /// </summary>
     public const long BookSpans = 250_000;
+    /// <summary>How long the long-run restore phase's first job runs (its data paced over that time); BENCH_LONG_RUN_SECONDS overrides.</summary>
+    public static double LongRunSeconds => double.TryParse(Environment.GetEnvironmentVariable("BENCH_LONG_RUN_SECONDS"), System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0 ? s : 120;
 
     /// <summary>Drains by the bare consumer; the median is reported.</summary>
     public const int RawPasses = 5;
@@ -144,6 +146,11 @@ internal static class BenchCommand
             book = await new BookJobBenchmark(kafka, loggerFactory).RunAsync(bookData, bookWarmUp, bookRuns);
             Console.WriteLine($"  book job: {bookWatch.Elapsed.TotalSeconds:F1} s");
         }
+
+        var longRun = Step($"restore after a {LongRunSeconds:F0} s run", () => kafka.LongRunRestoreAsync(kafkaData, LongRunSeconds, GapMs).GetAwaiter().GetResult());
+        Console.WriteLine($"  long-run restore: {longRun.OpenTraces:N0} of {kafkaData.Traces:N0} traces open after {longRun.RunSeconds:F0} s; "
+            + $"{longRun.ChangelogRecords:N0} changelog records ({longRun.ChangelogRecords * 1000.0 / longRun.Spans:F0} per 1,000 spans), "
+            + $"{longRun.LiveRecords:N0} live after compaction; restored {longRun.RestoredTraces:N0} open traces in {longRun.RestoreSeconds:F2} s");
 
         var report = new BenchReport
         {

@@ -45,14 +45,21 @@ public class FailureRecoveryTests(ITestOutputHelper testOutput)
     [Fact]
     public async Task A_failed_delivery_rewinds_only_the_task_that_lost_it_and_never_re_restores_the_others()
     {
-        using var kafka = new KafkaFixture();
+        // Two brokers: everything lives on broker 1 except, later, task 0_0's changelog partition, whose broker then goes down.
+        using var kafka = new KafkaFixture(brokers: 2);
         if (kafka.Embedded is null) return; // fault injection needs the embedded cluster
         string input = kafka.CreateTopic("revive-in", 2);
         string output = kafka.CreateTopic("revive-out", 2);
+        for (int p = 0; p < 2; p++)
+        {
+            kafka.Embedded.SetPartitionLeader(input, p, 1);
+            kafka.Embedded.SetPartitionLeader(output, p, 1);
+        }
         var logs = new TestLoggerFactory();
         try
         {
             string appId = "revive-" + Guid.NewGuid().ToString("N")[..8];
+            kafka.Embedded.SetCoordinator("group", appId, 1);
             var config = Config(kafka, appId);
             config["producer.retries"] = "0";
             // Deliveries to a leaderless partition fail after this, well inside commit.timeout.ms, so the commit sees them.
@@ -68,11 +75,13 @@ public class FailureRecoveryTests(ITestOutputHelper testOutput)
             Assert.Equal(1, RestoresOf(1));
 
             // Both tasks process again, but only task 0_0's changelog partition loses its deliveries.
-            kafka.Embedded.SetPartitionLeader(appId + "-counts-changelog", 0, -1);
+            kafka.Embedded.SetPartitionLeader(appId + "-counts-changelog", 1, 1);
+            kafka.Embedded.SetPartitionLeader(appId + "-counts-changelog", 0, 2);
+            kafka.Embedded.SetBrokerDown(2);
             ProduceTo(kafka, input, 0, 10);
             ProduceTo(kafka, input, 1, 10);
             await WaitUntil(() => streams.GetStatus().CommitFailures > 0, TimeSpan.FromSeconds(20), "a failed commit");
-            kafka.Embedded.SetPartitionLeader(appId + "-counts-changelog", 0, 1);
+            kafka.Embedded.SetBrokerUp(2);
             await WaitUntil(() => CommittedOf(0) == 20 && CommittedOf(1) == 20, TimeSpan.FromSeconds(30), "both partitions committed after the rewind");
 
             Assert.True(RestoresOf(0) >= 2, $"partition 0 restored {RestoresOf(0)} times");

@@ -27,7 +27,7 @@ namespace StreamAnalytics.Bench;
 /// Both drains are timed from the first record they see to the last, so group joins and first fetches are excluded
 /// from both alike.
 /// </remarks>
-internal sealed class KafkaBenchmark : IDisposable
+internal sealed partial class KafkaBenchmark : IDisposable
 {
     public const int Partitions = 8;
 

@@ -250,8 +250,9 @@ internal sealed partial class KafkaBenchmark : IDisposable
             {
                 first.Start();
                 await WaitAsync(progress.Done, first, "the restore bench's first job did not process every record");
-                changelogRecords = KafkaWrites.RecordsByTopic(appId).GetValueOrDefault($"{appId}-{Features.Assembly.OpenTraceStore.DefaultName}-changelog");
                 if (!await first.CloseAsync(TimeSpan.FromSeconds(60))) throw new InvalidOperationException("bench: the restore bench's first job did not close in time");
+                // Read from the topic after the close: the record cache is written at commits, the last one at close.
+                changelogRecords = ReadChangelog($"{appId}-{Features.Assembly.OpenTraceStore.DefaultName}-changelog").Records;
             }
         }
         if (changelogRecords == 0) throw new InvalidOperationException("bench: the restore bench's first job logged nothing to the open-traces changelog");

@@ -26,8 +26,14 @@ internal static class BenchCommand
     /// keep about 5 MiB per partition, so 4 partitions hold about 250k spans once LZ4 has batched them.
     /// </summary>
     public const long BookSpans = 250_000;
-    /// <summary>How long the long-run restore phase's first job runs (its data paced over that time); BENCH_LONG_RUN_SECONDS overrides.</summary>
-    public static double LongRunSeconds => double.TryParse(Environment.GetEnvironmentVariable("BENCH_LONG_RUN_SECONDS"), System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0 ? s : 120;
+
+    /// <summary>
+    /// How long the long-run restore phase's first job runs (its data paced over that time): 5,000 spans/s, 2 to 120 s
+    /// (120 s for the default 600k Kafka spans); BENCH_LONG_RUN_SECONDS overrides.
+    /// </summary>
+    public static double LongRunSeconds(long spans) =>
+        double.TryParse(Environment.GetEnvironmentVariable("BENCH_LONG_RUN_SECONDS"), System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0
+            ? s : Math.Clamp(spans / 5000.0, 2, 120);
 
     /// <summary>Drains by the bare consumer; the median is reported.</summary>
     public const int RawPasses = 5;
@@ -147,7 +153,8 @@ internal static class BenchCommand
             Console.WriteLine($"  book job: {bookWatch.Elapsed.TotalSeconds:F1} s");
         }
 
-        var longRun = Step($"restore after a {LongRunSeconds:F0} s run", () => kafka.LongRunRestoreAsync(kafkaData, LongRunSeconds, GapMs).GetAwaiter().GetResult());
+        double longRunSeconds = LongRunSeconds(kafkaData.Spans);
+        var longRun = Step($"restore after a {longRunSeconds:F0} s run", () => kafka.LongRunRestoreAsync(kafkaData, longRunSeconds, GapMs).GetAwaiter().GetResult());
         Console.WriteLine($"  long-run restore: {longRun.OpenTraces:N0} of {kafkaData.Traces:N0} traces open after {longRun.RunSeconds:F0} s; "
             + $"{longRun.ChangelogRecords:N0} changelog records ({longRun.ChangelogRecords * 1000.0 / longRun.Spans:F0} per 1,000 spans), "
             + $"{longRun.LiveRecords:N0} live after compaction; restored {longRun.RestoredTraces:N0} open traces in {longRun.RestoreSeconds:F2} s");

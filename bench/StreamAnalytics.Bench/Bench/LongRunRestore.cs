@@ -3,7 +3,7 @@ using Confluent.Kafka;
 using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Sinks.Prometheus;
 
-namespace StreamAnalytics.Cli.Bench;
+namespace StreamAnalytics.Bench;
 
 /// <summary>What the long-run restore measured (see <see cref="KafkaBenchmark.LongRunRestoreAsync"/>).</summary>
 /// <param name="RunSeconds">How long the first job ran, with the data produced paced over that time.</param>

@@ -76,7 +76,8 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
             InTransaction = true;
         }
         var message = new Message<byte[], byte[]> { Key = key!, Value = value!, Timestamp = new Timestamp(timestampMs, TimestampType.CreateTime), Headers = headers };
-        var deadline = DateTime.UtcNow + _timeout;
+        // Read the clock only once the queue is full: most sends never wait.
+        DateTime? deadline = null;
         while (true)
         {
             try
@@ -87,7 +88,7 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
                 if (_metrics is not null) Tally(topic).Add((key?.Length ?? 0) + (value?.Length ?? 0));
                 return;
             }
-            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull && DateTime.UtcNow < deadline)
+            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull && DateTime.UtcNow < (deadline ??= DateTime.UtcNow + _timeout))
             {
                 Interlocked.Decrement(ref _inFlight);
                 _producer.Poll(TimeSpan.FromMilliseconds(50));

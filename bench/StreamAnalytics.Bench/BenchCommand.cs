@@ -157,7 +157,8 @@ internal static class BenchCommand
         var longRun = Step($"restore after a {longRunSeconds:F0} s run", () => kafka.LongRunRestoreAsync(kafkaData, longRunSeconds, GapMs).GetAwaiter().GetResult());
         Console.WriteLine($"  long-run restore: {longRun.OpenTraces:N0} of {kafkaData.Traces:N0} traces open after {longRun.RunSeconds:F0} s; "
             + $"{longRun.ChangelogRecords:N0} changelog records ({longRun.ChangelogRecords * 1000.0 / longRun.Spans:F0} per 1,000 spans), "
-            + $"{longRun.LiveRecords:N0} live after compaction; restored {longRun.RestoredTraces:N0} open traces in {longRun.RestoreSeconds:F2} s");
+            + $"{longRun.LiveRecords:N0} live after compaction, {longRun.OpenInLog:N0} traces open in the log; restored in {longRun.RestoreSeconds:F2} s, "
+            + $"then {longRun.RestoredTraces:N0} open traces with {longRun.ProcessedAfterRestore:N0} input records processed again");
 
         var report = new BenchReport
         {

@@ -12,9 +12,12 @@ namespace StreamAnalytics.Bench;
 /// <param name="ChangelogRecords">Records the first job wrote to the open-traces changelog: what a new owner reads on a broker that has not compacted (the embedded one never does).</param>
 /// <param name="LiveRecords">Of those, the last record of each key that is not a tombstone: what a compacted log still holds.</param>
 /// <param name="RestoreSeconds">From the first changelog record replayed to the last.</param>
-/// <param name="RestoredTraces">Open traces the second job held after the restore.</param>
+/// <param name="OpenInLog">Traces the changelog leaves open, read in offset order by the store's rules (a record opens or extends a trace, its first chunk's tombstone closes it): what restore must rebuild.</param>
+/// <param name="RestoredTraces">Open traces the second job held when the restore's last record was replayed.</param>
+/// <param name="ProcessedAfterRestore">Input records the second job had processed by then (re-read input since the first job's last commit reopens traces).</param>
 internal sealed record LongRunRestoreFigures(
-    double RunSeconds, long Spans, long OpenTraces, long ChangelogRecords, long LiveRecords, double RestoreSeconds, long RestoredTraces);
+    double RunSeconds, long Spans, long OpenTraces, long ChangelogRecords, long LiveRecords, long OpenInLog, double RestoreSeconds,
+    long RestoredTraces, long ProcessedAfterRestore);
 
 internal sealed partial class KafkaBenchmark
 {
@@ -54,7 +57,7 @@ internal sealed partial class KafkaBenchmark
         }
         double ranFor = run.Elapsed.TotalSeconds;
         // Read after the close: its final commit wrote what the record cache still held.
-        (changelogRecords, long live) = ReadChangelog(changelog);
+        (changelogRecords, long live, long openInLog) = ReadChangelog(changelog);
         if (changelogRecords == 0) throw new InvalidOperationException("bench: the long-run restore's first job logged nothing to the open-traces changelog");
 
         using var restored = new ProcessedRecords(appId, changelogRecords, "streams.restore.records");
@@ -65,8 +68,9 @@ internal sealed partial class KafkaBenchmark
             await WaitUntilAsync(() => restored.Done.IsCompleted, second, () => $"the long-run restore's second job restored {second.GetStatus().RestoredRecords} of {changelogRecords} changelog records");
             double seconds = Stopwatch.GetElapsedTime(restored.FirstTimestamp, restored.LastTimestamp).TotalSeconds;
             long restoredTraces = AssemblyGauge("assembly_open_traces");
+            long processed = second.GetStatus().RecordsProcessed;
             await second.CloseAsync(TimeSpan.FromSeconds(30));
-            return new LongRunRestoreFigures(ranFor, data.Spans, openTraces, changelogRecords, live, seconds, restoredTraces);
+            return new LongRunRestoreFigures(ranFor, data.Spans, openTraces, changelogRecords, live, openInLog, seconds, restoredTraces, processed);
         }
     }
 
@@ -89,8 +93,11 @@ internal sealed partial class KafkaBenchmark
         if (Interlocked.Read(ref failed) > 0) throw new InvalidOperationException($"bench: {failed} long-run messages were not delivered");
     }
 
-    /// <summary>Reads a whole changelog: its records, and the keys whose last record is not a tombstone (what compaction keeps).</summary>
-    private (long Records, long Live) ReadChangelog(string changelog)
+    /// <summary>
+    /// Reads a whole changelog: its records, the keys whose last record is not a tombstone (what compaction keeps), and
+    /// the traces it leaves open by the store's restore rules.
+    /// </summary>
+    private (long Records, long Live, long OpenTraces) ReadChangelog(string changelog)
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
@@ -101,6 +108,7 @@ internal sealed partial class KafkaBenchmark
         }).Build();
         consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(changelog, p, Offset.Beginning)));
         var live = new Dictionary<string, bool>(StringComparer.Ordinal);
+        var open = new Dictionary<string, bool>(StringComparer.Ordinal);
         long read = 0;
         int eofs = 0;
         var deadline = Stopwatch.StartNew();
@@ -115,10 +123,16 @@ internal sealed partial class KafkaBenchmark
             }
             read++;
             live[cr.Partition.Value + ":" + Convert.ToHexString(cr.Message.Key)] = cr.Message.Value is not null;
+            // A trace's first chunk is keyed by the 16-byte trace id alone; only its tombstone closes the trace.
+            string trace = cr.Partition.Value + ":" + Convert.ToHexString(cr.Message.Key.AsSpan(0, Math.Min(16, cr.Message.Key.Length)));
+            if (cr.Message.Value is not null) open[trace] = true;
+            else if (cr.Message.Key.Length == 16) open[trace] = false;
         }
         if (eofs < Partitions) throw new InvalidOperationException($"bench: {changelog} was not read to its end within 2 minutes");
         long n = 0;
         foreach (bool isLive in live.Values) if (isLive) n++;
-        return (read, n);
+        long openTraces = 0;
+        foreach (bool isOpen in open.Values) if (isOpen) openTraces++;
+        return (read, n, openTraces);
     }
 }

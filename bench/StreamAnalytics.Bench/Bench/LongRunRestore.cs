@@ -67,7 +67,12 @@ internal sealed partial class KafkaBenchmark
             second.Start();
             await WaitUntilAsync(() => restored.Done.IsCompleted, second, () => $"the long-run restore's second job restored {second.GetStatus().RestoredRecords} of {changelogRecords} changelog records");
             double seconds = Stopwatch.GetElapsedTime(restored.FirstTimestamp, restored.LastTimestamp).TotalSeconds;
+            // Counted once every changelog partition is restored (a task moved by a rebalance restores again).
+            await WaitUntilAsync(() => second.GetStatus().Restores.Count(r => r.State == Streams.ChangelogState.Completed && r.Store == OpenTraceStore.DefaultName) >= Partitions
+                && second.GetStatus().Restores.All(r => r.State == Streams.ChangelogState.Completed), second, () => "the long-run restore's second job did not finish restoring");
             long restoredTraces = AssemblyGauge("assembly_open_traces");
+            long replayed = second.GetStatus().Restores.Where(r => r.Store == OpenTraceStore.DefaultName).Sum(r => r.RestoredRecords);
+            if (replayed != changelogRecords) Console.Write($" [changelog records replayed: {replayed:N0}]");
             long processed = second.GetStatus().RecordsProcessed;
             await second.CloseAsync(TimeSpan.FromSeconds(30));
             return new LongRunRestoreFigures(ranFor, data.Spans, openTraces, changelogRecords, live, openInLog, seconds, restoredTraces, processed);

@@ -261,9 +261,11 @@ internal sealed partial class KafkaBenchmark : IDisposable
         var second = BuildJob(settings, new BenchSink(), derived);
         await using (second)
         {
+            long started = Stopwatch.GetTimestamp();
             second.Start();
             await WaitUntilAsync(() => restored.Done.IsCompleted, second, () => $"the restore bench's second job restored {second.GetStatus().RestoredRecords} of {changelogRecords} changelog records");
-            double seconds = Stopwatch.GetElapsedTime(restored.FirstTimestamp, restored.LastTimestamp).TotalSeconds;
+            double seconds = RestoreSeconds(restored.FirstTimestamp, restored.LastTimestamp, started);
+            await WaitRestoredAsync(second);
             long openTraces = AssemblyGauge("assembly_open_traces");
             await second.CloseAsync(TimeSpan.FromSeconds(30));
             if (openTraces != data.Traces)

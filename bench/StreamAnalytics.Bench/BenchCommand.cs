@@ -27,6 +27,14 @@ internal static class BenchCommand
     /// </summary>
     public const long BookSpans = 250_000;
 
+    /// <summary>
+    /// How long the long-run restore phase's first job runs (its data paced over that time): 5,000 spans/s, 2 to 120 s
+    /// (120 s for the default 600k Kafka spans); BENCH_LONG_RUN_SECONDS overrides.
+    /// </summary>
+    public static double LongRunSeconds(long spans) =>
+        double.TryParse(Environment.GetEnvironmentVariable("BENCH_LONG_RUN_SECONDS"), System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0
+            ? s : Math.Clamp(spans / 5000.0, 2, 120);
+
     /// <summary>Drains by the bare consumer; the median is reported.</summary>
     public const int RawPasses = 5;
 
@@ -144,6 +152,13 @@ internal static class BenchCommand
             book = await new BookJobBenchmark(kafka, loggerFactory).RunAsync(bookData, bookWarmUp, bookRuns);
             Console.WriteLine($"  book job: {bookWatch.Elapsed.TotalSeconds:F1} s");
         }
+
+        double longRunSeconds = LongRunSeconds(kafkaData.Spans);
+        var longRun = Step($"restore after a {longRunSeconds:F0} s run", () => kafka.LongRunRestoreAsync(kafkaData, longRunSeconds, GapMs).GetAwaiter().GetResult());
+        Console.WriteLine($"  long-run restore: {longRun.OpenTraces:N0} of {kafkaData.Traces:N0} traces open after {longRun.RunSeconds:F0} s; "
+            + $"{longRun.ChangelogRecords:N0} changelog records ({longRun.ChangelogRecords * 1000.0 / longRun.Spans:F0} per 1,000 spans), "
+            + $"{longRun.LiveRecords:N0} live after compaction, {longRun.OpenInLog:N0} traces open in the log; restored in {longRun.RestoreSeconds:F2} s, "
+            + $"then {longRun.RestoredTraces:N0} open traces with {longRun.ProcessedAfterRestore:N0} input records processed again");
 
         var report = new BenchReport
         {

@@ -41,4 +41,69 @@ public class FailureRecoveryTests(ITestOutputHelper testOutput)
             logs.Dump(testOutput);
         }
     }
+
+    [Fact]
+    public async Task A_failed_delivery_rewinds_only_the_task_that_lost_it_and_never_re_restores_the_others()
+    {
+        // Two brokers: everything lives on broker 1 except, later, task 0_0's changelog partition, whose broker then goes down.
+        using var kafka = new KafkaFixture(brokers: 2);
+        if (kafka.Embedded is null) return; // fault injection needs the embedded cluster
+        string input = kafka.CreateTopic("revive-in", 2);
+        string output = kafka.CreateTopic("revive-out", 2);
+        for (int p = 0; p < 2; p++)
+        {
+            kafka.Embedded.SetPartitionLeader(input, p, 1);
+            kafka.Embedded.SetPartitionLeader(output, p, 1);
+        }
+        var logs = new TestLoggerFactory();
+        try
+        {
+            string appId = "revive-" + Guid.NewGuid().ToString("N")[..8];
+            kafka.Embedded.SetCoordinator("group", appId, 1);
+            var config = Config(kafka, appId);
+            config["producer.retries"] = "0";
+            // Deliveries to a leaderless partition fail after this, well inside commit.timeout.ms, so the commit sees them.
+            config["producer.message.timeout.ms"] = "1500";
+            await using var streams = Build(kafka, CountingTopology(input, output), config, b => b.SetLoggerFactory(logs));
+            streams.Start();
+            ProduceTo(kafka, input, 0, 10);
+            ProduceTo(kafka, input, 1, 10);
+            long CommittedOf(int partition) => streams.GetStatus().AssignedPartitions.Where(p => p.Partition == partition).Sum(p => p.CommittedOffset);
+            int RestoresOf(int partition) => streams.GetStatus().Restores.Count(r => r.Store == "counts" && r.Partition == partition);
+            await WaitUntil(() => CommittedOf(0) == 10 && CommittedOf(1) == 10, TimeSpan.FromSeconds(30), "both partitions committed");
+            Assert.Equal(1, RestoresOf(0));
+            Assert.Equal(1, RestoresOf(1));
+
+            // Both tasks process again, but only task 0_0's changelog partition loses its deliveries.
+            kafka.Embedded.SetPartitionLeader(appId + "-counts-changelog", 1, 1);
+            kafka.Embedded.SetPartitionLeader(appId + "-counts-changelog", 0, 2);
+            kafka.Embedded.SetBrokerDown(2);
+            ProduceTo(kafka, input, 0, 10);
+            ProduceTo(kafka, input, 1, 10);
+            await WaitUntil(() => streams.GetStatus().CommitFailures > 0, TimeSpan.FromSeconds(20), "a failed commit");
+            kafka.Embedded.SetBrokerUp(2);
+            await WaitUntil(() => CommittedOf(0) == 20 && CommittedOf(1) == 20, TimeSpan.FromSeconds(30), "both partitions committed after the rewind");
+
+            Assert.True(RestoresOf(0) >= 2, $"partition 0 restored {RestoresOf(0)} times");
+            Assert.Equal(1, RestoresOf(1));
+            // Nothing lost: each key's count reached 20.
+            var counts = Counts(ReadAll(kafka, output, r => Counts(r).Count(c => c.Count >= 20) >= 2, TimeSpan.FromSeconds(20)));
+            Assert.Equal(20, counts.Where(c => c.Key == "p0").Max(c => c.Count));
+            Assert.Equal(20, counts.Where(c => c.Key == "p1").Max(c => c.Count));
+            Assert.Equal(KafkaStreamsState.Running, streams.State);
+        }
+        finally
+        {
+            logs.Dump(testOutput);
+        }
+    }
+
+    /// <summary><paramref name="count"/> records of key "p{partition}" straight to one partition.</summary>
+    private static void ProduceTo(KafkaFixture kafka, string topic, int partition, int count)
+    {
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build();
+        for (int i = 0; i < count; i++)
+            producer.Produce(new TopicPartition(topic, partition), new Message<string, string> { Key = "p" + partition, Value = "v" + i });
+        producer.Flush(TimeSpan.FromSeconds(10));
+    }
 }

@@ -28,7 +28,7 @@ public static class ConfigKeys
 
         new("processing.guarantee", VT.Enum, "at_least_once", "at_least_once: offsets are committed after outputs are acknowledged; exactly_once_v2: Kafka transactions wrap outputs, changelog writes and offsets.") { AllowedValues = ["at_least_once", "exactly_once_v2"] },
 
-        new("commit.interval.ms", VT.Integer, "1000", "How often offsets are committed.") { Min = 10, Max = 600_000 },
+        new("commit.interval.ms", VT.Integer, "1000", "How often offsets are committed (and the open-traces record cache is written to its changelog). When unset: 1000, or 100 under exactly_once_v2.") { Min = 10, Max = 600_000 },
         new("num.stream.threads", VT.Integer, "1", "Stream threads of this instance; the group's tasks (one per partition) are shared among all threads of all instances, so threads beyond the partition count idle.") { Min = 1, Max = 64 },
 
         new("repartition.partitions", VT.Integer, "0", "Partitions of <id>-spans-by-trace-repartition and of the changelogs; 0 = as many as the source topic.") { Min = 0, Max = 10_000 },

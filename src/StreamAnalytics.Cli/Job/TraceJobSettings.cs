@@ -76,7 +76,9 @@ public sealed class TraceJobSettings
             BootstrapServers = bootstrap,
         };
         streams[StreamsConfig.ProcessingGuaranteeKey] = c.GetString("processing.guarantee");
-        streams[StreamsConfig.CommitIntervalMsKey] = c.GetString("commit.interval.ms");
+        // Only when set: unset, StreamsConfig picks the guarantee's default (1000 ms, or 100 ms under exactly_once_v2,
+        // whose transactions hold read_committed consumers back until the commit).
+        if (c.IsSet("commit.interval.ms")) streams[StreamsConfig.CommitIntervalMsKey] = c.GetString("commit.interval.ms");
         streams[StreamsConfig.NumStreamThreadsKey] = c.GetString("num.stream.threads");
         // kafka.X goes to every client; kafka.consumer.X / kafka.producer.X to one of them.
         // The runtime's key of each kafka.* key the user typed, so that its complaints name what the user wrote.

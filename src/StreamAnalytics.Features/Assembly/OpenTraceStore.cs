@@ -238,7 +238,7 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
         _openTraces--;
         _openSpans -= heldBefore;
         _openBytes -= TraceEntryBytes + (long)heldBefore * SpanSlotBytes;
-        LogTombstone(e.TraceId);
+        LogEmitted(ref e);
         Metrics.Completed[(int)emitted]++;
 
         // The chain was just walked, so freeing it is cheap, and its slots are reused warm; late retention copies
@@ -329,10 +329,11 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
         if (dropped > 0) Metrics.Dropped[(int)SpanDropReason.TraceCap] += dropped;
         if (e.Revision > 0) Metrics.LateSpansCount += group.Length;
 
-        // A reopened trace is logged whole, after the tombstone of its previous emission, so restore rebuilds the revision.
-        if (relogWholeChain) LogAppend(h, e.Head);
-        else if (accepted > 0) LogAppend(h, firstNew);
-        else if (truncatedNow) LogAppend(h, -1); // only the flag changed; restore must still see it
+        // Cached until Flush (one record per trace per commit). A reopened trace is logged whole, after the tombstone of
+        // its previous emission, so restore rebuilds the revision; a flag-only change is logged too, restore must see it.
+        if (relogWholeChain) MarkDirty(h, ref e, e.Head);
+        else if (accepted > 0) MarkDirty(h, ref e, firstNew);
+        else if (truncatedNow) MarkDirty(h, ref e, -1);
 
         return dropped > 0 ? AddOutcome.TraceFull : outcome;
     }

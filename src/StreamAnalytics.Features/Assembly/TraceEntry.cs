@@ -22,6 +22,8 @@ internal enum EntryFlags : byte
     Truncated = 2,
     /// <summary>A retained entry still holds its spans, as a run in the <see cref="RetentionRing"/>.</summary>
     SpansRetained = 4,
+    /// <summary>Open and changed since the last <see cref="OpenTraceStore.Flush"/>: on the store's dirty list.</summary>
+    Dirty = 8,
 }
 
 /// <summary>Three pairs of intrusive list links; which lists they serve depends on <see cref="EntryState"/>.</summary>
@@ -65,6 +67,10 @@ internal struct TraceEntry
     /// <summary>Spans dropped by the cap, plus earlier spans that were not retained for this revision.</summary>
     public int Dropped;
     public int Revision;
+    /// <summary>Open: first span slot not yet in the changelog (the record cache), -1 when every span is logged.</summary>
+    public int Unlogged;
+    /// <summary>Open: changelog keys (chunks) this revision has written; its emission tombstones each of them.</summary>
+    public int Chunks;
     public Links Prev;
     public Links Next;
     public EntryState State;

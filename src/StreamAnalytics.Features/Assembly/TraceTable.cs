@@ -54,6 +54,7 @@ internal sealed class TraceTable
         e.TraceId = traceId;
         e.Head = -1;
         e.Tail = -1;
+        e.Unlogged = -1;
         for (int l = 0; l < 3; l++)
         {
             e.Prev[l] = -1;

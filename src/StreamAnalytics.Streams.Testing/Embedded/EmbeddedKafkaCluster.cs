@@ -118,6 +118,17 @@ public sealed class EmbeddedKafkaCluster : IDisposable
 
     public void SetBrokerUp(int brokerId) => Check(MockClusterNative.rd_kafka_mock_broker_set_up(Handle(), brokerId), $"set broker {brokerId} up");
 
+    /// <summary>
+    /// Moves a partition's leadership to <paramref name="brokerId"/> (with <see cref="SetBrokerDown"/>, one partition's
+    /// requests can fail while the others work).
+    /// </summary>
+    public void SetPartitionLeader(string topic, int partition, int brokerId) =>
+        Check(MockClusterNative.rd_kafka_mock_partition_set_leader(Handle(), topic, partition, brokerId), $"set the leader of {topic}-{partition} to {brokerId}");
+
+    /// <summary>Pins the coordinator of a consumer group (<paramref name="keyType"/> "group") or transactional id ("transaction") to a broker.</summary>
+    public void SetCoordinator(string keyType, string key, int brokerId) =>
+        Check(MockClusterNative.rd_kafka_mock_coordinator_set(Handle(), keyType, key, brokerId), $"set the {keyType} coordinator of {key} to {brokerId}");
+
     /// <summary>Adds round-trip latency to every response of a broker.</summary>
     public void SetBrokerRtt(int brokerId, int rttMs) => Check(MockClusterNative.rd_kafka_mock_broker_set_rtt(Handle(), brokerId, rttMs), $"set broker {brokerId} rtt");
 

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using StreamAnalytics.Streams.Api;
 using StreamAnalytics.Streams.Errors;
 
 namespace StreamAnalytics.Streams.Internals;
@@ -28,6 +29,11 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
     private Exception? _sendError;
     private long _inFlight;
 
+    // Which tasks lost a delivery since the last ClearError (guarded by itself: written on the producer's poll thread),
+    // and whether a send without a task (see Send) failed, which leaves the origin unknown.
+    private readonly HashSet<TaskId> _failedTasks = [];
+    private bool _unattributedFailure;
+
     public RecordCollector(IProducer<byte[], byte[]> producer, bool transactional, TimeSpan timeout, ILogger logger, StreamsMetrics? metrics = null)
     {
         _metrics = metrics;
@@ -35,7 +41,7 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
         _transactional = transactional;
         _timeout = timeout;
         _logger = logger;
-        _onDelivery = OnDelivery;
+        _onDelivery = report => OnDelivery(report, null);
     }
 
     public IProducer<byte[], byte[]> Producer => _producer;
@@ -52,9 +58,17 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
     /// <remarks>
     /// An earlier delivery failure does not fail this send: processing goes on until the next commit, which fails and
     /// rewinds the tasks (failing here would kill the thread from inside a processor). A record the producer refuses
-    /// synchronously (too large, unknown partition) throws <see cref="StreamsException"/>, which fails the thread.
+    /// synchronously for a local reason (too large, unknown partition) throws <see cref="StreamsException"/>, which fails
+    /// the thread; one refused with a broker error the client cached for the topic counts as a failed delivery.
     /// </remarks>
-    public void Send(string topic, int? partition, byte[]? key, byte[]? value, long timestampMs, Headers? headers)
+    public void Send(string topic, int? partition, byte[]? key, byte[]? value, long timestampMs, Headers? headers) =>
+        SendReporting(topic, partition, key, value, timestampMs, headers, _onDelivery);
+
+    /// <summary>A task's view of this collector, whose failed deliveries name the task (see <see cref="FailedTasks"/>).</summary>
+    public TaskRecordCollector ForTask(TaskId task) => new(this, task);
+
+    /// <summary>As <see cref="Send"/>, reporting the delivery to <paramref name="onDelivery"/>.</summary>
+    internal void SendReporting(string topic, int? partition, byte[]? key, byte[]? value, long timestampMs, Headers? headers, Action<DeliveryReport<byte[], byte[]>> onDelivery)
     {
         if (_transactional && !InTransaction)
         {
@@ -62,21 +76,35 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
             InTransaction = true;
         }
         var message = new Message<byte[], byte[]> { Key = key!, Value = value!, Timestamp = new Timestamp(timestampMs, TimestampType.CreateTime), Headers = headers };
-        var deadline = DateTime.UtcNow + _timeout;
+        // Read the clock only once the queue is full: most sends never wait.
+        DateTime? deadline = null;
         while (true)
         {
             try
             {
                 Interlocked.Increment(ref _inFlight);
-                if (partition is { } p) _producer.Produce(new TopicPartition(topic, new Partition(p)), message, _onDelivery);
-                else _producer.Produce(topic, message, _onDelivery);
+                if (partition is { } p) _producer.Produce(new TopicPartition(topic, new Partition(p)), message, onDelivery);
+                else _producer.Produce(topic, message, onDelivery);
                 if (_metrics is not null) Tally(topic).Add((key?.Length ?? 0) + (value?.Length ?? 0));
                 return;
             }
-            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull && DateTime.UtcNow < deadline)
+            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull && DateTime.UtcNow < (deadline ??= DateTime.UtcNow + _timeout))
             {
                 Interlocked.Decrement(ref _inFlight);
                 _producer.Poll(TimeSpan.FromMilliseconds(50));
+            }
+            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.IsBrokerError)
+            {
+                // A broker error the client remembers for the topic (e.g. authorization) refuses the record at once: the
+                // record is lost like a failed delivery, so report it as one (the handler takes it off the in-flight
+                // count); the next commit fails and rewinds the task that sent it, instead of killing the thread.
+                onDelivery(new DeliveryReport<byte[], byte[]>
+                {
+                    Error = ex.Error,
+                    Message = message,
+                    TopicPartitionOffset = new TopicPartitionOffset(topic, partition is { } pp ? new Partition(pp) : Partition.Any, Offset.Unset),
+                });
+                return;
             }
             catch (Exception ex)
             {
@@ -142,7 +170,24 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
     }
 
     /// <summary>Forgets a delivery error once the tasks have been rewound to the last commit.</summary>
-    public void ClearError() => Interlocked.Exchange(ref _sendError, null);
+    public void ClearError()
+    {
+        lock (_failedTasks)
+        {
+            _failedTasks.Clear();
+            _unattributedFailure = false;
+            Interlocked.Exchange(ref _sendError, null);
+        }
+    }
+
+    /// <summary>
+    /// The tasks whose deliveries failed since the last <see cref="ClearError"/>, or null when a failure cannot be
+    /// attributed (a send outside a task's collector); empty when nothing failed.
+    /// </summary>
+    public IReadOnlyCollection<TaskId>? FailedTasks()
+    {
+        lock (_failedTasks) return _unattributedFailure ? null : [.. _failedTasks];
+    }
 
     public void Dispose() => _producer.Dispose();
 
@@ -152,10 +197,15 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
         if (error is not null) throw new StreamsException("an earlier send failed; outputs since the last commit may be lost: " + error.Message, error);
     }
 
-    private void OnDelivery(DeliveryReport<byte[], byte[]> report)
+    internal void OnDelivery(DeliveryReport<byte[], byte[]> report, TaskId? origin)
     {
         Interlocked.Decrement(ref _inFlight);
         if (report.Error.Code == ErrorCode.NoError) return;
+        lock (_failedTasks)
+        {
+            if (origin is { } task) _failedTasks.Add(task);
+            else _unattributedFailure = true;
+        }
         var error = new StreamsException(
             $"delivery to {report.Topic}-{report.Partition.Value} failed: {report.Error.Code} {report.Error.Reason}", new KafkaException(report.Error),
             null, report.Topic, report.Partition.Value, report.Offset.Value);

@@ -69,6 +69,15 @@ internal sealed class StoreChangelogReader : IDisposable
             {
                 wm = consumer.QueryWatermarkOffsets(cl.Partition, _metadataTimeout);
             }
+            catch (KafkaException ex) when (IsTransient(ex.Error))
+            {
+                // The partition's leader is moving or its broker is unreachable: stay registered and ask again on the next
+                // call, while the thread keeps polling and stays in the group (as a long restore does).
+                if (!cl.WarnedTransient)
+                    _logger.LogWarning("Task {TaskId}: cannot read the end offset of changelog {Changelog} yet ({Error}); retrying", cl.Task.Id, cl.Partition, ex.Error.Reason);
+                cl.WarnedTransient = true;
+                continue;
+            }
             catch (KafkaException ex)
             {
                 throw new ProcessorStateException($"task {cl.Task.Id}: cannot read the end offset of changelog {cl.Partition}: {ex.Error.Reason}", ex, cl.Task.Id);
@@ -158,6 +167,12 @@ internal sealed class StoreChangelogReader : IDisposable
         _consumer = null;
     }
 
+    private static bool IsTransient(Error error) => !error.IsFatal && error.Code is ErrorCode.NotLeaderForPartition
+        or ErrorCode.LeaderNotAvailable or ErrorCode.RequestTimedOut or ErrorCode.Local_TimedOut or ErrorCode.Local_Transport
+        or ErrorCode.Local_AllBrokersDown or ErrorCode.NetworkException or ErrorCode.BrokerNotAvailable
+        // The client answers this while it has no leader for the partition (the topic itself was checked at start-up).
+        or ErrorCode.Local_UnknownPartition;
+
     private void Complete(ChangelogMetadata cl)
     {
         cl.State = ChangelogState.Completed;
@@ -179,6 +194,9 @@ internal sealed class StoreChangelogReader : IDisposable
 
         /// <summary>High watermark when restore started: restore is complete once the next offset reaches it. -1 until read.</summary>
         public long EndOffset { get; set; } = -1;
+
+        /// <summary>A transient error reading the end offset was logged (once per registration).</summary>
+        public bool WarnedTransient { get; set; }
 
         /// <summary>Next changelog offset to replay (the restore consumer's position for this partition).</summary>
         public long NextOffset { get; set; }

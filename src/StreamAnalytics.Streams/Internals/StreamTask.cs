@@ -44,7 +44,8 @@ internal sealed class StreamTask
         Id = id;
         Subtopology = subtopology;
         _settings = settings;
-        Collector = collector;
+        // A task of a real stream thread gets its own view of the thread's producer, so a failed delivery names it.
+        Collector = collector is RecordCollector shared ? shared.ForTask(id) : collector;
         _time = time;
         _deserializationHandler = deserializationHandler;
         _metrics = metrics;
@@ -102,6 +103,12 @@ internal sealed class StreamTask
 
     /// <summary>True when records were processed since the last commit.</summary>
     public bool CommitNeeded { get; private set; }
+
+    /// <summary>
+    /// True when the task processed or sent anything since the last successful commit: only such a task can have lost
+    /// an output or written into an aborted transaction. The others hold exactly their committed state.
+    /// </summary>
+    public bool ChangedSinceCommit => CommitNeeded || Collector is TaskRecordCollector { SentSinceCommit: true };
 
     /// <summary>A processor called RequestCommit.</summary>
     public bool CommitRequested { get; private set; }
@@ -275,7 +282,10 @@ internal sealed class StreamTask
     /// </summary>
     public void OnCommitted()
     {
-        if (State == StreamTaskState.Running) StateManager.SendDeferredDeletes();
+        if (State != StreamTaskState.Running) return;
+        // Cleared before the deletes go out: they are sent after the commit and belong to the next one.
+        if (Collector is TaskRecordCollector own) own.MarkCommitted();
+        StateManager.SendDeferredDeletes();
     }
 
     /// <summary>The offsets from <see cref="PrepareCommit"/> are committed.</summary>

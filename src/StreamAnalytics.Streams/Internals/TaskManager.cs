@@ -326,18 +326,33 @@ internal sealed class TaskManager
         return true;
     }
 
-    /// <summary>After a failed commit: closes every task without committing, recreates it (restoring its stores) and seeks its partitions to the committed offsets.</summary>
+    /// <summary>
+    /// After a failed commit: closes the affected tasks without committing, recreates them (restoring their stores) and
+    /// seeks their partitions to the committed offsets. The other tasks keep running on their state as it is.
+    /// </summary>
+    /// <remarks>
+    /// Affected: under at_least_once, the tasks whose deliveries failed (their outputs since the last commit may be lost;
+    /// everyone else's were acknowledged and are committed by the next commit), or, when the failure cannot be traced to
+    /// a task (a flush that timed out, a commit that threw), every task that changed since the last commit. Under
+    /// exactly_once_v2 the aborted transaction held the writes of every task that changed since the last commit. A task
+    /// that neither processed nor sent anything since then holds exactly its committed state: it is never re-restored.
+    /// </remarks>
     public void ReviveTasks()
     {
         if (!_reviveNeeded) return;
         _reviveNeeded = false;
         var consumer = Consumer!;
-        var old = _tasks.Values.ToList();
+        var old = TasksToRevive();
+        _collector.ClearError();
+        if (old.Count == 0)
+        {
+            _logger.LogInformation("Commit failed but no task changed since the last commit: nothing to rewind");
+            return;
+        }
         var partitions = old.SelectMany(t => t.Partitions).ToList();
         _logger.LogWarning("Rewinding tasks {Tasks} to their last committed offsets", string.Join(", ", old.Select(t => t.Id)));
         var paused = old.SelectMany(t => t.Queues).Where(q => q.Paused).Select(q => q.Partition).ToList();
         foreach (var task in old) CloseTask(task);
-        _collector.ClearError();
         if (partitions.Count == 0) return;
         var committed = consumer.Committed(partitions, _timeout);
         foreach (var tpo in committed)
@@ -346,6 +361,15 @@ internal sealed class TaskManager
         }
         if (paused.Count > 0) consumer.Resume(paused);
         HandleAssignedWithoutMetrics(partitions);
+    }
+
+    private List<StreamTask> TasksToRevive()
+    {
+        var changed = _tasks.Values.Where(t => t.ChangedSinceCommit).ToList();
+        if (_exactlyOnce) return changed;
+        var failed = _collector.FailedTasks();
+        if (failed is null || failed.Count == 0) return changed;
+        return _tasks.Values.Where(t => failed.Contains(t.Id)).ToList();
     }
 
     /// <summary>Shutdown: commits (if <paramref name="clean"/>) and closes every task.</summary>

@@ -54,12 +54,13 @@ public sealed class AssemblyConfigTests
     }
 
     [Fact]
-    public void The_changelog_is_an_append_log_that_is_deleted_by_time_never_compacted()
+    public void The_changelog_is_compacted_and_also_deleted_past_the_longest_a_trace_can_stay_open()
     {
-        var store = AssemblyTestKit.Store(new AssemblyConfig { ChangelogRetentionMs = 3_600_000 });
+        var store = AssemblyTestKit.Store(new AssemblyConfig { ChangelogRetentionMs = 3_600_000, LateRetentionMs = 120_000 });
 
-        Assert.Equal("delete", store.ChangelogTopicConfig["cleanup.policy"]);
+        Assert.Equal("compact,delete", store.ChangelogTopicConfig["cleanup.policy"]);
         Assert.Equal("3600000", store.ChangelogTopicConfig["retention.ms"]);
-        Assert.Equal("900000", store.ChangelogTopicConfig["segment.ms"]);
+        Assert.Equal("60000", store.ChangelogTopicConfig["segment.ms"]);
+        Assert.Equal("120000", store.ChangelogTopicConfig["delete.retention.ms"]);
     }
 }

@@ -144,3 +144,55 @@ internal sealed class FakeProcessorContext<TKey, TValue>(FakeTimeProvider time, 
         public void Cancel() { }
     }
 }
+
+/// <summary>
+/// A changelog that holds deletes logged with <see cref="AppendTombstoneAfterCommit"/> until <see cref="Committed"/>,
+/// sending a held delete first when its key is appended again: the runtime's at_least_once order.
+/// </summary>
+internal sealed class DeferringChangelog : IChangelog
+{
+    private readonly List<byte[]> _held = new();
+
+    public List<(byte[] Key, byte[]? Value)> Records { get; } = new();
+
+    public string? Topic => "app-open-traces-changelog";
+
+    public void Append(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        byte[] k = key.ToArray();
+        int i = _held.FindIndex(h => h.AsSpan().SequenceEqual(k));
+        if (i >= 0)
+        {
+            _held.RemoveAt(i);
+            Records.Add((k, null));
+        }
+        Records.Add((k, value.ToArray()));
+    }
+
+    public void AppendTombstone(ReadOnlySpan<byte> key) => Records.Add((key.ToArray(), null));
+
+    public void AppendTombstoneAfterCommit(ReadOnlySpan<byte> key)
+    {
+        byte[] k = key.ToArray();
+        if (!_held.Exists(h => h.AsSpan().SequenceEqual(k))) _held.Add(k);
+    }
+
+    /// <summary>The commit succeeded: held deletes go out in the order they were logged.</summary>
+    public void Committed()
+    {
+        foreach (byte[] k in _held) Records.Add((k, null));
+        _held.Clear();
+    }
+}
+
+/// <summary>A store context that hands out a <see cref="DeferringChangelog"/>.</summary>
+internal sealed class DeferringStateStoreContext : IStateStoreContext
+{
+    public DeferringChangelog Changelog { get; } = new();
+
+    public string ApplicationId => "app";
+
+    public TaskId TaskId => new(0, 0);
+
+    public IChangelog Register(IStateStore store, StateRestoreCallback restore) => Changelog;
+}

@@ -237,8 +237,10 @@ public sealed class RetentionRingTests
         {
             for (ulong s = 1; s <= 4; s++) a.Add(Child(_strings, Tid(t), t * 10 + s), 0, T0Wall, _out);
         }
+        original.Flush(); // a commit: the three traces are in the changelog before they are emitted
         a.CompleteDue(10_000, T0Wall, _out); // 1..3 emitted: tombstones
         a.Add(Child(_strings, Tid(4), 41), 10_000, T0Wall, _out); // still open
+        original.Flush();
 
         var (restored, ctx2) = Initialised();
         ctx2.Replay(ctx.Changelog.Records);

@@ -108,7 +108,7 @@ public sealed class TraceJobSettings
         }
 
         var assembly = Try(() => AssemblyConfig.FromDictionary(Section("assembly.")), AssemblyConfig.Default);
-        var features = Try(() => FeatureConfig.FromProperties(Section("features.links.")), FeatureConfig.Default);
+        var features = Try(() => FeatureConfig.FromProperties(Section("features.")), FeatureConfig.Default);
         var selection = Try(() => new FeatureSelection(c.GetList("features.include")), FeatureSelection.All);
         var aggregate = Try(() => AggregateConfig.FromProperties(Section("aggregate.")), AggregateConfig.Default);
         var kinds = new HashSet<AggregateKind>();

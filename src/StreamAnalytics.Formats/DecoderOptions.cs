@@ -4,6 +4,15 @@ namespace StreamAnalytics.Formats;
 /// <remarks>Immutable after construction; one instance is shared by all decoders of a process.</remarks>
 public sealed class DecoderOptions
 {
+    /// <summary>Job key of <see cref="MaxSpansPerMessage"/>.</summary>
+    public const string MaxSpansPerMessageKey = "decode.max.spans.per.message";
+
+    /// <summary>Job key of <see cref="MaxDepth"/>.</summary>
+    public const string MaxDepthKey = "decode.max.depth";
+
+    /// <summary>Bounds of <see cref="MaxDepth"/>: JSON span documents need about 4 levels; recursion beyond 1000 risks the stack.</summary>
+    public const int MinDepth = 4, MaxDepthLimit = 1000;
+
     /// <summary>The defaults: one million spans per message, JSON nesting depth 64.</summary>
     public static DecoderOptions Default { get; } = new();
 
@@ -24,9 +33,9 @@ public sealed class DecoderOptions
     public DecoderOptions Validate()
     {
         if (MaxSpansPerMessage < 1)
-            throw new ArgumentOutOfRangeException(nameof(MaxSpansPerMessage), MaxSpansPerMessage, "decode.max.spans.per.message must be at least 1");
-        if (MaxDepth is < 4 or > 1000)
-            throw new ArgumentOutOfRangeException(nameof(MaxDepth), MaxDepth, "decode.max.depth must be between 4 and 1000");
+            throw new ArgumentOutOfRangeException(nameof(MaxSpansPerMessage), MaxSpansPerMessage, $"{MaxSpansPerMessageKey} must be at least 1");
+        if (MaxDepth is < MinDepth or > MaxDepthLimit)
+            throw new ArgumentOutOfRangeException(nameof(MaxDepth), MaxDepth, $"{MaxDepthKey} must be between {MinDepth} and {MaxDepthLimit}");
         return this;
     }
 }

@@ -26,6 +26,17 @@ public static class JobKeys
         ConfigKey.Integer("repartition.partitions", 0, 0, 10_000, "Partitions of <id>-spans-by-trace-repartition and of the changelogs; 0 = as many as the source topic."),
     ];
 
+    /// <summary>
+    /// Decoder limits. Formats references nothing, so its keys are listed here, with their defaults read from
+    /// <see cref="DecoderOptions.Default"/> and <see cref="Formats.Model.StringTable"/>.
+    /// </summary>
+    public static IReadOnlyList<ConfigKey> Decode { get; } =
+    [
+        ConfigKey.Integer(DecoderOptions.MaxSpansPerMessageKey, DecoderOptions.Default.MaxSpansPerMessage, 1, int.MaxValue, "Most spans one message may hold; a message with more is dead-lettered whole (decode_errors_total{kind=\"LimitExceeded\"})."),
+        ConfigKey.Integer(DecoderOptions.MaxDepthKey, DecoderOptions.Default.MaxDepth, DecoderOptions.MinDepth, DecoderOptions.MaxDepthLimit, "Deepest JSON nesting accepted; deeper input is dead-lettered (decode_errors_total{kind=\"LimitExceeded\"})."),
+        ConfigKey.Integer(Formats.Model.StringTable.MaxEntriesKey, Formats.Model.StringTable.DefaultMaxEntries, Formats.Model.StringTable.MinEntries, int.MaxValue, "Distinct service, operation and peer names interned per process; once full, new names read as __overflow__ (decode_names_overflowed_total)."),
+    ];
+
     public static IReadOnlyList<ConfigKey> Output { get; } =
     [
         ConfigKey.Text("output.features.topic", "", "Topic for per-trace feature records; empty = <application.id>-trace-features; 'none' disables."),

@@ -24,6 +24,10 @@ public sealed class TraceJobSettings
     public required string BootstrapServers { get; init; }
     public required IReadOnlyList<string> SourceTopics { get; init; }
     public required SpanFormat Format { get; init; }
+    /// <summary>Decoder limits (<c>decode.*</c>).</summary>
+    public required DecoderOptions Decoder { get; init; }
+    /// <summary>Size of the job's name table (<c>decode.max.interned.names</c>).</summary>
+    public required int MaxInternedNames { get; init; }
     /// <summary>True when input records are keyed by trace id already (no repartition hop).</summary>
     public required bool KeyedByTraceId { get; init; }
     public required int RepartitionPartitions { get; init; }
@@ -131,6 +135,8 @@ public sealed class TraceJobSettings
             BootstrapServers = bootstrap,
             SourceTopics = c.GetList("source.topics"),
             Format = format,
+            Decoder = new DecoderOptions { MaxSpansPerMessage = c.GetInt(DecoderOptions.MaxSpansPerMessageKey), MaxDepth = c.GetInt(DecoderOptions.MaxDepthKey) },
+            MaxInternedNames = c.GetInt(Formats.Model.StringTable.MaxEntriesKey),
             KeyedByTraceId = keyedByTraceId,
             RepartitionPartitions = c.GetInt("repartition.partitions"),
             Streams = streams,

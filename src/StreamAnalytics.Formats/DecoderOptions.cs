@@ -29,6 +29,12 @@ public sealed class DecoderOptions
     /// </summary>
     public int MaxDepth { get; init; } = 64;
 
+    /// <summary>
+    /// What precedes the payload (job key <c>source.framing</c>, default <see cref="SourceFraming.Auto"/>): Confluent
+    /// Schema Registry framing is stripped when present.
+    /// </summary>
+    public SourceFraming Framing { get; init; } = SourceFraming.Auto;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the config key when a limit is not positive.</summary>
     public DecoderOptions Validate()
     {
@@ -36,6 +42,8 @@ public sealed class DecoderOptions
             throw new ArgumentOutOfRangeException(nameof(MaxSpansPerMessage), MaxSpansPerMessage, $"{MaxSpansPerMessageKey} must be at least 1");
         if (MaxDepth is < MinDepth or > MaxDepthLimit)
             throw new ArgumentOutOfRangeException(nameof(MaxDepth), MaxDepth, $"{MaxDepthKey} must be between {MinDepth} and {MaxDepthLimit}");
+        if (!Enum.IsDefined(Framing))
+            throw new ArgumentOutOfRangeException(nameof(Framing), Framing, $"{SourceFramingNames.Key} must be one of {string.Join(", ", SourceFramingNames.All)}");
         return this;
     }
 }

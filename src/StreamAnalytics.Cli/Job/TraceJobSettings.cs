@@ -68,6 +68,7 @@ public sealed class TraceJobSettings
 
         string appId = c.GetString("application.id");
         SpanFormatNames.TryParse(c.GetString("source.format"), out SpanFormat format);
+        SourceFramingNames.TryParse(c.GetString(SourceFramingNames.Key), out SourceFraming framing);
         string keyed = c.GetString("source.keyed.by.trace.id");
         bool keyedByTraceId = keyed == "auto" ? !format.IsBatchFormat() : keyed == "true";
         if (keyedByTraceId && format.IsBatchFormat())
@@ -135,7 +136,12 @@ public sealed class TraceJobSettings
             BootstrapServers = bootstrap,
             SourceTopics = c.GetList("source.topics"),
             Format = format,
-            Decoder = new DecoderOptions { MaxSpansPerMessage = c.GetInt(DecoderOptions.MaxSpansPerMessageKey), MaxDepth = c.GetInt(DecoderOptions.MaxDepthKey) },
+            Decoder = new DecoderOptions
+            {
+                MaxSpansPerMessage = c.GetInt(DecoderOptions.MaxSpansPerMessageKey),
+                MaxDepth = c.GetInt(DecoderOptions.MaxDepthKey),
+                Framing = framing,
+            },
             MaxInternedNames = c.GetInt(Formats.Model.StringTable.MaxEntriesKey),
             KeyedByTraceId = keyedByTraceId,
             RepartitionPartitions = c.GetInt("repartition.partitions"),

@@ -6,6 +6,7 @@ using StreamAnalytics.Cli.Job;
 using StreamAnalytics.Features.Aggregate;
 using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Formats;
 using StreamAnalytics.Sinks.Elasticsearch;
 using StreamAnalytics.Sinks.Prometheus;
 using StreamAnalytics.Streams;
@@ -135,6 +136,23 @@ public class ConfigKeysTests
             ["kafka.bootstrap.servers"] = "k:1", ["source.format"] = "zipkin_json", ["source.keyed.by.trace.id"] = "true",
         })));
         Assert.Contains(ex.Problems, p => p.StartsWith("source.keyed.by.trace.id", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Source_framing_and_decode_limits_reach_the_decoder_options()
+    {
+        var defaults = TraceJobSettings.From(JobConfiguration.FromPairs(new Dictionary<string, string> { ["kafka.bootstrap.servers"] = "k:1" }));
+        Assert.Equal(SourceFraming.Auto, defaults.Decoder.Framing);
+        Assert.Equal(StreamAnalytics.Formats.Model.StringTable.DefaultMaxEntries, defaults.MaxInternedNames);
+        var set = TraceJobSettings.From(JobConfiguration.FromPairs(new Dictionary<string, string>
+        {
+            ["kafka.bootstrap.servers"] = "k:1", ["source.framing"] = "confluent", ["decode.max.depth"] = "8", ["decode.max.interned.names"] = "5000",
+        }));
+        Assert.Equal(SourceFraming.Confluent, set.Decoder.Framing);
+        Assert.Equal(8, set.Decoder.MaxDepth);
+        Assert.Equal(5000, set.MaxInternedNames);
+        var ex = Assert.Throws<ConfigurationException>(() => JobConfiguration.FromPairs(new Dictionary<string, string> { ["source.framing"] = "avro" }));
+        Assert.Contains(ex.Problems, p => p.StartsWith("source.framing", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -66,6 +66,31 @@ public class SpanDecodeProcessorTests
         Assert.Equal("spans", dead.HeaderString(DeadLetterHeaders.SourceTopic));
     }
 
+    [Theory]
+    [InlineData(SourceFraming.None, false)]
+    [InlineData(SourceFraming.Auto, true)]
+    public void A_schema_registry_framed_message_is_decoded_or_dead_lettered_by_source_framing(SourceFraming framing, bool decodes)
+    {
+        using var driver = new TopologyTestDriver(new Topology()
+            .AddSource("in", "spans")
+            .AddProcessor("decode", () => new SpanDecodeProcessor(SpanFormat.OtlpProto, new StringTable(), new DecoderOptions { Framing = framing }), "in")
+            .AddSink("out", "by-trace", TraceIdKeySerde.Instance, new MemorySerializer(), "decode"));
+        byte[] payload = SpanEncoders.Encode(SpanFormat.OtlpProto, [Span("0000000000000000000000000000000a", "0000000000000001")]).Single();
+        byte[] framed = [0, 0, 0, 0, 7, 0, .. payload]; // magic, schema id 7, message index [0]
+        driver.PipeInput("spans", null, framed, 1000, partition: 0);
+
+        if (decodes)
+        {
+            Assert.Single(driver.ReadOutput("by-trace"));
+            Assert.Empty(driver.ReadOutput(driver.DeadLetterTopic));
+            return;
+        }
+        Assert.Empty(driver.ReadOutput("by-trace"));
+        var dead = Assert.Single(driver.ReadOutput(driver.DeadLetterTopic));
+        Assert.Equal("decode:Malformed", dead.HeaderString(DeadLetterHeaders.ErrorKind));
+        Assert.Contains("source.framing=none", dead.HeaderString(DeadLetterHeaders.ErrorReason), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Names_a_full_table_could_not_intern_are_counted_on_the_decode_meter()
     {

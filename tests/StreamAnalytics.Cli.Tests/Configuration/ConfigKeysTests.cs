@@ -24,6 +24,40 @@ public class ConfigKeysTests
     }
 
     [Fact]
+    public void The_defaults_quoted_in_the_README_key_table_are_the_registry_defaults()
+    {
+        string[] lines = File.ReadAllLines(RepositoryFiles.Find("README.md"));
+        int start = Array.IndexOf(lines, "| key | default | meaning |");
+        Assert.True(start >= 0, "README.md has no '| key | default | meaning |' table");
+        int rows = 0;
+        for (int i = start + 2; i < lines.Length && lines[i].StartsWith('|'); i++, rows++)
+        {
+            string[] cells = lines[i].Split('|');
+            string[] keys = SplitCell(cells[1]);
+            string[] defaults = SplitCell(cells[2]);
+            string prefix = keys[0][..keys[0].IndexOf('.', StringComparison.Ordinal)];
+            for (int k = 0; k < keys.Length; k++)
+            {
+                string name = keys[k].StartsWith('.') ? prefix + keys[k] : keys[k];
+                string quoted = defaults.Length == keys.Length ? defaults[k] : defaults[0];
+                Assert.True(Registered(name).Default == ReadmeDefault(quoted), $"README.md quotes {name} = '{quoted}', the registry says '{Registered(name).Default}'");
+            }
+        }
+        Assert.True(rows > 5);
+    }
+
+    private static string[] SplitCell(string cell) =>
+        cell.Replace("`", "", StringComparison.Ordinal).Split([" / ", ", "], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    private static string? ReadmeDefault(string quoted) => quoted switch
+    {
+        "(required)" => null,
+        "(empty)" => "",
+        _ when quoted.EndsWith(" MiB", StringComparison.Ordinal) => (long.Parse(quoted[..^4], CultureInfo.InvariantCulture) << 20).ToString(CultureInfo.InvariantCulture),
+        _ => quoted,
+    };
+
+    [Fact]
     public void Registry_defaults_equal_the_defaults_of_the_components_that_read_them()
     {
         // Every key's declared default, given explicitly, must build the same component as giving nothing: a default

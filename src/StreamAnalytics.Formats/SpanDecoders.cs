@@ -1,3 +1,4 @@
+using StreamAnalytics.Formats.Decoding;
 using StreamAnalytics.Formats.Jaeger;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Formats.Otlp;
@@ -21,7 +22,7 @@ public static class SpanDecoders
         ArgumentNullException.ThrowIfNull(strings);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        return format switch
+        ISpanDecoder decoder = format switch
         {
             SpanFormat.OtlpProto => new OtlpProtoDecoder(strings, options),
             SpanFormat.OtlpJson => new OtlpJsonDecoder(strings, options),
@@ -31,5 +32,6 @@ public static class SpanDecoders
             SpanFormat.ZipkinProto => new ZipkinProtoDecoder(strings, options),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "unknown span format"),
         };
+        return new FramedSpanDecoder(decoder, options.Framing);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using StreamAnalytics.Streams.Configuration;
 
 namespace StreamAnalytics.Streams;
 
@@ -51,6 +52,25 @@ public sealed partial class StreamsConfig
     ];
 
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+
+    private static readonly StreamsConfig Defaults = new();
+
+    /// <summary>
+    /// The runtime's tunable keys with defaults read from an empty config (so at_least_once ones), bounds and doc text.
+    /// A job lists the ones it exposes; the client prefixes and <c>application.id</c>/<c>bootstrap.servers</c> are the job's.
+    /// </summary>
+    public static IReadOnlyList<ConfigKey> Keys { get; } =
+    [
+        ConfigKey.OneOf(ProcessingGuaranteeKey, AtLeastOnce, [AtLeastOnce, ExactlyOnceV2], "at_least_once: offsets are committed after outputs are acknowledged; exactly_once_v2: Kafka transactions wrap outputs, changelog writes and offsets."),
+        ConfigKey.Integer(CommitIntervalMsKey, Defaults.CommitIntervalMs, 10, 600_000, "How often offsets are committed (and the open-traces record cache is written to its changelog). When unset: 1000, or 100 under exactly_once_v2."),
+        ConfigKey.Integer(CommitTimeoutMsKey, Defaults.CommitTimeoutMs, 1, int.MaxValue, "How long one commit may block (producer flush, offset or transaction commit) before it counts as failed."),
+        ConfigKey.Integer(NumStreamThreadsKey, Defaults.NumStreamThreads, 1, 64, "Stream threads of this instance; the group's tasks (one per partition) are shared among all threads of all instances, so threads beyond the partition count idle."),
+        ConfigKey.Integer(BufferedRecordsPerPartitionKey, Defaults.BufferedRecordsPerPartition, 1, int.MaxValue, "Bound of each partition's input queue; a full queue pauses its partition until it drains to half."),
+        ConfigKey.Integer(PollMsKey, Defaults.PollMs, 1, int.MaxValue, "How long a poll blocks when no task has records queued."),
+        ConfigKey.Integer(MaxTaskIdleMsKey, Defaults.MaxTaskIdleMs, 0, long.MaxValue, "How long a task reading several partitions waits for all of them to have data."),
+        ConfigKey.Integer(StateRestoreBatchRecordsKey, Defaults.StateRestoreBatchRecords, 1, int.MaxValue, "Changelog records restored per loop iteration before running tasks are served again."),
+        ConfigKey.Integer(ReplicationFactorKey, Defaults.ReplicationFactor, -1, short.MaxValue, "Replication factor of internal topics; -1 = the broker default."),
+    ];
 
     public StreamsConfig() { }
 

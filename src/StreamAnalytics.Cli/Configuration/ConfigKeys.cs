@@ -1,98 +1,56 @@
 using System.Diagnostics.CodeAnalysis;
-using VT = StreamAnalytics.Cli.Configuration.ConfigValueType;
+using StreamAnalytics.Features.Aggregate;
+using StreamAnalytics.Features.Assembly;
+using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Sinks.Elasticsearch;
+using StreamAnalytics.Sinks.File;
+using StreamAnalytics.Sinks.Prometheus;
+using StreamAnalytics.Streams;
+using StreamAnalytics.Streams.Configuration;
 
 namespace StreamAnalytics.Cli.Configuration;
 
 /// <summary>
-/// Every configuration key a job accepts: the single source for validation, environment-variable names and the
-/// configuration reference (<c>streamanalytics config-keys</c> prints it; docs/CONFIGURATION.md is generated from it).
+/// Every configuration key a job accepts, listed from the components that declare them: the single source for
+/// validation, environment-variable names and the configuration reference (<c>streamanalytics config-keys</c> prints
+/// it; docs/CONFIGURATION.md is generated from it).
 /// </summary>
 public static class ConfigKeys
 {
     /// <summary>Keys under these prefixes are passed on unchanged: <c>kafka.</c> to the Kafka clients (<c>kafka.consumer.</c>/<c>kafka.producer.</c> to one of them), <c>metrics.histogram.buckets.&lt;instrument&gt;</c> to the exporter.</summary>
     public static readonly IReadOnlyList<string> PassThroughPrefixes = ["kafka.", "metrics.histogram.buckets."];
 
-    public static readonly IReadOnlyList<string> Formats = ["otlp_proto", "otlp_json", "jaeger_proto", "jaeger_json", "zipkin_json", "zipkin_proto"];
-    public static readonly IReadOnlyList<string> FeatureNames = ["spanCounts", "edges", "servicePaths", "criticalPath", "timing", "quality"];
-    public static readonly IReadOnlyList<string> AggregateKinds = ["operation", "edge", "servicePath", "rootOperation", "spanCount"];
-
-    public static readonly IReadOnlyList<ConfigKey> All =
+    /// <summary>
+    /// Where each key is declared, in the order of docs/CONFIGURATION.md. The registry only lists: every default, bound
+    /// and doc text comes from the owning component, so a job's default is the component's by construction.
+    /// </summary>
+    public static readonly IReadOnlyList<ConfigSection> Sections =
     [
-        new("application.id", VT.String, "streamanalytics", "Consumer group id and prefix of internal topics (<id>-spans-by-trace-repartition, <id>-open-traces-changelog, <id>-trace-aggregates-changelog, <id>-dlq) and of the features topic <id>-trace-features."),
-
-        new("kafka.bootstrap.servers", VT.String, null, "Kafka bootstrap servers; 'embedded' starts an in-process mock cluster (demo and tests only)."),
-
-        new("source.topics", VT.List, "spans", "Topics holding raw spans."),
-        new("source.format", VT.Enum, "otlp_proto", "Wire format of the span topics.") { AllowedValues = Formats },
-        new("source.keyed.by.trace.id", VT.Enum, "auto", "Whether input records are already keyed (and so partitioned) by trace id; 'auto' = true for jaeger_* formats. When false the engine repartitions through <id>-spans-by-trace-repartition.") { AllowedValues = ["auto", "true", "false"] },
-
-        new("processing.guarantee", VT.Enum, "at_least_once", "at_least_once: offsets are committed after outputs are acknowledged; exactly_once_v2: Kafka transactions wrap outputs, changelog writes and offsets.") { AllowedValues = ["at_least_once", "exactly_once_v2"] },
-
-        new("commit.interval.ms", VT.Integer, "1000", "How often offsets are committed (and the open-traces record cache is written to its changelog). When unset: 1000, or 100 under exactly_once_v2.") { Min = 10, Max = 600_000 },
-        new("num.stream.threads", VT.Integer, "1", "Stream threads of this instance; the group's tasks (one per partition) are shared among all threads of all instances, so threads beyond the partition count idle.") { Min = 1, Max = 64 },
-
-        new("repartition.partitions", VT.Integer, "0", "Partitions of <id>-spans-by-trace-repartition and of the changelogs; 0 = as many as the source topic.") { Min = 0, Max = 10_000 },
-
-        new("assembly.gap.ms", VT.Integer, "10000", "A trace completes after this long without a new span (stream time and wall clock).") { Min = 1, Max = 86_400_000 },
-        new("assembly.max.trace.duration.ms", VT.Integer, "300000", "A trace completes at the latest this long after its first span.") { Min = 1, Max = 86_400_000 },
-        new("assembly.root.grace.ms", VT.Integer, "2000", "A trace completes this long after its root span arrived.") { Min = 0, Max = 86_400_000 },
-        new("assembly.max.spans.per.trace", VT.Integer, "10000", "Spans kept per trace; more are counted and the trace is flagged truncated.") { Min = 1, Max = 10_000_000 },
-        new("assembly.max.open.bytes", VT.Integer, "536870912", "Memory budget of open traces per assembly task (an instance runs one per repartition partition it owns, so it holds up to this times its tasks); above it the task's oldest traces complete early (reason memoryPressure).") { Min = 1 << 20, Max = long.MaxValue },
-        new("assembly.late.retention.ms", VT.Integer, "60000", "How long after emission a late span still yields a follow-up revision of its trace.") { Min = 0, Max = 86_400_000 },
-        new("assembly.max.open.traces", VT.Integer, "", "Optional cap on open traces per assembly task (empty = only the byte budget).") { Min = 1, Max = int.MaxValue },
-        new("assembly.late.max.bytes", VT.Integer, "67108864", "Memory per assembly task for emitted traces kept to build late revisions (as accounted: the ring holding their spans can reach about 1.25 times this while reopened traces leave holes in it).") { Min = 0, Max = long.MaxValue },
-        new("assembly.changelog.retention.ms", VT.Integer, "", "retention.ms of the open-traces changelog (empty = max trace duration + late retention + 10 min).") { Min = 1, Max = long.MaxValue },
-
-        new("features.include", VT.List, "spanCounts,edges,servicePaths,criticalPath,timing,quality", "Features written in each trace document (scalar fields are always written).") { AllowedValues = FeatureNames },
-        new("features.links.semantics", VT.Enum, "auto", "How dependency edges are built: parent (change of service = call), zipkin (DependencyLinker), opentelemetry (servicegraph connector), auto (by the span kinds present).") { AllowedValues = ["auto", "parent", "zipkin", "opentelemetry"] },
-
-        new("output.features.topic", VT.String, "", "Topic for per-trace feature records; empty = <application.id>-trace-features; 'none' disables."),
-        new("output.features.documents", VT.Boolean, "true", "Write one document per trace to the external sinks (false: aggregates only, as in the service-graph job)."),
-
-        new("aggregate.kinds", VT.List, "operation,edge,servicePath,rootOperation,spanCount", "Aggregates computed per window.") { AllowedValues = AggregateKinds },
-        new("aggregate.window.ms", VT.Integer, "60000", "Tumbling window size.") { Min = 1000, Max = 86_400_000 },
-        new("aggregate.grace.ms", VT.Integer, "10000", "How long after its end a window still accepts traces (by stream time).") { Min = 0, Max = 86_400_000 },
-        new("aggregate.cardinality.limit", VT.Integer, "10000", "Series per aggregate kind per window; more go to one overflow series.") { Min = 1, Max = 10_000_000 },
-        new("aggregate.max.open.windows", VT.Integer, "32", "Open windows per task; the oldest is emitted early beyond it.") { Min = 1, Max = 100_000 },
-        new("aggregate.sketch.relative.accuracy", VT.String, "0.01", "Relative accuracy of the DDSketch latency sketches."),
-        new("aggregate.sketch.max.buckets", VT.Integer, "2048", "Buckets per sketch; the lowest collapse beyond it.") { Min = 16, Max = 65_536 },
-
-        new("elasticsearch.urls", VT.List, "", "Elasticsearch/OpenSearch URLs; empty disables the sink."),
-        new("elasticsearch.username", VT.String, "", "Basic-auth user."),
-        new("elasticsearch.password", VT.String, "", "Basic-auth password.") { Secret = true },
-        new("elasticsearch.api.key", VT.String, "", "API key (sent as 'Authorization: ApiKey ...').") { Secret = true },
-        new("elasticsearch.tls.verify", VT.Boolean, "true", "Verify the server's TLS certificate."),
-        new("elasticsearch.templates.enabled", VT.Boolean, "true", "Put the index templates at start."),
-        new("elasticsearch.index.features", VT.String, "trace-features", "Index prefix of per-trace documents (daily indices <prefix>-YYYY.MM.DD)."),
-        new("elasticsearch.index.aggregates", VT.String, "trace-aggregates", "Index prefix of aggregate documents (daily indices)."),
-        new("elasticsearch.bulk.max.docs", VT.Integer, "1000", "Documents per bulk request.") { Min = 1, Max = 100_000 },
-        new("elasticsearch.bulk.max.bytes", VT.Integer, "5242880", "Bytes per bulk request.") { Min = 1024, Max = 1L << 30 },
-        new("elasticsearch.flush.interval.ms", VT.Integer, "1000", "Longest a document waits in the bulk buffer.") { Min = 1, Max = 600_000 },
-        new("elasticsearch.max.retries", VT.Integer, "8", "Retries of a failed bulk item before the flush fails (offsets are then not committed).") { Min = 0, Max = 1000 },
-        new("elasticsearch.backoff.base.ms", VT.Integer, "100", "First retry delay; doubles per retry, with jitter.") { Min = 1, Max = 600_000 },
-        new("elasticsearch.backoff.max.ms", VT.Integer, "30000", "Largest retry delay.") { Min = 1, Max = 600_000 },
-        new("elasticsearch.max.buffered.bytes", VT.Integer, "67108864", "Buffer limit; when full, processing waits (back-pressure).") { Min = 1024, Max = long.MaxValue },
-        new("elasticsearch.request.timeout.ms", VT.Integer, "30000", "Timeout of one HTTP request.") { Min = 100, Max = 600_000 },
-
-        new("file.dir", VT.String, "", "Directory for NDJSON output; empty disables the file sink."),
-        new("file.format", VT.Enum, "bulk", "bulk: Elasticsearch _bulk NDJSON (action + document lines); plain: one document per line.") { AllowedValues = ["bulk", "plain"] },
-
-        new("metrics.bind", VT.Endpoint, "0.0.0.0:9464", "Address of /metrics, /healthz and /readyz."),
-        new("metrics.cardinality.limit", VT.Integer, "2000", "Series per metric; more go to one series labelled overflow=\"true\".") { Min = 1, Max = 1_000_000 },
-        new("metrics.meters", VT.List, "StreamAnalytics*,System.Runtime", "Meters exported on /metrics (names, '*' suffix = prefix); System.Runtime is .NET's GC, heap and thread-pool meter."),
-        new("metrics.exemplars.enabled", VT.Boolean, "true", "Trace-id exemplars on histograms for OpenMetrics scrapes."),
-
-        new("log.format", VT.Enum, "text", "Console log format.") { AllowedValues = ["text", "json"] },
-        new("log.level", VT.Enum, "information", "Minimum log level.") { AllowedValues = ["trace", "debug", "information", "warning", "error"] },
-
-        new("shutdown.timeout.ms", VT.Integer, "30000", "Bound on graceful shutdown (flush and commit) after SIGTERM.") { Min = 100, Max = 600_000 },
+        new("Job identity", "JobKeys.Identity", JobKeys.Identity),
+        new("Source", "JobKeys.Source", JobKeys.Source),
+        new("Decoding", "JobKeys.Decode", JobKeys.Decode),
+        new("Stream runtime", "StreamsConfig.Keys", Pick(StreamsConfig.Keys, StreamsConfig.ProcessingGuaranteeKey, StreamsConfig.CommitIntervalMsKey, StreamsConfig.NumStreamThreadsKey)),
+        new("Trace assembly", "AssemblyConfig.Keys", AssemblyConfig.Keys),
+        new("Features", "FeatureSelection.Key, FeatureConfig.Keys", [FeatureSelection.Key, .. FeatureConfig.Keys]),
+        new("Features output", "JobKeys.Output", JobKeys.Output),
+        new("Aggregates", "AggregateConfig.Keys", AggregateConfig.Keys),
+        new("Elasticsearch sink", "ElasticsearchSinkConfig.Keys", ElasticsearchSinkConfig.Keys),
+        new("File sink", "FileSinkKeys.Keys", FileSinkKeys.Keys),
+        new("Prometheus exporter", "PrometheusExporterConfig.Keys", PrometheusExporterConfig.Keys),
+        new("Logging and shutdown", "JobKeys.Process", JobKeys.Process),
     ];
 
+    /// <summary>Every key, in section order.</summary>
+    public static readonly IReadOnlyList<ConfigKey> All = Flatten(Sections);
+
     /// <summary>Keys without a default that a job must set.</summary>
-    public static readonly IReadOnlySet<string> Required = new HashSet<string>(StringComparer.Ordinal) { "kafka.bootstrap.servers" };
+    public static readonly IReadOnlySet<string> Required = new HashSet<string>(StringComparer.Ordinal) { JobKeys.BootstrapServers };
 
     private static readonly Dictionary<string, ConfigKey> ByName = All.ToDictionary(k => k.Name, StringComparer.Ordinal);
-    private static readonly Dictionary<string, string> ByEnvironmentName = All.ToDictionary(k => k.EnvironmentVariable, k => k.Name, StringComparer.Ordinal);
+    private static readonly Dictionary<string, string> ByEnvironmentName = All.ToDictionary(k => EnvironmentName(k.Name), k => k.Name, StringComparer.Ordinal);
+
+    /// <summary>The environment variable that overrides a key: <c>STREAMANALYTICS_</c> + upper case, dots as underscores.</summary>
+    public static string EnvironmentName(string key) => "STREAMANALYTICS_" + key.Replace('.', '_').Replace('-', '_').ToUpperInvariant();
 
     public static bool TryGet(string name, [NotNullWhen(true)] out ConfigKey? key) => ByName.TryGetValue(name, out key);
 
@@ -137,6 +95,20 @@ public static class ConfigKeys
         return bestDistance <= Math.Max(3, key.Length / 4) ? best : null;
     }
 
+    private static ConfigKey[] Pick(IReadOnlyList<ConfigKey> keys, params string[] names)
+    {
+        var picked = new ConfigKey[names.Length];
+        for (int i = 0; i < names.Length; i++) picked[i] = ConfigKey.Find(keys, names[i]);
+        return picked;
+    }
+
+    private static List<ConfigKey> Flatten(IReadOnlyList<ConfigSection> sections)
+    {
+        var all = new List<ConfigKey>();
+        foreach (var section in sections) all.AddRange(section.Keys);
+        return all;
+    }
+
     private static int Distance(string a, string b)
     {
         var prev = new int[b.Length + 1];
@@ -152,3 +124,6 @@ public static class ConfigKeys
         return prev[b.Length];
     }
 }
+
+/// <summary>A group of keys in the configuration reference, with the member that declares them.</summary>
+public sealed record ConfigSection(string Title, string DeclaredIn, IReadOnlyList<ConfigKey> Keys);

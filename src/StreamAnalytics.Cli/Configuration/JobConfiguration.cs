@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using StreamAnalytics.Streams.Configuration;
 
 namespace StreamAnalytics.Cli.Configuration;
 
@@ -134,7 +135,7 @@ public sealed class JobConfiguration
         foreach (var def in ConfigKeys.All)
         {
             if (def.Default is null && ConfigKeys.Required.Contains(def.Name) && !_values.ContainsKey(def.Name))
-                problems.Add($"{def.Name}: required (set it in the job file, with --set {def.Name}=..., or {def.EnvironmentVariable})");
+                problems.Add($"{def.Name}: required (set it in the job file, with --set {def.Name}=..., or {ConfigKeys.EnvironmentName(def.Name)})");
         }
     }
 

@@ -111,7 +111,8 @@ public sealed class TraceJobHost : IAsyncDisposable
         _collector = new MetricsCollector(s.Metrics);
         MetricsServer = new MetricsServer(s.Metrics, _collector, _loggerFactory.CreateLogger("StreamAnalytics.Metrics"));
 
-        var topology = TraceTopologyFactory.Build(s, _sinks, _derived, _time, StringTable.Shared);
+        // The job's own name table, sized by decode.max.interned.names; its overflow is decode_names_overflowed_total.
+        var topology = TraceTopologyFactory.Build(s, _sinks, _derived, _time, new StringTable(s.MaxInternedNames));
         // The topology is logged once, by the runtime as it starts (with application.id resolved).
         var builder = new KafkaStreamsBuilder(topology, s.Streams)
             .SetTimeProvider(_time)

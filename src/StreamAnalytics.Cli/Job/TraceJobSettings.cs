@@ -24,6 +24,10 @@ public sealed class TraceJobSettings
     public required string BootstrapServers { get; init; }
     public required IReadOnlyList<string> SourceTopics { get; init; }
     public required SpanFormat Format { get; init; }
+    /// <summary>Decoder limits (<c>decode.*</c>).</summary>
+    public required DecoderOptions Decoder { get; init; }
+    /// <summary>Size of the job's name table (<c>decode.max.interned.names</c>).</summary>
+    public required int MaxInternedNames { get; init; }
     /// <summary>True when input records are keyed by trace id already (no repartition hop).</summary>
     public required bool KeyedByTraceId { get; init; }
     public required int RepartitionPartitions { get; init; }
@@ -64,6 +68,7 @@ public sealed class TraceJobSettings
 
         string appId = c.GetString("application.id");
         SpanFormatNames.TryParse(c.GetString("source.format"), out SpanFormat format);
+        SourceFramingNames.TryParse(c.GetString(SourceFramingNames.Key), out SourceFraming framing);
         string keyed = c.GetString("source.keyed.by.trace.id");
         bool keyedByTraceId = keyed == "auto" ? !format.IsBatchFormat() : keyed == "true";
         if (keyedByTraceId && format.IsBatchFormat())
@@ -110,7 +115,7 @@ public sealed class TraceJobSettings
         }
 
         var assembly = Try(() => AssemblyConfig.FromDictionary(Section("assembly.")), AssemblyConfig.Default);
-        var features = Try(() => FeatureConfig.FromProperties(Section("features.links.")), FeatureConfig.Default);
+        var features = Try(() => FeatureConfig.FromProperties(Section("features.")), FeatureConfig.Default);
         var selection = Try(() => new FeatureSelection(c.GetList("features.include")), FeatureSelection.All);
         var aggregate = Try(() => AggregateConfig.FromProperties(Section("aggregate.")), AggregateConfig.Default);
         var kinds = new HashSet<AggregateKind>();
@@ -133,6 +138,13 @@ public sealed class TraceJobSettings
             BootstrapServers = bootstrap,
             SourceTopics = c.GetList("source.topics"),
             Format = format,
+            Decoder = new DecoderOptions
+            {
+                MaxSpansPerMessage = c.GetInt(DecoderOptions.MaxSpansPerMessageKey),
+                MaxDepth = c.GetInt(DecoderOptions.MaxDepthKey),
+                Framing = framing,
+            },
+            MaxInternedNames = c.GetInt(Formats.Model.StringTable.MaxEntriesKey),
             KeyedByTraceId = keyedByTraceId,
             RepartitionPartitions = c.GetInt("repartition.partitions"),
             Streams = streams,

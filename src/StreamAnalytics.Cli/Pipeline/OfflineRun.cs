@@ -86,6 +86,8 @@ public sealed class OfflineRun : IDisposable
             BootstrapServers = "none",
             SourceTopics = [SourceTopic],
             Format = format,
+            Decoder = DecoderOptions.Default,
+            MaxInternedNames = StringTable.DefaultMaxEntries,
             KeyedByTraceId = !format.IsBatchFormat(),
             RepartitionPartitions = 1,
             Streams = new StreamsConfig { ApplicationId = ApplicationId },

@@ -1,4 +1,5 @@
 using System.Globalization;
+using StreamAnalytics.Streams.Configuration;
 
 namespace StreamAnalytics.Features.Aggregate;
 
@@ -31,6 +32,34 @@ public sealed class AggregateConfig
     /// <summary>The defaults.</summary>
     public static AggregateConfig Default { get; } = new();
 
+    /// <summary>Which aggregators run (read by the job, which builds one per kind).</summary>
+    public const string KindsKey = "aggregate.kinds";
+    public const string WindowMsKey = "aggregate.window.ms";
+    public const string GraceMsKey = "aggregate.grace.ms";
+    public const string CardinalityLimitKey = "aggregate.cardinality.limit";
+    public const string MaxOpenWindowsKey = "aggregate.max.open.windows";
+    public const string SketchRelativeAccuracyKey = "aggregate.sketch.relative.accuracy";
+    public const string SketchMaxBucketsKey = "aggregate.sketch.max.buckets";
+
+    /// <summary>
+    /// The <c>aggregate.*</c> keys with defaults read from <see cref="Default"/> (declared after it, which it reads),
+    /// bounds and doc text, for the job registry and docs/CONFIGURATION.md. <c>aggregate.kinds</c> is listed here
+    /// though the job reads it: it chooses which aggregators run rather than configuring one.
+    /// </summary>
+    public static IReadOnlyList<ConfigKey> Keys { get; } =
+    [
+        ConfigKey.ListOf(KindsKey, AggregateKindNames.All, "Aggregates computed per window.", AggregateKindNames.All),
+        ConfigKey.Integer(WindowMsKey, Default.WindowMs, 1000, 86_400_000, "Tumbling window size."),
+        ConfigKey.Integer(GraceMsKey, Default.GraceMs, 0, 86_400_000, "How long after its end a window still accepts traces (by stream time)."),
+        ConfigKey.Integer(CardinalityLimitKey, Default.CardinalityLimit, 1, 10_000_000, "Series per aggregate kind per window; more go to one overflow series."),
+        ConfigKey.Integer(MaxOpenWindowsKey, Default.MaxOpenWindows, 1, 100_000, "Open windows per task; the oldest is emitted early beyond it."),
+        ConfigKey.Text(SketchRelativeAccuracyKey, Default.SketchRelativeAccuracy.ToString(CultureInfo.InvariantCulture), "Relative accuracy of the DDSketch latency sketches, in (0, 1)."),
+        ConfigKey.Integer(SketchMaxBucketsKey, Default.SketchMaxBuckets, MinSketchBuckets, 65_536, "Buckets per sketch; the lowest collapse beyond it."),
+    ];
+
+    /// <summary>Fewest sketch buckets accepted: below this the relative-accuracy guarantee holds for almost no range.</summary>
+    public const int MinSketchBuckets = 16;
+
     /// <summary>Reads the <c>aggregate.*</c> keys; absent keys keep their defaults.</summary>
     /// <exception cref="ArgumentException">A value does not parse or is out of range (the message names the key).</exception>
     public static AggregateConfig FromProperties(IReadOnlyDictionary<string, string> properties)
@@ -39,15 +68,15 @@ public sealed class AggregateConfig
         var d = Default;
         var config = new AggregateConfig
         {
-            WindowMs = Long(properties, "aggregate.window.ms", d.WindowMs),
-            GraceMs = Long(properties, "aggregate.grace.ms", d.GraceMs),
-            CardinalityLimit = (int)Long(properties, "aggregate.cardinality.limit", d.CardinalityLimit),
-            MaxOpenWindows = (int)Long(properties, "aggregate.max.open.windows", d.MaxOpenWindows),
-            SketchRelativeAccuracy = properties.TryGetValue("aggregate.sketch.relative.accuracy", out var a)
+            WindowMs = Long(properties, WindowMsKey, d.WindowMs),
+            GraceMs = Long(properties, GraceMsKey, d.GraceMs),
+            CardinalityLimit = (int)Long(properties, CardinalityLimitKey, d.CardinalityLimit),
+            MaxOpenWindows = (int)Long(properties, MaxOpenWindowsKey, d.MaxOpenWindows),
+            SketchRelativeAccuracy = properties.TryGetValue(SketchRelativeAccuracyKey, out var a)
                 ? double.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out double alpha) ? alpha
                     : throw new ArgumentException($"aggregate.sketch.relative.accuracy: '{a}' is not a number")
                 : d.SketchRelativeAccuracy,
-            SketchMaxBuckets = (int)Long(properties, "aggregate.sketch.max.buckets", d.SketchMaxBuckets),
+            SketchMaxBuckets = (int)Long(properties, SketchMaxBucketsKey, d.SketchMaxBuckets),
         };
         config.Validate();
         return config;
@@ -63,13 +92,13 @@ public sealed class AggregateConfig
         if (MaxOpenWindows < 1) throw new ArgumentException($"aggregate.max.open.windows must be at least 1 (got {MaxOpenWindows})");
         if (!(SketchRelativeAccuracy > 0 && SketchRelativeAccuracy < 1))
             throw new ArgumentException($"aggregate.sketch.relative.accuracy must be in (0, 1) (got {SketchRelativeAccuracy})");
-        if (SketchMaxBuckets < 16) throw new ArgumentException($"aggregate.sketch.max.buckets must be at least 16 (got {SketchMaxBuckets})");
+        if (SketchMaxBuckets < MinSketchBuckets) throw new ArgumentException($"aggregate.sketch.max.buckets must be at least {MinSketchBuckets} (got {SketchMaxBuckets})");
     }
 
     private static long Long(IReadOnlyDictionary<string, string> p, string key, long fallback)
     {
         if (!p.TryGetValue(key, out var s)) return fallback;
-        if (!long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) || v > int.MaxValue && key != "aggregate.window.ms" && key != "aggregate.grace.ms")
+        if (!long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) || v > int.MaxValue && key != WindowMsKey && key != GraceMsKey)
             throw new ArgumentException($"{key}: '{s}' is not a valid integer");
         return v;
     }

@@ -21,6 +21,9 @@ public static class AggregateKindNames
     /// <summary>Number of kinds, for per-kind arrays.</summary>
     public const int Count = 5;
 
+    /// <summary>Every name, in kind order (the accepted values of <c>aggregate.kinds</c>).</summary>
+    public static IReadOnlyList<string> All { get; } = [Of(AggregateKind.Operation), Of(AggregateKind.Edge), Of(AggregateKind.ServicePath), Of(AggregateKind.RootOperation), Of(AggregateKind.SpanCount)];
+
     /// <summary>camelCase name: <c>operation</c>, <c>edge</c>, <c>servicePath</c>, <c>rootOperation</c>, <c>spanCount</c>.</summary>
     public static string Of(AggregateKind kind) => kind switch
     {

@@ -17,7 +17,7 @@ internal static class AggregateMetrics
     private static readonly Meter Meter = new(MeterName);
     private static readonly KeyValuePair<string, object?>[][] KindTags = CreateKindTags();
     private static readonly long[] OverflowByKind = new long[AggregateKindNames.Count];
-    private static long _late, _emitted, _closedEarly, _skippedRevisions;
+    private static long _late, _emitted, _closedEarly, _skippedRevisions, _collapsed;
 
     static AggregateMetrics()
     {
@@ -31,6 +31,8 @@ internal static class AggregateMetrics
             "Windows emitted before their grace ended because aggregate.max.open.windows was reached.");
         Meter.CreateObservableCounter("trace_analytics_aggregate_skipped_revisions_total", () => Interlocked.Read(ref _skippedRevisions), null,
             "Late-span follow-up revisions not aggregated (they would double count).");
+        Meter.CreateObservableCounter("trace_analytics_aggregate_sketch_values_collapsed_total", () => Interlocked.Read(ref _collapsed), null,
+            "Latency values of emitted windows moved into a sketch's lowest kept bucket by aggregate.sketch.max.buckets (their quantiles lose accuracy).");
     }
 
     /// <summary>Makes sure the instruments exist (they are created with the type) before an exporter's first scrape.</summary>
@@ -40,10 +42,11 @@ internal static class AggregateMetrics
 
     public static void SeriesOverflow(AggregateKind kind) => Interlocked.Increment(ref OverflowByKind[(int)kind]);
 
-    public static void WindowEmitted(bool early)
+    public static void WindowEmitted(bool early, long collapsedValues)
     {
         Interlocked.Increment(ref _emitted);
         if (early) Interlocked.Increment(ref _closedEarly);
+        if (collapsedValues > 0) Interlocked.Add(ref _collapsed, collapsedValues);
     }
 
     public static void RevisionSkipped() => Interlocked.Increment(ref _skippedRevisions);

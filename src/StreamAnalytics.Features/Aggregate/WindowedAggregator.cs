@@ -438,9 +438,12 @@ public sealed class WindowedAggregator
         _windows.Remove(windowStart);
         long windowEnd = windowStart + Config.WindowMs;
         var keyBuffer = new ArrayBufferWriter<byte>(128);
+        long collapsed = 0;
         foreach (var (key, state) in window.Series)
         {
             state.Emitted = true;
+            // Counted once, when the window's sketches are final (restored windows carry their count in the sketch).
+            collapsed += state.Sketch.CollapsedCount;
             if (state.Logged)
             {
                 keyBuffer.ResetWrittenCount();
@@ -449,7 +452,7 @@ public sealed class WindowedAggregator
             }
             output.Add(AggregateDocumentMapping.ToDocument(windowStart, windowEnd, key, state, Partition));
         }
-        AggregateMetrics.WindowEmitted(early);
+        AggregateMetrics.WindowEmitted(early, collapsed);
     }
 
     private static long StartTimeUs(Trace trace, TraceFeatures features)

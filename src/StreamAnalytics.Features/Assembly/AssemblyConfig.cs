@@ -1,4 +1,5 @@
 using System.Globalization;
+using StreamAnalytics.Streams.Configuration;
 
 namespace StreamAnalytics.Features.Assembly;
 
@@ -36,6 +37,26 @@ public sealed class AssemblyConfig
 
     /// <summary>The defaults.</summary>
     public static AssemblyConfig Default { get; } = new();
+
+    /// <summary>Largest accepted duration: one day.</summary>
+    private const long MaxDurationMs = 86_400_000;
+
+    /// <summary>
+    /// Every <c>assembly.*</c> key with its default (read from <see cref="Default"/>), bounds and doc text: the job's
+    /// registry and docs/CONFIGURATION.md list these. Declared after <see cref="Default"/>, which it reads.
+    /// </summary>
+    public static IReadOnlyList<ConfigKey> Keys { get; } =
+    [
+        ConfigKey.Integer(GapMsKey, Default.GapMs, 1, MaxDurationMs, "A trace completes after this long without a new span (stream time and wall clock)."),
+        ConfigKey.Integer(MaxTraceDurationMsKey, Default.MaxTraceDurationMs, 1, MaxDurationMs, "A trace completes at the latest this long after its first span."),
+        ConfigKey.Integer(RootGraceMsKey, Default.RootGraceMs, 0, MaxDurationMs, "A trace completes this long after its root span arrived."),
+        ConfigKey.Integer(MaxSpansPerTraceKey, Default.MaxSpansPerTrace, 1, 10_000_000, "Spans kept per trace; more are counted and the trace is flagged truncated."),
+        ConfigKey.Integer(MaxOpenBytesKey, Default.MaxOpenBytes, MinOpenBytes, long.MaxValue, "Memory budget of open traces per assembly task (an instance runs one per repartition partition it owns, so it holds up to this times its tasks); above it the task's oldest traces complete early (reason memoryPressure)."),
+        ConfigKey.Integer(LateRetentionMsKey, Default.LateRetentionMs, 0, MaxDurationMs, "How long after emission a late span still yields a follow-up revision of its trace."),
+        ConfigKey.OptionalInteger(MaxOpenTracesKey, 1, int.MaxValue, "Optional cap on open traces per assembly task (empty = only the byte budget)."),
+        ConfigKey.Integer(LateMaxBytesKey, Default.LateMaxBytes, 0, long.MaxValue, "Memory per assembly task for emitted traces kept to build late revisions (as accounted: the ring holding their spans can reach about 1.25 times this while reopened traces leave holes in it)."),
+        ConfigKey.OptionalInteger(ChangelogRetentionMsKey, 1, long.MaxValue, "retention.ms of the open-traces changelog (empty = max trace duration + late retention + 10 min)."),
+    ];
 
     /// <summary>
     /// A trace completes when no span of it arrived for this long, by stream time or by wall clock, whichever comes

@@ -70,6 +70,15 @@ public static class AssemblyMeter
             description: "Spans that arrived for an already emitted trace within assembly.late.retention.ms.");
         meter.CreateObservableCounter("assembly_late_revisions", () => Gauge(static m => m.LateRevisions), unit: "{trace}",
             description: "Traces reopened by a late span.");
+        // What the late-handling bounds cut: counted by the store all along, exported so every bound has its series.
+        meter.CreateObservableCounter("assembly_late_spans_expired", () => Gauge(static m => m.ExpiredLateSpans), unit: "{span}",
+            description: "Spans for a trace emitted longer than assembly.late.retention.ms ago; each started a new trace.");
+        meter.CreateObservableCounter("assembly_retained_spans_released", () => Gauge(static m => m.RetainedSpansReleased), unit: "{span}",
+            description: "Spans of emitted traces released early to keep within assembly.late.max.bytes.");
+        meter.CreateObservableCounter("assembly_retained_traces_evicted", () => Gauge(static m => m.RetainedTracesEvicted), unit: "{trace}",
+            description: "Emitted-trace records forgotten early to keep within assembly.late.max.bytes (a late span then starts a new trace).");
+        meter.CreateObservableCounter("assembly_partial_late_revisions", () => Gauge(static m => m.PartialLateRevisions), unit: "{trace}",
+            description: "Late revisions holding only the late spans because the earlier ones were released (assembly.late.max.bytes).");
         return meter;
     }
 

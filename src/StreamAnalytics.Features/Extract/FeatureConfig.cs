@@ -1,4 +1,5 @@
 using System.Globalization;
+using StreamAnalytics.Streams.Configuration;
 
 namespace StreamAnalytics.Features.Extract;
 
@@ -16,6 +17,27 @@ public sealed class FeatureConfig
 
     /// <summary>A config with every default.</summary>
     public static FeatureConfig Default { get; } = new();
+
+    /// <summary>Accepted <see cref="LinkSemantics"/> names, as configured.</summary>
+    public static readonly IReadOnlyList<string> LinkSemanticsNames = ["auto", "parent", "zipkin", "opentelemetry"];
+
+    /// <summary>Shortest and longest accepted <see cref="MaxServicePathLength"/>.</summary>
+    public const int MinServicePathLength = 2, MaxServicePathLengthLimit = 1024;
+
+    /// <summary>The <c>features.*</c> keys of the extractor, defaults read from <see cref="Default"/> (declared after it).</summary>
+    public static IReadOnlyList<ConfigKey> Keys { get; } =
+    [
+        ConfigKey.OneOf(LinkSemanticsKey, NameOf(Default.LinkSemantics), LinkSemanticsNames, "How dependency edges are built: parent (change of service = call), zipkin (DependencyLinker), opentelemetry (servicegraph connector), auto (by the span kinds present)."),
+        ConfigKey.Integer(MaxServicePathLengthKey, Default.MaxServicePathLength, MinServicePathLength, MaxServicePathLengthLimit, "Most services in one servicePaths key; a longer chain keeps its first services followed by '...'."),
+    ];
+
+    private static string NameOf(LinkSemantics semantics) => semantics switch
+    {
+        LinkSemantics.Parent => "parent",
+        LinkSemantics.Zipkin => "zipkin",
+        LinkSemantics.OpenTelemetry => "opentelemetry",
+        _ => "auto",
+    };
 
     /// <summary>
     /// How service dependency edges are derived: <c>auto</c>, <c>parent</c>, <c>zipkin</c> or <c>opentelemetry</c>.
@@ -35,7 +57,7 @@ public sealed class FeatureConfig
     {
         if (!Enum.IsDefined(LinkSemantics))
             throw new ArgumentException($"{LinkSemanticsKey} must be auto, parent, zipkin or opentelemetry; got {(int)LinkSemantics}.");
-        if (MaxServicePathLength is < 2 or > 1024)
+        if (MaxServicePathLength is < MinServicePathLength or > MaxServicePathLengthLimit)
             throw new ArgumentException($"{MaxServicePathLengthKey} must be between 2 and 1024; got {MaxServicePathLength}.");
     }
 

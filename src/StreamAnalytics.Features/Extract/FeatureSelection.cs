@@ -1,3 +1,5 @@
+using StreamAnalytics.Streams.Configuration;
+
 namespace StreamAnalytics.Features.Extract;
 
 /// <summary>
@@ -19,6 +21,11 @@ public sealed class FeatureSelection
 
     public static FeatureSelection All { get; } = new(AllNames);
 
+    public const string IncludeKey = "features.include";
+
+    /// <summary>The <c>features.include</c> key: every feature by default.</summary>
+    public static ConfigKey Key { get; } = ConfigKey.ListOf(IncludeKey, AllNames, "Features written in each trace document (scalar fields are always written).", AllNames);
+
     private readonly HashSet<string> _included;
 
     /// <exception cref="ArgumentException">An unknown feature name (the message lists the accepted ones).</exception>
@@ -28,7 +35,7 @@ public sealed class FeatureSelection
         foreach (string name in included)
         {
             if (!AllNames.Contains(name, StringComparer.OrdinalIgnoreCase))
-                throw new ArgumentException($"features.include: '{name}' is not one of {string.Join(", ", AllNames)}");
+                throw new ArgumentException($"{IncludeKey}: '{name}' is not one of {string.Join(", ", AllNames)}");
             _included.Add(name);
         }
     }

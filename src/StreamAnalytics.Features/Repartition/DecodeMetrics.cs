@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using StreamAnalytics.Formats;
+using StreamAnalytics.Formats.Model;
 
 namespace StreamAnalytics.Features.Repartition;
 
@@ -21,7 +23,13 @@ public static class DecodeMetrics
     // Kinds of DecodeErrorKind, then NoSpans (well-formed, no spans) as the last index.
     private static readonly string[] KindNames = [.. Enum.GetNames<DecodeErrorKind>(), SpanDecodeProcessor.NoSpansKind];
     private static readonly ConcurrentDictionary<SpanFormat, Tally> Tallies = new();
+    // Every name table a decode processor uses (usually one per job), so the bound it enforces is on /metrics.
+    // Weak: a table lives as long as its topology, not as long as the meter.
+    private static readonly ConditionalWeakTable<StringTable, object?> Tables = new();
     private static readonly Meter Meter = CreateMeter();
+
+    /// <summary>Exports <paramref name="strings"/>' overflow in <c>decode_names_overflowed</c> (summed over tables).</summary>
+    public static void Track(StringTable strings) => Tables.TryAdd(strings, null);
 
     internal static int NoSpansIndex => KindNames.Length - 1;
 
@@ -36,7 +44,16 @@ public static class DecodeMetrics
         meter.CreateObservableCounter("decode_errors", ObserveErrors, null, "Messages that could not be decoded (dead-lettered), by format and kind.");
         meter.CreateObservableCounter("spans_decoded", () => Observe(static t => Interlocked.Read(ref t.Spans)), null, "Spans decoded from source messages, by format.");
         meter.CreateObservableCounter("messages_decoded", () => Observe(static t => Interlocked.Read(ref t.Messages)), null, "Source messages decoded, by format.");
+        meter.CreateObservableCounter("decode_names_overflowed", ObserveNamesOverflowed, "{name}",
+            "Span names not interned because the name table was full (decode.max.interned.names); they read as __overflow__.");
         return meter;
+    }
+
+    private static long ObserveNamesOverflowed()
+    {
+        long total = 0;
+        foreach (var (table, _) in Tables) total += table.OverflowCount;
+        return total;
     }
 
     private static List<Measurement<long>> Observe(Func<Tally, long> read)

@@ -37,6 +37,7 @@ public sealed class SpanDecodeProcessor : IProcessor<byte[]?, byte[]?, TraceId, 
     public SpanDecodeProcessor(SpanFormat format, StringTable strings, DecoderOptions? options = null)
     {
         _strings = strings;
+        DecodeMetrics.Track(strings);
         _decoder = SpanDecoders.Create(format, strings, options ?? DecoderOptions.Default);
         _tally = DecodeMetrics.For(format);
     }
@@ -80,4 +81,5 @@ public sealed class SpanDecodeProcessor : IProcessor<byte[]?, byte[]?, TraceId, 
     }
 
     public void Close() { }
+
 }

@@ -24,8 +24,17 @@ public sealed class StringTable
     public const string UnknownName = "unknown";
     public const string OverflowName = "__overflow__";
 
-    /// <summary>The table every component uses unless a test makes its own.</summary>
-    public static StringTable Shared { get; } = new(1_000_000);
+    /// <summary>Job key of <see cref="MaxEntries"/> (a job makes its own table of that size).</summary>
+    public const string MaxEntriesKey = "decode.max.interned.names";
+
+    /// <summary>Default <see cref="MaxEntries"/>: one million names (tens of MB at most).</summary>
+    public const int DefaultMaxEntries = 1_000_000;
+
+    /// <summary>Smallest accepted <see cref="MaxEntries"/> (the three reserved ids plus room for real names).</summary>
+    public const int MinEntries = 16;
+
+    /// <summary>The table for tools and benchmarks; a job makes its own, sized by <see cref="MaxEntriesKey"/>.</summary>
+    public static StringTable Shared { get; } = new(DefaultMaxEntries);
 
     private readonly object _lock = new();
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
@@ -34,9 +43,9 @@ public sealed class StringTable
     private int _count;
     private long _overflowCount;
 
-    public StringTable(int maxEntries = 1_000_000)
+    public StringTable(int maxEntries = DefaultMaxEntries)
     {
-        if (maxEntries < 16) throw new ArgumentOutOfRangeException(nameof(maxEntries), "intern.max.strings must be at least 16");
+        if (maxEntries < MinEntries) throw new ArgumentOutOfRangeException(nameof(maxEntries), maxEntries, $"{MaxEntriesKey} must be at least {MinEntries}");
         MaxEntries = maxEntries;
         _byChars = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
         Add(""); // None
@@ -44,12 +53,15 @@ public sealed class StringTable
         Add(OverflowName);
     }
 
-    /// <summary>The most distinct strings this table holds (config key <c>intern.max.strings</c>).</summary>
+    /// <summary>The most distinct strings this table holds (job key <c>decode.max.interned.names</c>).</summary>
     public int MaxEntries { get; }
 
     public int Count => Volatile.Read(ref _count);
 
-    /// <summary>Names that could not be interned because the table was full.</summary>
+    /// <summary>
+    /// Names that could not be interned because the table was full (they read as <see cref="OverflowName"/>). Exported as
+    /// <c>decode_names_overflowed_total</c> by the decode processor.
+    /// </summary>
     public long OverflowCount => Interlocked.Read(ref _overflowCount);
 
     /// <summary>The string for an id returned by this table.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using StreamAnalytics.Streams.Configuration;
 
 namespace StreamAnalytics.Sinks.Elasticsearch;
 
@@ -13,6 +14,36 @@ namespace StreamAnalytics.Sinks.Elasticsearch;
 /// </remarks>
 public sealed class ElasticsearchSinkConfig
 {
+    private static readonly ElasticsearchSinkConfig Defaults = new();
+
+    /// <summary>
+    /// The <c>elasticsearch.*</c> keys with defaults read from a default instance, bounds and doc text, for the job
+    /// registry and docs/CONFIGURATION.md. One exception: a job's <c>elasticsearch.urls</c> defaults to empty, which
+    /// switches the sink off, where a sink built in code defaults to localhost.
+    /// </summary>
+    public static IReadOnlyList<ConfigKey> Keys { get; } =
+    [
+        ConfigKey.ListOf("elasticsearch.urls", [], "Elasticsearch/OpenSearch URLs; empty disables the sink."),
+        ConfigKey.Text("elasticsearch.username", "", "Basic-auth user."),
+        ConfigKey.Text("elasticsearch.password", "", "Basic-auth password.") with { Secret = true },
+        ConfigKey.Text("elasticsearch.api.key", "", "API key (sent as 'Authorization: ApiKey ...').") with { Secret = true },
+        ConfigKey.Boolean("elasticsearch.tls.verify", Defaults.TlsVerify, "Verify the server's TLS certificate."),
+        ConfigKey.Boolean("elasticsearch.templates.enabled", Defaults.TemplatesEnabled, "Put the index templates at start."),
+        ConfigKey.Text("elasticsearch.index.features", Defaults.FeaturesIndexPrefix, "Index prefix of per-trace documents (daily indices <prefix>-YYYY.MM.DD)."),
+        ConfigKey.Text("elasticsearch.index.aggregates", Defaults.AggregatesIndexPrefix, "Index prefix of aggregate documents (daily indices)."),
+        ConfigKey.Integer("elasticsearch.bulk.max.docs", Defaults.BulkMaxDocs, 1, 100_000, "Documents per bulk request."),
+        ConfigKey.Integer("elasticsearch.bulk.max.bytes", Defaults.BulkMaxBytes, MinBulkBytes, 1L << 30, "Bytes per bulk request."),
+        ConfigKey.Integer("elasticsearch.flush.interval.ms", Defaults.FlushIntervalMs, 1, 600_000, "Longest a document waits in the bulk buffer."),
+        ConfigKey.Integer("elasticsearch.max.retries", Defaults.MaxRetries, 0, 1000, "Retries of a failed bulk item before the flush fails (offsets are then not committed)."),
+        ConfigKey.Integer("elasticsearch.backoff.base.ms", Defaults.BackoffBaseMs, 1, 600_000, "First retry delay; doubles per retry, with jitter."),
+        ConfigKey.Integer("elasticsearch.backoff.max.ms", Defaults.BackoffMaxMs, 1, 600_000, "Largest retry delay."),
+        ConfigKey.Integer("elasticsearch.max.buffered.bytes", Defaults.MaxBufferedBytes, MinBulkBytes, long.MaxValue, "Buffer limit; when full, processing waits (back-pressure)."),
+        ConfigKey.Integer("elasticsearch.request.timeout.ms", Defaults.RequestTimeoutMs, 100, 600_000, "Timeout of one HTTP request."),
+    ];
+
+    /// <summary>Smallest accepted bulk request (and so buffer) size.</summary>
+    public const int MinBulkBytes = 1024;
+
     /// <summary><c>elasticsearch.urls</c>: comma-separated base URLs, used round-robin with failover. Default <c>http://localhost:9200</c>.</summary>
     public IReadOnlyList<Uri> Urls { get; init; } = [new Uri("http://localhost:9200")];
 
@@ -116,7 +147,7 @@ public sealed class ElasticsearchSinkConfig
         CheckPrefix(FeaturesIndexPrefix, "elasticsearch.index.features");
         CheckPrefix(AggregatesIndexPrefix, "elasticsearch.index.aggregates");
         if (BulkMaxDocs < 1) throw new ArgumentException($"elasticsearch.bulk.max.docs must be at least 1 (got {BulkMaxDocs})");
-        if (BulkMaxBytes < 1024) throw new ArgumentException($"elasticsearch.bulk.max.bytes must be at least 1024 (got {BulkMaxBytes})");
+        if (BulkMaxBytes < MinBulkBytes) throw new ArgumentException($"elasticsearch.bulk.max.bytes must be at least {MinBulkBytes} (got {BulkMaxBytes})");
         if (FlushIntervalMs < 1) throw new ArgumentException($"elasticsearch.flush.interval.ms must be positive (got {FlushIntervalMs})");
         if (MaxRetries < 0) throw new ArgumentException($"elasticsearch.max.retries must not be negative (got {MaxRetries})");
         if (BackoffBaseMs < 0) throw new ArgumentException($"elasticsearch.backoff.base.ms must not be negative (got {BackoffBaseMs})");

@@ -1,11 +1,26 @@
 using System.Globalization;
 using System.Net;
+using StreamAnalytics.Streams.Configuration;
 
 namespace StreamAnalytics.Sinks.Prometheus;
 
 /// <summary>Settings of the Prometheus exporter (<see cref="MetricsCollector"/> and <see cref="MetricsServer"/>), read from <c>metrics.*</c> keys.</summary>
 public sealed class PrometheusExporterConfig
 {
+    private static readonly PrometheusExporterConfig Defaults = new();
+
+    /// <summary>
+    /// The <c>metrics.*</c> keys with defaults read from a default instance and doc text, for the job registry and
+    /// docs/CONFIGURATION.md. <c>metrics.histogram.buckets.&lt;instrument&gt;</c> is a pass-through prefix, not a key.
+    /// </summary>
+    public static IReadOnlyList<ConfigKey> Keys { get; } =
+    [
+        new("metrics.bind", ConfigValueType.Endpoint, Defaults.Bind.ToString(), "Address of /metrics, /healthz and /readyz."),
+        ConfigKey.Integer("metrics.cardinality.limit", Defaults.CardinalityLimit, 1, 1_000_000, "Series per metric; more go to one series labelled overflow=\"true\"."),
+        ConfigKey.ListOf("metrics.meters", Defaults.Meters, "Meters exported on /metrics (names, '*' suffix = prefix); System.Runtime is .NET's GC, heap and thread-pool meter."),
+        ConfigKey.Boolean("metrics.exemplars.enabled", Defaults.ExemplarsEnabled, "Trace-id exemplars on histograms for OpenMetrics scrapes."),
+    ];
+
     /// <summary>
     /// <c>metrics.bind</c>: address and port of the HTTP endpoint (<c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c>),
     /// e.g. <c>0.0.0.0:9464</c>, <c>127.0.0.1:0</c> (ephemeral port), <c>[::]:9464</c>. Default <c>0.0.0.0:9464</c>.

@@ -1,10 +1,16 @@
 using System.Globalization;
+using System.Reflection;
 using StreamAnalytics.Cli.Commands;
 using StreamAnalytics.Cli.Configuration;
 using StreamAnalytics.Cli.Job;
 using StreamAnalytics.Features.Aggregate;
 using StreamAnalytics.Features.Assembly;
+using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Formats;
 using StreamAnalytics.Sinks.Elasticsearch;
+using StreamAnalytics.Sinks.Prometheus;
+using StreamAnalytics.Streams;
+using StreamAnalytics.Streams.Configuration;
 
 namespace StreamAnalytics.Cli.Tests.Configuration;
 
@@ -18,34 +24,127 @@ public class ConfigKeysTests
     }
 
     [Fact]
+    public void The_defaults_quoted_in_the_README_key_table_are_the_registry_defaults()
+    {
+        string[] lines = File.ReadAllLines(RepositoryFiles.Find("README.md"));
+        int start = Array.IndexOf(lines, "| key | default | meaning |");
+        Assert.True(start >= 0, "README.md has no '| key | default | meaning |' table");
+        int rows = 0;
+        for (int i = start + 2; i < lines.Length && lines[i].StartsWith('|'); i++, rows++)
+        {
+            string[] cells = lines[i].Split('|');
+            string[] keys = SplitCell(cells[1]);
+            string[] defaults = SplitCell(cells[2]);
+            string prefix = keys[0][..keys[0].IndexOf('.', StringComparison.Ordinal)];
+            for (int k = 0; k < keys.Length; k++)
+            {
+                string name = keys[k].StartsWith('.') ? prefix + keys[k] : keys[k];
+                string quoted = defaults.Length == keys.Length ? defaults[k] : defaults[0];
+                Assert.True(Registered(name).Default == ReadmeDefault(quoted), $"README.md quotes {name} = '{quoted}', the registry says '{Registered(name).Default}'");
+            }
+        }
+        Assert.True(rows > 5);
+    }
+
+    private static string[] SplitCell(string cell) =>
+        cell.Replace("`", "", StringComparison.Ordinal).Split([" / ", ", "], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    private static string? ReadmeDefault(string quoted) => quoted switch
+    {
+        "(required)" => null,
+        "(empty)" => "",
+        _ when quoted.EndsWith(" MiB", StringComparison.Ordinal) => (long.Parse(quoted[..^4], CultureInfo.InvariantCulture) << 20).ToString(CultureInfo.InvariantCulture),
+        _ => quoted,
+    };
+
+    [Fact]
     public void Registry_defaults_equal_the_defaults_of_the_components_that_read_them()
     {
-        string D(string key) => ConfigKeys.TryGet(key, out var k) ? k.Default! : throw new KeyNotFoundException(key);
-        static string S(long v) => v.ToString(CultureInfo.InvariantCulture);
-        var assembly = AssemblyConfig.Default;
-        Assert.Equal(S(assembly.GapMs), D(AssemblyConfig.GapMsKey));
-        Assert.Equal(S(assembly.MaxTraceDurationMs), D(AssemblyConfig.MaxTraceDurationMsKey));
-        Assert.Equal(S(assembly.RootGraceMs), D(AssemblyConfig.RootGraceMsKey));
-        Assert.Equal(S(assembly.MaxSpansPerTrace), D(AssemblyConfig.MaxSpansPerTraceKey));
-        Assert.Equal(S(assembly.MaxOpenBytes), D(AssemblyConfig.MaxOpenBytesKey));
-        Assert.Equal(S(assembly.LateRetentionMs), D(AssemblyConfig.LateRetentionMsKey));
-        Assert.Equal(S(assembly.LateMaxBytes), D(AssemblyConfig.LateMaxBytesKey));
-        var aggregate = AggregateConfig.Default;
-        Assert.Equal(S(aggregate.WindowMs), D("aggregate.window.ms"));
-        Assert.Equal(S(aggregate.GraceMs), D("aggregate.grace.ms"));
-        Assert.Equal(S(aggregate.CardinalityLimit), D("aggregate.cardinality.limit"));
-        Assert.Equal(S(aggregate.MaxOpenWindows), D("aggregate.max.open.windows"));
-        Assert.Equal(S(aggregate.SketchMaxBuckets), D("aggregate.sketch.max.buckets"));
-        Assert.Equal(S(new StreamAnalytics.Streams.StreamsConfig().NumStreamThreads), D("num.stream.threads"));
-        var es = new ElasticsearchSinkConfig();
-        Assert.Equal(S(es.BulkMaxDocs), D("elasticsearch.bulk.max.docs"));
-        Assert.Equal(S(es.BulkMaxBytes), D("elasticsearch.bulk.max.bytes"));
-        Assert.Equal(S(es.FlushIntervalMs), D("elasticsearch.flush.interval.ms"));
-        Assert.Equal(S(es.MaxRetries), D("elasticsearch.max.retries"));
-        Assert.Equal(S(es.BackoffBaseMs), D("elasticsearch.backoff.base.ms"));
-        Assert.Equal(S(es.BackoffMaxMs), D("elasticsearch.backoff.max.ms"));
-        Assert.Equal(S(es.MaxBufferedBytes), D("elasticsearch.max.buffered.bytes"));
-        Assert.Equal(S(es.RequestTimeoutMs), D("elasticsearch.request.timeout.ms"));
+        // Every key's declared default, given explicitly, must build the same component as giving nothing: a default
+        // typed into a key list that the component does not apply fails here. Empty defaults mean "unset" and are skipped.
+        AssertSame(AssemblyConfig.Default, AssemblyConfig.FromDictionary(DefaultsOf(AssemblyConfig.Keys)));
+        AssertSame(AggregateConfig.Default, AggregateConfig.FromProperties(DefaultsOf(AggregateConfig.Keys)));
+        AssertSame(FeatureConfig.Default, FeatureConfig.FromProperties(DefaultsOf(FeatureConfig.Keys)));
+        Assert.True(new FeatureSelection(FeatureSelection.Key.Default!.Split(',')).IncludesAll);
+        var es = DefaultsOf(ElasticsearchSinkConfig.Keys);
+        es.Remove("elasticsearch.urls"); // the job's default (empty = sink off) is the one deliberate difference
+        AssertSame(new ElasticsearchSinkConfig(), ElasticsearchSinkConfig.FromProperties(es));
+        AssertSame(new PrometheusExporterConfig(), PrometheusExporterConfig.FromProperties(DefaultsOf(PrometheusExporterConfig.Keys)));
+        AssertSame(new StreamsConfig(), new StreamsConfig(DefaultsOf(StreamsConfig.Keys)));
+
+        // The job registry lists those same key objects, so what it validates and documents is what they declare.
+        foreach (var key in AssemblyConfig.Keys) Assert.Same(key, Registered(key.Name));
+        foreach (var key in ElasticsearchSinkConfig.Keys) Assert.Same(key, Registered(key.Name));
+        Assert.Same(ConfigKey.Find(StreamsConfig.Keys, StreamsConfig.NumStreamThreadsKey), Registered(StreamsConfig.NumStreamThreadsKey));
+    }
+
+    [Fact]
+    public void The_minimum_open_bytes_a_job_accepts_is_the_assembly_minimum()
+    {
+        Assert.Equal(AssemblyConfig.MinOpenBytes, Registered(AssemblyConfig.MaxOpenBytesKey).Min);
+        var settings = TraceJobSettings.From(JobConfiguration.FromPairs(new Dictionary<string, string>
+        {
+            ["kafka.bootstrap.servers"] = "k:1",
+            [AssemblyConfig.MaxOpenBytesKey] = AssemblyConfig.MinOpenBytes.ToString(CultureInfo.InvariantCulture),
+        }));
+        Assert.Equal(AssemblyConfig.MinOpenBytes, settings.Assembly.MaxOpenBytes);
+    }
+
+    /// <summary>Keys whose bound is only valid together with another key's value (the component checks the pair).</summary>
+    private static readonly HashSet<string> CrossKeyRules = new(StringComparer.Ordinal)
+    {
+        "assembly.changelog.retention.ms", // must exceed max trace duration + late retention
+        "elasticsearch.backoff.max.ms",    // at least backoff.base.ms
+        "elasticsearch.backoff.base.ms",   // at most backoff.max.ms
+        "elasticsearch.max.buffered.bytes", // at least bulk.max.bytes
+        "elasticsearch.bulk.max.bytes",    // at most max.buffered.bytes
+    };
+
+    [Fact]
+    public void Every_integer_bound_the_registry_accepts_the_component_accepts_too()
+    {
+        foreach (var key in ConfigKeys.All)
+        {
+            if (key.Type != StreamAnalytics.Streams.Configuration.ConfigValueType.Integer || CrossKeyRules.Contains(key.Name)) continue;
+            foreach (long bound in new[] { key.Min, key.Max })
+            {
+                var pairs = new Dictionary<string, string>
+                {
+                    ["kafka.bootstrap.servers"] = "k:1",
+                    ["elasticsearch.urls"] = "http://127.0.0.1:9200",
+                    [key.Name] = bound.ToString(CultureInfo.InvariantCulture),
+                };
+                var ex = Record.Exception(() => TraceJobSettings.From(JobConfiguration.FromPairs(pairs)));
+                Assert.True(ex is null, $"{key.Name}={bound} passes the registry's bounds but the component refuses it: {Describe(ex)}");
+            }
+        }
+    }
+
+    private static string Describe(Exception? ex) =>
+        ex is ConfigurationException c ? string.Join("; ", c.Problems) : ex?.Message ?? "";
+
+    private static ConfigKey Registered(string name) => ConfigKeys.TryGet(name, out var key) ? key : throw new KeyNotFoundException(name);
+
+    private static Dictionary<string, string> DefaultsOf(IReadOnlyList<ConfigKey> keys)
+    {
+        var d = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var key in keys)
+            if (!string.IsNullOrEmpty(key.Default)) d[key.Name] = key.Default;
+        return d;
+    }
+
+    /// <summary>Compares every public property (sequences item by item); <c>Values</c> is StreamsConfig's raw map.</summary>
+    private static void AssertSame<T>(T expected, T actual)
+    {
+        foreach (var property in typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.GetIndexParameters().Length > 0 || property.Name == "Values") continue;
+            object? e = property.GetValue(expected), a = property.GetValue(actual);
+            if (e is System.Collections.IEnumerable es && e is not string)
+                Assert.Equal(es.Cast<object>(), ((System.Collections.IEnumerable)a!).Cast<object>());
+            else
+                Assert.True(Equals(e, a), $"{typeof(T).Name}.{property.Name}: default {e}, from its declared default key {a}");
+        }
     }
 
     [Theory]
@@ -71,6 +170,23 @@ public class ConfigKeysTests
             ["kafka.bootstrap.servers"] = "k:1", ["source.format"] = "zipkin_json", ["source.keyed.by.trace.id"] = "true",
         })));
         Assert.Contains(ex.Problems, p => p.StartsWith("source.keyed.by.trace.id", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Source_framing_and_decode_limits_reach_the_decoder_options()
+    {
+        var defaults = TraceJobSettings.From(JobConfiguration.FromPairs(new Dictionary<string, string> { ["kafka.bootstrap.servers"] = "k:1" }));
+        Assert.Equal(SourceFraming.Auto, defaults.Decoder.Framing);
+        Assert.Equal(StreamAnalytics.Formats.Model.StringTable.DefaultMaxEntries, defaults.MaxInternedNames);
+        var set = TraceJobSettings.From(JobConfiguration.FromPairs(new Dictionary<string, string>
+        {
+            ["kafka.bootstrap.servers"] = "k:1", ["source.framing"] = "confluent", ["decode.max.depth"] = "8", ["decode.max.interned.names"] = "5000",
+        }));
+        Assert.Equal(SourceFraming.Confluent, set.Decoder.Framing);
+        Assert.Equal(8, set.Decoder.MaxDepth);
+        Assert.Equal(5000, set.MaxInternedNames);
+        var ex = Assert.Throws<ConfigurationException>(() => JobConfiguration.FromPairs(new Dictionary<string, string> { ["source.framing"] = "avro" }));
+        Assert.Contains(ex.Problems, p => p.StartsWith("source.framing", StringComparison.Ordinal));
     }
 
     [Fact]

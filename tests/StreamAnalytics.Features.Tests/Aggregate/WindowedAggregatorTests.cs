@@ -236,6 +236,34 @@ public class WindowedAggregatorTests
         }
         return sb.ToString();
     }
+
+    [Fact]
+    public void Latency_values_the_sketch_bucket_bound_collapsed_are_counted_when_the_window_is_emitted()
+    {
+        var aggregator = new WindowedAggregator(new AggregateConfig { WindowMs = 60_000, GraceMs = 10_000, SketchMaxBuckets = AggregateConfig.MinSketchBuckets });
+        // Durations from 1 us to 1000 s: far more than 16 buckets of 2 % width.
+        long duration = 1;
+        for (ulong id = 1; duration <= 1_000_000_000; id++, duration *= 3)
+        {
+            var (t, f) = Single(id, T0 + 1000, "svc", "op", duration);
+            aggregator.Add(t, f);
+        }
+        long collapsed = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (i, l) =>
+        {
+            if (i.Meter.Name == AggregateMetrics.MeterName && i.Name == "trace_analytics_aggregate_sketch_values_collapsed_total") l.EnableMeasurementEvents(i);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Exchange(ref collapsed, value));
+        listener.Start();
+        AggregateMetrics.EnsureCreated();
+        listener.RecordObservableInstruments();
+        long before = Interlocked.Read(ref collapsed);
+
+        Assert.NotEmpty(aggregator.FlushAll());
+        listener.RecordObservableInstruments();
+        Assert.True(Interlocked.Read(ref collapsed) > before);
+    }
 }
 
 public class QuantileRoundingTests

@@ -38,6 +38,21 @@ public sealed class AssemblyMeterTests
         Assert.Empty(Observe("assembly_open_traces", "7_41"));
     }
 
+    [Theory]
+    [InlineData("assembly_late_spans_expired")]
+    [InlineData("assembly_retained_spans_released")]
+    [InlineData("assembly_retained_traces_evicted")]
+    [InlineData("assembly_partial_late_revisions")]
+    public void What_the_late_handling_bounds_cut_is_exported(string instrument)
+    {
+        using var metrics = new AssemblyMetrics("9_" + instrument.Length);
+        metrics.ExpiredLateSpansCount = 3;
+        metrics.RetainedSpansReleasedCount = 3;
+        metrics.RetainedTracesEvictedCount = 3;
+        metrics.PartialLateRevisionsCount = 3;
+        Assert.Equal(3, Observe(instrument, metrics.Task).Single().Value);
+    }
+
     private static List<(long Value, string? Reason)> Observe(string instrument, string task)
     {
         var result = new List<(long, string?)>();

@@ -50,6 +50,7 @@ internal sealed class ServicePathsExtractor
         if (_entryOf.Length < n) _entryOf = new int[n];
         _trie.BeginTrace(strings, maxLength);
         ReadOnlySpan<int> parent = tree.Parent;
+        bool shortened = false;
         foreach (int i in tree.Order)
         {
             int p = parent[i];
@@ -69,11 +70,16 @@ internal sealed class ServicePathsExtractor
                     path = parentPath;
                     _entryOf[i] = _entryOf[p]; // the same service (or beyond the cut) goes on: its call began above
                 }
-                else if (_trie.Length(parentPath) >= maxLength) path = _trie.Intern(parentPath, PathTrie.EllipsisService);
+                else if (_trie.Length(parentPath) >= maxLength)
+                {
+                    path = _trie.Intern(parentPath, PathTrie.EllipsisService);
+                    shortened = true;
+                }
                 else path = _trie.Intern(parentPath, service);
             }
             _pathOf[i] = path;
         }
+        if (shortened) FeatureMetrics.ServicePathsShortened();
 
         if (_leafCallNs.Length < _trie.Count) Array.Resize(ref _leafCallNs, Math.Max(_trie.Count, 2 * _leafCallNs.Length));
         ReadOnlySpan<int> reachedPaths = _trie.Reached;

@@ -50,6 +50,26 @@ public class ServicePathsExtractorTests
         Assert.Equal(1, f.ServicePaths["s1>s2>s3>..."]);
     }
 
+    [Fact]
+    public void A_trace_whose_path_was_shortened_is_counted_on_the_features_meter()
+    {
+        var t = new TestTrace();
+        for (ulong i = 1; i <= 10; i++) t.Add(i, i - 1, "s" + i);
+        var extractor = new TraceFeatureExtractor(new FeatureConfig { MaxServicePathLength = 3 });
+        long shortened = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (i, l) =>
+        {
+            if (i.Meter.Name == FeatureMetrics.MeterName && i.Name == "features_service_paths_shortened") l.EnableMeasurementEvents(i);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref shortened, value));
+        listener.Start();
+
+        extractor.Extract(t.Build());
+
+        Assert.True(Interlocked.Read(ref shortened) >= 1);
+    }
+
     private static TraceFeatures Paths(ServicePathsExtractor extractor, TestTrace t, int maxLength = 32)
     {
         var trace = t.Build();

@@ -18,7 +18,7 @@ public static class ConfigKeys
 
     public static readonly IReadOnlyList<ConfigKey> All =
     [
-        new("application.id", VT.String, "streamanalytics", "Consumer group id and prefix of internal topics (<id>-spans-by-trace-repartition, <id>-open-traces-changelog, <id>-trace-aggregates-changelog, <id>-dlq) and of the features topic <id>-trace-features."),
+        new("application.id", VT.String, "streamanalytics", "Consumer group ids (<id> for decoding, <id>-sub1 for assembly: one group per sub-topology) and prefix of internal topics (<id>-spans-by-trace-repartition, <id>-open-traces-changelog, <id>-trace-aggregates-changelog, <id>-dlq) and of the features topic <id>-trace-features."),
 
         new("kafka.bootstrap.servers", VT.String, null, "Kafka bootstrap servers; 'embedded' starts an in-process mock cluster (demo and tests only)."),
 
@@ -29,7 +29,7 @@ public static class ConfigKeys
         new("processing.guarantee", VT.Enum, "at_least_once", "at_least_once: offsets are committed after outputs are acknowledged; exactly_once_v2: Kafka transactions wrap outputs, changelog writes and offsets.") { AllowedValues = ["at_least_once", "exactly_once_v2"] },
 
         new("commit.interval.ms", VT.Integer, "1000", "How often offsets are committed.") { Min = 10, Max = 600_000 },
-        new("num.stream.threads", VT.Integer, "1", "Stream threads of this instance; the group's tasks (one per partition) are shared among all threads of all instances, so threads beyond the partition count idle.") { Min = 1, Max = 64 },
+        new("num.stream.threads", VT.Integer, "1", "Stream threads of this instance per sub-topology (each sub-topology has its own consumer group); a sub-topology's tasks (one per partition) are shared among its threads on all instances, so threads beyond the partition count idle.") { Min = 1, Max = 64 },
 
         new("repartition.partitions", VT.Integer, "0", "Partitions of <id>-spans-by-trace-repartition and of the changelogs; 0 = as many as the source topic.") { Min = 0, Max = 10_000 },
 

@@ -138,7 +138,7 @@ internal sealed class KafkaStreams : IKafkaStreams
         foreach (var t in _threads)
         {
             if (t.State == StreamThreadState.Running) continue;
-            parts.Add(RebalanceWatch.DescribeThread(t.Name, t.State, t.PartitionStatusSnapshot.Count, t.RestoreStatusSnapshot, _config.ApplicationId!));
+            parts.Add(RebalanceWatch.DescribeThread(t.Name, t.State, t.PartitionStatusSnapshot.Count, t.RestoreStatusSnapshot, ClientConfigs.GroupId(_config.ApplicationId!, t.Subtopology)));
         }
         return parts.Count == 0 ? "every thread runs; waiting for the state to settle" : string.Join("; ", parts);
     }

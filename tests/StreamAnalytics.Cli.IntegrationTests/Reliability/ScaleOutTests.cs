@@ -6,7 +6,7 @@ namespace StreamAnalytics.Cli.IntegrationTests.Reliability;
 /// <summary>
 /// Issue 22: engines of one application split the heavy work. Each sub-topology runs in its own consumer group, so
 /// every engine owns its share of the decode tasks (sub-topology 0) and of the assembly tasks (sub-topology 1), as
-/// the per-instance gauge <c>streams_tasks_owned</c> shows, and assembles its share of the spans.
+/// the per-instance gauge <c>trace_analytics_streams_tasks_owned</c> shows, and assembles its share of the spans.
 /// </summary>
 public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
 {
@@ -34,7 +34,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
             for (int i = 0; i < engines; i++)
             {
                 string metrics = await fleet[i].GetAsync("/metrics") ?? "";
-                for (int sub = 0; sub < 2; sub++) tasks[i, sub] = (int)MetricsScraper.Sum(metrics, "streams_tasks_owned", $"subtopology=\"{sub}\"");
+                for (int sub = 0; sub < 2; sub++) tasks[i, sub] = (int)MetricsScraper.Sum(metrics, "trace_analytics_streams_tasks_owned", $"subtopology=\"{sub}\"");
             }
         }
         output.WriteLine($"{engines} engines, tasks per engine (sub-topology 0/1): {Describe(tasks, engines)}");

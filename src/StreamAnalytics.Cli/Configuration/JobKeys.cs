@@ -14,7 +14,7 @@ public static class JobKeys
 
     public static IReadOnlyList<ConfigKey> Identity { get; } =
     [
-        ConfigKey.Text(ApplicationId, "streamanalytics", "Consumer group id and prefix of internal topics (<id>-spans-by-trace-repartition, <id>-open-traces-changelog, <id>-trace-aggregates-changelog, <id>-dlq) and of the features topic <id>-trace-features."),
+        ConfigKey.Text(ApplicationId, "streamanalytics", "Consumer group ids (<id> for decoding, <id>-sub1 for assembly: one group per sub-topology) and prefix of internal topics (<id>-spans-by-trace-repartition, <id>-open-traces-changelog, <id>-trace-aggregates-changelog, <id>-dlq) and of the features topic <id>-trace-features."),
         ConfigKey.Text(BootstrapServers, null, "Kafka bootstrap servers; 'embedded' starts an in-process mock cluster (demo and tests only)."),
     ];
 

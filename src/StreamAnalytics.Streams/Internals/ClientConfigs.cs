@@ -9,7 +9,22 @@ namespace StreamAnalytics.Streams.Internals;
 /// </summary>
 internal static class ClientConfigs
 {
-    public static ConsumerConfig MainConsumer(StreamsConfig config, string clientId)
+    /// <summary>
+    /// The consumer group of the stream threads that run <paramref name="subtopology"/>: <c>{application.id}</c> for
+    /// sub-topology 0, <c>{application.id}-sub{n}</c> for the others.
+    /// </summary>
+    /// <remarks>
+    /// One group per sub-topology is what spreads every sub-topology's tasks evenly over the instances: librdkafka
+    /// cannot run a custom (task-aware) assignor, and cooperative-sticky balances partition counts per member across
+    /// all subscribed topics, so one group over all topics may give one instance every source partition and another
+    /// every repartition partition. Inside one group that reads one topic, "balanced partition counts" is "tasks within
+    /// ±1". Sub-topology 0 reads the job's input topics and keeps the bare application id, so offsets committed before
+    /// (and tools that look at the group named after the application) still apply to the input.
+    /// </remarks>
+    public static string GroupId(string applicationId, int subtopology) =>
+        subtopology == 0 ? applicationId : $"{applicationId}-sub{subtopology}";
+
+    public static ConsumerConfig MainConsumer(StreamsConfig config, string clientId, int subtopology = 0)
     {
         var c = new ConsumerConfig
         {
@@ -24,7 +39,7 @@ internal static class ClientConfigs
             FetchQueueBackoffMs = 10,
         };
         foreach (var kv in config.ClientSettings(StreamsConfig.ConsumerPrefix)) c.Set(kv.Key, kv.Value);
-        c.GroupId = config.ApplicationId;
+        c.GroupId = GroupId(config.ApplicationId!, subtopology);
         c.EnableAutoCommit = false;
         c.EnableAutoOffsetStore = false;
         c.EnablePartitionEof = false;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using StreamAnalytics.Streams.Api;
 using StreamAnalytics.Streams.Errors;
 
 namespace StreamAnalytics.Streams.Internals;
@@ -33,7 +34,7 @@ internal sealed class KafkaStreams : IKafkaStreams
         _deserializationHandler = deserializationHandler;
         _topicAdmin = topicAdmin;
         _listener = listener;
-        _metrics = new StreamsMetrics(config.ApplicationId!, AllPartitionStatus);
+        _metrics = new StreamsMetrics(config.ApplicationId!, AllPartitionStatus, TasksPerSubtopology);
         ProcessId = Guid.NewGuid().ToString("N")[..12];
         _rebalanceWatch = new RebalanceWatch(time, _logger, DescribeRebalanceWait);
     }
@@ -57,16 +58,24 @@ internal sealed class KafkaStreams : IKafkaStreams
         {
             if (_state != KafkaStreamsState.Created) throw new InvalidOperationException($"Start can only be called once, on a Created instance (state is {_state})");
         }
-        _logger.LogInformation("Starting {ApplicationId} ({Guarantee}, {Threads} threads)\n{Topology}",
+        _logger.LogInformation("Starting {ApplicationId} ({Guarantee}, {Threads} threads per sub-topology, one consumer group per sub-topology)\n{Topology}",
             _config.ApplicationId, _config.ProcessingGuarantee, _config.NumStreamThreads,
             // The description names internal topics with a ${application.id} placeholder; the log shows the real names.
             _topology.Describe().Replace("${application.id}", _config.ApplicationId, StringComparison.Ordinal));
         InternalTopicManager.Setup(_topology, _config, _topicAdmin);
-        // Threads leave the group only once every thread made its final commit (see StreamThread.WaitForSiblingsFinalCommits).
-        var finalCommits = _config.NumStreamThreads > 1 ? new CountdownEvent(_config.NumStreamThreads) : null;
-        for (int i = 0; i < _config.NumStreamThreads; i++)
+        // num.stream.threads threads per sub-topology, each sub-topology in its own consumer group, so that every
+        // sub-topology's tasks spread evenly over the instances (see ClientConfigs.GroupId). Threads leave their groups
+        // only once every thread made its final commit (see StreamThread.WaitForSiblingsFinalCommits).
+        int subtopologies = _topology.Subtopologies.Count;
+        int threads = _config.NumStreamThreads * subtopologies;
+        var finalCommits = threads > 1 ? new CountdownEvent(threads) : null;
+        for (int sub = 0; sub < subtopologies; sub++)
         {
-            _threads.Add(new StreamThread(i + 1, _topology, _config, ProcessId, _time, _loggerFactory, _deserializationHandler, _metrics, OnThreadStateChanged, finalCommits));
+            for (int i = 0; i < _config.NumStreamThreads; i++)
+            {
+                _threads.Add(new StreamThread(_threads.Count + 1, sub, _topology, _config, ProcessId, _time, _loggerFactory, _deserializationHandler, _metrics,
+                    OnThreadStateChanged, finalCommits));
+            }
         }
         SetState(KafkaStreamsState.Rebalancing);
         foreach (var t in _threads) t.Start();
@@ -129,9 +138,21 @@ internal sealed class KafkaStreams : IKafkaStreams
         foreach (var t in _threads)
         {
             if (t.State == StreamThreadState.Running) continue;
-            parts.Add(RebalanceWatch.DescribeThread(t.Name, t.State, t.PartitionStatusSnapshot.Count, t.RestoreStatusSnapshot, _config.ApplicationId!));
+            parts.Add(RebalanceWatch.DescribeThread(t.Name, t.State, t.PartitionStatusSnapshot.Count, t.RestoreStatusSnapshot, ClientConfigs.GroupId(_config.ApplicationId!, t.Subtopology)));
         }
         return parts.Count == 0 ? "every thread runs; waiting for the state to settle" : string.Join("; ", parts);
+    }
+
+    /// <summary>Tasks owned per sub-topology (index = sub-topology id), from the threads' last snapshots.</summary>
+    internal IReadOnlyList<int> TasksPerSubtopology()
+    {
+        var counts = new int[_topology.Subtopologies.Count];
+        var seen = new HashSet<TaskId>();
+        foreach (var p in AllPartitionStatus())
+        {
+            if (seen.Add(p.TaskId)) counts[p.TaskId.Subtopology]++;
+        }
+        return counts;
     }
 
     private void OnThreadStateChanged(StreamThread thread, StreamThreadState old, StreamThreadState next)

@@ -6,8 +6,9 @@ using StreamAnalytics.Streams.Errors;
 namespace StreamAnalytics.Streams.Internals;
 
 /// <summary>
-/// One processing thread: a group consumer, a producer (transactional under exactly_once_v2), a restore consumer and
-/// the tasks of the partitions the group gave it. The loop: poll (rebalance handlers run inside), restore a batch,
+/// One processing thread of one sub-topology: a consumer in that sub-topology's group (see
+/// <see cref="ClientConfigs.GroupId"/>), a producer (transactional under exactly_once_v2, committing the offsets of
+/// that group), a restore consumer and the tasks of the partitions the group gave it. The loop: poll (rebalance handlers run inside), restore a batch,
 /// process round-robin, fire wall-clock punctuations, resume drained partitions, commit when due.
 /// </summary>
 /// <remarks>
@@ -43,11 +44,12 @@ internal sealed class StreamThread
     private IReadOnlyList<StoreRestoreStatus> _restoreStatus = [];
 
     public StreamThread(
-        int index, Topology topology, StreamsConfig config, string processId, TimeProvider time, ILoggerFactory loggerFactory,
+        int index, int subtopology, Topology topology, StreamsConfig config, string processId, TimeProvider time, ILoggerFactory loggerFactory,
         IDeserializationExceptionHandler deserializationHandler, StreamsMetrics metrics, Action<StreamThread, StreamThreadState, StreamThreadState> onStateChange,
         CountdownEvent? finalCommits = null)
     {
         Index = index;
+        Subtopology = subtopology;
         _finalCommits = finalCommits;
         _config = config;
         _time = time;
@@ -59,11 +61,9 @@ internal sealed class StreamThread
         var timeout = TimeSpan.FromMilliseconds(config.CommitTimeoutMs);
         bool eos = config.ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2;
 
+        // Only this sub-topology's topics: its group then balances its tasks alone (per-subtopology groups, see ClientConfigs.GroupId).
         var subtopologyByTopic = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var sub in topology.Subtopologies)
-        {
-            foreach (var t in sub.SourceTopics) subtopologyByTopic[t.Resolve(appId)] = sub.Id;
-        }
+        foreach (var t in topology.Subtopologies[subtopology].SourceTopics) subtopologyByTopic[t.Resolve(appId)] = subtopology;
         _sourceTopics = subtopologyByTopic.Keys.ToList();
 
         // EOS v2: one transactional id per thread; the process id keeps two instances of one application apart.
@@ -79,7 +79,7 @@ internal sealed class StreamThread
             timeout, metrics, _logger);
 
         var settings = TaskSettings.From(config) with { DeferDeletesUntilCommit = !eos };
-        var consumerConfig = ClientConfigs.MainConsumer(config, Name + "-consumer");
+        var consumerConfig = ClientConfigs.MainConsumer(config, Name + "-consumer", subtopology);
         _taskManager = new TaskManager(
             subtopologyByTopic,
             (id, partitions) => new StreamTask(id, topology.Subtopologies[id.Subtopology], partitions, settings, _collector, time, deserializationHandler, metrics,
@@ -96,6 +96,9 @@ internal sealed class StreamThread
     }
 
     public int Index { get; }
+
+    /// <summary>The sub-topology whose tasks this thread runs.</summary>
+    public int Subtopology { get; }
 
     public string Name { get; }
 

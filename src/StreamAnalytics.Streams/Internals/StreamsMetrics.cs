@@ -21,6 +21,7 @@ namespace StreamAnalytics.Streams.Internals;
 /// <item><term>streams.produced</term><description>observable counter By, tag topic: their key and value bytes, before compression.</description></item>
 /// <item><term>streams.consumer.lag</term><description>gauge {record}, tags topic, partition: high watermark minus committed offset.</description></item>
 /// <item><term>streams.queue.size</term><description>gauge {record}, tags topic, partition: records waiting in the input queue.</description></item>
+/// <item><term>streams.tasks.owned</term><description>gauge {task}, tag subtopology: tasks this instance runs, per sub-topology (0 included), so an operator sees how the groups spread the work.</description></item>
 /// </list>
 /// Thread-safe.
 /// </remarks>
@@ -36,7 +37,7 @@ internal sealed class StreamsMetrics : IDisposable
     private readonly ConcurrentDictionary<string, ProducedTally> _produced = new(StringComparer.Ordinal);
     private long _consumedTotal, _processedTotal, _deadLetteredTotal, _skippedTotal, _commitsTotal, _commitFailuresTotal, _rebalancesTotal, _restoredTotal;
 
-    public StreamsMetrics(string applicationId, Func<IEnumerable<PartitionStatus>>? partitions = null)
+    public StreamsMetrics(string applicationId, Func<IEnumerable<PartitionStatus>>? partitions = null, Func<IReadOnlyList<int>>? tasksPerSubtopology = null)
     {
         _meter = new Meter(MeterName);
         _app = new("application.id", applicationId);
@@ -61,6 +62,10 @@ internal sealed class StreamsMetrics : IDisposable
         {
             _meter.CreateObservableGauge("streams.consumer.lag", () => Observe(partitions, p => p.Lag), "{record}", "High watermark minus committed offset");
             _meter.CreateObservableGauge("streams.queue.size", () => Observe(partitions, p => p.QueuedRecords), "{record}", "Records waiting in the input queue");
+        }
+        if (tasksPerSubtopology is not null)
+        {
+            _meter.CreateObservableGauge("streams.tasks.owned", () => ObserveTasks(tasksPerSubtopology), "{task}", "Tasks this instance runs, per sub-topology");
         }
     }
 
@@ -99,6 +104,12 @@ internal sealed class StreamsMetrics : IDisposable
     private IEnumerable<Measurement<long>> ObserveProduced(Func<ProducedTally, long> value)
     {
         foreach (ProducedTally t in _produced.Values) yield return new Measurement<long>(value(t), _app, new("topic", t.Topic));
+    }
+
+    private IEnumerable<Measurement<long>> ObserveTasks(Func<IReadOnlyList<int>> tasksPerSubtopology)
+    {
+        var counts = tasksPerSubtopology();
+        for (int sub = 0; sub < counts.Count; sub++) yield return new Measurement<long>(counts[sub], _app, new("subtopology", sub));
     }
 
     private IEnumerable<Measurement<long>> Observe(Func<IEnumerable<PartitionStatus>> partitions, Func<PartitionStatus, long?> value)

@@ -222,7 +222,9 @@ public class TraceJobTests
         }
         Assert.Empty(ReadTraces(dir));
         // A clean stop commits every partition to its end: the next instance re-processes nothing.
-        AssertCommittedToEnd(cluster.BootstrapServers, "jobtest", ["spans", "jobtest-spans-by-trace-repartition"], 4);
+        // Each sub-topology commits in its own group: decoding as the application id, assembly as "-sub1".
+        AssertCommittedToEnd(cluster.BootstrapServers, "jobtest", ["spans"], 4);
+        AssertCommittedToEnd(cluster.BootstrapServers, "jobtest-sub1", ["jobtest-spans-by-trace-repartition"], 4);
 
         await using (var second = new TraceJobHost(WithCommitInterval("200"), NullLoggerFactory.Instance, clock))
         {

@@ -64,4 +64,38 @@ public class StreamsMetricsTests
         foreach (string name in new[] { "streams.records.dead_lettered", "streams.records.skipped", "streams.commits", "streams.commit.failures", "streams.rebalances" })
             Assert.True(seen.TryGetValue(name, out long v) && v == 0, name + " is not observed at 0 before its first increment");
     }
+
+    [Fact]
+    public void The_tasks_owned_gauge_reports_every_subtopology_including_those_without_tasks()
+    {
+        string app = "tasks-" + Guid.NewGuid().ToString("N");
+        int[] perSubtopology = [0, 3];
+        using var metrics = new StreamsMetrics(app, tasksPerSubtopology: () => perSubtopology);
+        var seen = new List<(long Value, object? Subtopology)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == StreamsMetrics.MeterName && instrument.Name == "streams.tasks.owned") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            object? app2 = null, sub = null;
+            foreach (var t in tags)
+            {
+                if (t.Key == "application.id") app2 = t.Value;
+                if (t.Key == "subtopology") sub = t.Value;
+            }
+            if (Equals(app2, app)) seen.Add((value, sub));
+        });
+        listener.Start();
+
+        listener.RecordObservableInstruments();
+        Assert.Equal([(0L, (object?)0), (3L, 1)], seen);
+
+        // The gauge reads the threads' current snapshot: a rebalance that moved the tasks shows at the next scrape.
+        seen.Clear();
+        perSubtopology = [2, 1];
+        listener.RecordObservableInstruments();
+        Assert.Equal([(2L, (object?)0), (1L, 1)], seen);
+    }
 }

@@ -26,6 +26,8 @@ namespace StreamAnalytics.Sinks.Elasticsearch;
 /// dead-letter callback with Elasticsearch's reason, and the rest of the batch succeeds. A 409 on a trace-features
 /// document means a newer revision is already stored (external versioning, version = revision + 1): it counts as
 /// success (<see cref="BulkItemOutcome.Obsolete"/>).</para>
+/// <para><b>Too large.</b> A request refused with 413 is split in halves, recursively; a single document refused so
+/// goes to the dead-letter callback (error type <c>request_entity_too_large</c>).</para>
 /// <para><b>At-least-once.</b> <see cref="Flush"/> blocks until every document added before it is acknowledged; if
 /// documents still fail after <c>elasticsearch.max.retries</c> it throws <see cref="BulkIndexException"/> and keeps
 /// them buffered, so the runtime does not commit and a later flush retries them.</para>
@@ -347,6 +349,7 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
         {
             return (pending, "timeout", $"no response within elasticsearch.request.timeout.ms ({_config.RequestTimeoutMs})");
         }
+        string tooLarge;
         using (response)
         {
             byte[] body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
@@ -354,15 +357,56 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
             int status = (int)response.StatusCode;
             if (status == 429 || status >= 500)
                 return (pending, status == 429 ? "http_429" : "http_5xx", $"HTTP {status}: {Snippet(body)}");
-            if (status < 200 || status >= 300)
+            if (status is >= 200 and < 300) return ReadItems(body, pending, results);
+            if (status != 413)
             {
-                // The whole request was refused (401, 403, 413, …): the documents are not the problem, so they are not
+                // The whole request was refused (401, 403, …): the documents are not the problem, so they are not
                 // dead-lettered; they are retried like a transient error (a cluster being set up may start accepting)
                 // and then stay buffered, holding back the commit until an operator fixes the cause.
                 return (pending, $"http_{status}", Snippet(body));
             }
-            return ReadItems(body, pending, results);
+            tooLarge = Snippet(body);
         }
+        return await SplitTooLargeAsync(baseUrl, pending, results, tooLarge, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The cluster (or a proxy before it) refused the request as too large (413, <c>http.max_content_length</c>):
+    /// retrying it unchanged can never succeed, so the halves are sent instead, each split again if still refused. A
+    /// single document refused this way goes to the dead-letter callback with the reason. Returns what the halves left
+    /// to retry (transient failures), for the caller's back-off loop.
+    /// </summary>
+    private async Task<(List<SinkDocument> Retry, string Reason, string Detail)> SplitTooLargeAsync(
+        Uri baseUrl, List<SinkDocument> pending, List<BulkItemResult> results, string detail, CancellationToken cancellationToken)
+    {
+        SinkMetrics.Retry(SinkName, "http_413_split");
+        if (pending.Count == 1)
+        {
+            var doc = pending[0];
+            var dead = new DeadLetteredDocument(doc.Index, doc.Id, 413, "request_entity_too_large",
+                $"a bulk request holding only this document ({doc.Source.Length} bytes) was refused as too large: {detail}", doc.Source);
+            if (!TryDeadLetter(dead)) return (pending, "dead_letter_failed", $"{dead.ErrorType}: {dead.Reason}");
+            results.Add(new BulkItemResult(doc.Index, doc.Id, 413, BulkItemOutcome.Rejected, dead.ErrorType, dead.Reason));
+            SinkMetrics.Document(SinkName, "rejected", 1);
+            _logger.LogWarning("elasticsearch refused document {Id} for {Index} as too large (413, {Bytes} bytes); dead-lettered", doc.Id, doc.Index, doc.Source.Length);
+            Release(doc);
+            return ([], "", "");
+        }
+        _logger.LogWarning("elasticsearch refused a bulk request of {Count} documents as too large (413); sending it in halves", pending.Count);
+        int half = pending.Count / 2;
+        var retry = new List<SinkDocument>();
+        string reason = "", retryDetail = "";
+        foreach (var part in new[] { pending.GetRange(0, half), pending.GetRange(half, pending.Count - half) })
+        {
+            using var writer = new BulkRequestWriter();
+            foreach (var doc in part) writer.Add(doc);
+            var (partRetry, partReason, partDetail) = await SendOnceAsync(baseUrl, writer, part, results, cancellationToken).ConfigureAwait(false);
+            if (partRetry.Count == 0) continue;
+            retry.AddRange(partRetry);
+            reason = partReason;
+            retryDetail = partDetail;
+        }
+        return (retry, reason, retryDetail);
     }
 
     private (List<SinkDocument> Retry, string Reason, string Detail) ReadItems(byte[] body, List<SinkDocument> pending, List<BulkItemResult> results)

@@ -12,6 +12,12 @@ public static class DeadLetterHeaders
     /// <summary>Offset it was read from (decimal).</summary>
     public const string SourceOffset = "x-source-offset";
 
+    /// <summary>
+    /// The topic an output was meant for, on dead letters that replace an output the producer or broker refused as too
+    /// large (kind <c>record-too-large</c>; the value is left off, the key kept when at most 1 KiB).
+    /// </summary>
+    public const string TargetTopic = "x-target-topic";
+
     /// <summary>Why it was rejected (an exception message or a processor's reason).</summary>
     public const string ErrorReason = "x-error-reason";
 

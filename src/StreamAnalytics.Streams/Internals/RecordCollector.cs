@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamAnalytics.Streams.Api;
@@ -25,6 +27,7 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
     private readonly ILogger _logger;
     private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
     private readonly StreamsMetrics? _metrics;
+    private readonly string? _deadLetterTopic;
     private readonly List<ProducedTally> _tallies = [];
     private Exception? _sendError;
     private long _inFlight;
@@ -34,8 +37,10 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
     private readonly HashSet<TaskId> _failedTasks = [];
     private bool _unattributedFailure;
 
-    public RecordCollector(IProducer<byte[], byte[]> producer, bool transactional, TimeSpan timeout, ILogger logger, StreamsMetrics? metrics = null)
+    public RecordCollector(
+        IProducer<byte[], byte[]> producer, bool transactional, TimeSpan timeout, ILogger logger, StreamsMetrics? metrics = null, string? deadLetterTopic = null)
     {
+        _deadLetterTopic = deadLetterTopic;
         _metrics = metrics;
         _producer = producer;
         _transactional = transactional;
@@ -58,8 +63,10 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
     /// <remarks>
     /// An earlier delivery failure does not fail this send: processing goes on until the next commit, which fails and
     /// rewinds the tasks (failing here would kill the thread from inside a processor). A record the producer refuses
-    /// synchronously for a local reason (too large, unknown partition) throws <see cref="StreamsException"/>, which fails
-    /// the thread; one refused with a broker error the client cached for the topic counts as a failed delivery.
+    /// synchronously as larger than <c>message.max.bytes</c> is replaced by a small dead letter (<see cref="SendTooLarge"/>):
+    /// failing or rewinding would replay the same input into the same refusal forever. Other local refusals (unknown
+    /// partition) throw <see cref="StreamsException"/>, which fails the thread; one refused with a broker error the client
+    /// cached for the topic counts as a failed delivery.
     /// </remarks>
     public void Send(string topic, int? partition, byte[]? key, byte[]? value, long timestampMs, Headers? headers) =>
         SendReporting(topic, partition, key, value, timestampMs, headers, _onDelivery);
@@ -93,6 +100,15 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
                 Interlocked.Decrement(ref _inFlight);
                 _producer.Poll(TimeSpan.FromMilliseconds(50));
             }
+            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.MsgSizeTooLarge && _deadLetterTopic is not null)
+            {
+                // Before the broker-error case: MsgSizeTooLarge is a broker error code, but reporting it as a failed
+                // delivery would rewind the task into the same refusal at every commit.
+                Interlocked.Decrement(ref _inFlight);
+                SendTooLarge(topic, key, value, timestampMs, headers, ex.Error.Reason, onDelivery);
+                if (_metrics is not null) Tally(_deadLetterTopic).Add(Math.Min(key?.Length ?? 0, MaxDeadLetterKeyBytes));
+                return;
+            }
             catch (ProduceException<byte[], byte[]> ex) when (ex.Error.IsBrokerError)
             {
                 // A broker error the client remembers for the topic (e.g. authorization) refuses the record at once: the
@@ -112,6 +128,69 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
                 throw new StreamsException($"could not send a record to {topic}{(partition is null ? "" : $"-{partition}")}: {ex.Message}", ex);
             }
         }
+    }
+
+    /// <summary>Keys longer than this are left off a too-large dead letter, so the dead letter itself always fits.</summary>
+    internal const int MaxDeadLetterKeyBytes = 1024;
+
+    /// <summary>Headers of the refused record are kept on its dead letter only up to this many bytes in all.</summary>
+    internal const int MaxDeadLetterHeaderBytes = 16 * 1024;
+
+    /// <summary>The <c>x-error-kind</c> of a record the producer or the broker refused as too large.</summary>
+    internal const string TooLargeKind = "record-too-large";
+
+    /// <summary>
+    /// Sends, instead of a record refused as too large, a dead letter without its value: the key (when short), the record's
+    /// own headers (when small), the topic it was meant for and the reason. Safe from the producer's poll thread (no
+    /// tally); a dead letter that cannot be queued is reported to <paramref name="onDelivery"/> as a failed delivery.
+    /// </summary>
+    private void SendTooLarge(
+        string topic, byte[]? key, byte[]? value, long timestampMs, Headers? original, string reason, Action<DeliveryReport<byte[], byte[]>> onDelivery)
+    {
+        var headers = new Headers();
+        if (original is not null)
+        {
+            int bytes = 0;
+            foreach (var h in original) bytes += h.Key.Length + (h.GetValueBytes()?.Length ?? 0);
+            if (bytes <= MaxDeadLetterHeaderBytes)
+            {
+                foreach (var h in original) headers.Add(h.Key, h.GetValueBytes());
+            }
+        }
+        int size = (key?.Length ?? 0) + (value?.Length ?? 0);
+        string why = string.Create(CultureInfo.InvariantCulture,
+            $"a record of {size} bytes (key {key?.Length ?? 0}, value {value?.Length ?? 0}) for {topic} was refused as larger than message.max.bytes: {reason}");
+        headers.Add(DeadLetterHeaders.TargetTopic, Encoding.UTF8.GetBytes(topic));
+        headers.Add(DeadLetterHeaders.ErrorReason, Encoding.UTF8.GetBytes(why));
+        headers.Add(DeadLetterHeaders.ErrorKind, Encoding.UTF8.GetBytes(TooLargeKind));
+        var letter = new Message<byte[], byte[]>
+        {
+            Key = key is { Length: <= MaxDeadLetterKeyBytes } ? key : null!,
+            Value = null!,
+            Timestamp = new Timestamp(timestampMs, TimestampType.CreateTime),
+            Headers = headers,
+        };
+        try
+        {
+            Interlocked.Increment(ref _inFlight);
+            _producer.Produce(_deadLetterTopic!, letter, onDelivery);
+        }
+        catch (Exception ex)
+        {
+            // Reported as a failed delivery of the dead letter (the handler takes it off the in-flight count and names
+            // the task), so the next commit fails and rewinds rather than loses the record.
+            _logger.LogError("Could not dead-letter a too-large record for {Topic}: {Error}", topic, ex.Message);
+            onDelivery(new DeliveryReport<byte[], byte[]>
+            {
+                Error = ex is KafkaException kafka ? kafka.Error : new Error(ErrorCode.Local_Fail, ex.Message),
+                Message = letter,
+                TopicPartitionOffset = new TopicPartitionOffset(_deadLetterTopic!, Partition.Any, Offset.Unset),
+            });
+            return;
+        }
+        _metrics?.RecordTooLarge();
+        _metrics?.RecordDeadLettered();
+        _logger.LogWarning("Dead-lettered to {DeadLetterTopic}: {Reason}", _deadLetterTopic, why);
     }
 
     /// <summary>
@@ -201,6 +280,16 @@ internal sealed class RecordCollector : IRecordCollector, IDisposable
     {
         Interlocked.Decrement(ref _inFlight);
         if (report.Error.Code == ErrorCode.NoError) return;
+        // The broker's (or the topic's) limit can be lower than the producer's: the refusal then comes here. Outside a
+        // transaction the record can be replaced by its dead letter like a local refusal; inside one the transaction is
+        // already doomed to abort, so the error stands.
+        if (report.Error.Code == ErrorCode.MsgSizeTooLarge && !_transactional && _deadLetterTopic is not null
+            && !string.Equals(report.Topic, _deadLetterTopic, StringComparison.Ordinal))
+        {
+            var m = report.Message;
+            SendTooLarge(report.Topic, m?.Key, m?.Value, m?.Timestamp.UnixTimestampMs ?? 0, m?.Headers, report.Error.Reason, r => OnDelivery(r, origin));
+            return;
+        }
         lock (_failedTasks)
         {
             if (origin is { } task) _failedTasks.Add(task);

@@ -71,7 +71,7 @@ internal sealed class StreamThread
         var producer = new ProducerBuilder<byte[], byte[]>(ClientConfigs.Producer(config, Name + "-producer", transactionalId))
             .SetErrorHandler((_, e) => LogClientError("producer", e))
             .Build();
-        _collector = new RecordCollector(producer, eos, timeout, _logger, metrics);
+        _collector = new RecordCollector(producer, eos, timeout, _logger, metrics, appId + DeadLetterHeaders.TopicSuffix);
 
         var restoreConfig = ClientConfigs.RestoreConsumer(config, Name + "-restore-consumer");
         _reader = new StoreChangelogReader(

@@ -35,7 +35,7 @@ internal sealed class StreamsMetrics : IDisposable
     private readonly Counter<long> _processed;
     private readonly Counter<long> _restored;
     private readonly ConcurrentDictionary<string, ProducedTally> _produced = new(StringComparer.Ordinal);
-    private long _consumedTotal, _processedTotal, _deadLetteredTotal, _skippedTotal, _commitsTotal, _commitFailuresTotal, _rebalancesTotal, _restoredTotal;
+    private long _consumedTotal, _processedTotal, _deadLetteredTotal, _skippedTotal, _tooLargeTotal, _commitsTotal, _commitFailuresTotal, _rebalancesTotal, _restoredTotal;
 
     public StreamsMetrics(string applicationId, Func<IEnumerable<PartitionStatus>>? partitions = null, Func<IReadOnlyList<int>>? tasksPerSubtopology = null)
     {
@@ -48,6 +48,8 @@ internal sealed class StreamsMetrics : IDisposable
         // What alerts watch is observable over the totals: each series exists from the first scrape at 0, so
         // rate(...) > 0 sees the first dead letter or failed commit (a plain counter's series starts at its first add).
         Count("streams.records.dead_lettered", () => DeadLettered, "Records sent to the dead-letter topic");
+        Count("streams.records.too_large", () => TooLarge,
+            "Records the producer refused as larger than message.max.bytes, replaced by a small dead letter naming the reason");
         Count("streams.records.skipped", () => Skipped, "Undeserializable records skipped");
         Count("streams.commits", () => Commits, "Successful commits", "{commit}");
         Count("streams.commit.failures", () => CommitFailures, "Failed commits", "{commit}");
@@ -73,6 +75,7 @@ internal sealed class StreamsMetrics : IDisposable
     public long Processed => Interlocked.Read(ref _processedTotal);
     public long DeadLettered => Interlocked.Read(ref _deadLetteredTotal);
     public long Skipped => Interlocked.Read(ref _skippedTotal);
+    public long TooLarge => Interlocked.Read(ref _tooLargeTotal);
     public long Commits => Interlocked.Read(ref _commitsTotal);
     public long CommitFailures => Interlocked.Read(ref _commitFailuresTotal);
     public long Rebalances => Interlocked.Read(ref _rebalancesTotal);
@@ -81,6 +84,7 @@ internal sealed class StreamsMetrics : IDisposable
     public void RecordConsumed(int n = 1) => Add(_consumed, ref _consumedTotal, n);
     public void RecordProcessed() => Add(_processed, ref _processedTotal, 1);
     public void RecordDeadLettered() => Interlocked.Increment(ref _deadLetteredTotal);
+    public void RecordTooLarge() => Interlocked.Increment(ref _tooLargeTotal);
     public void RecordSkipped() => Interlocked.Increment(ref _skippedTotal);
     public void RecordCommit() => Interlocked.Increment(ref _commitsTotal);
     public void RecordCommitFailure() => Interlocked.Increment(ref _commitFailuresTotal);

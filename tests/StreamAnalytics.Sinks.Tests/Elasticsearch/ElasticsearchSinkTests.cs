@@ -191,6 +191,36 @@ public sealed class ElasticsearchSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_413_splits_the_batch_until_it_fits_and_a_single_document_too_large_is_dead_lettered()
+    {
+        await using var sink = Sink(Config(maxRetries: 0));
+        var small = new List<SinkDocument>();
+        for (ulong i = 1; i <= 8; i++) small.Add(SinkDocument.ForFeatures(TestDocuments.Features(i), "trace-features"));
+        var huge = SinkDocument.Create("trace-features-x", "huge", null, Encoding.UTF8.GetBytes($$"""{"pad":"{{new string('p', 20_000)}}"}"""));
+        // Room for about three of the small documents per request, never for the huge one.
+        _es.MaxBulkBodyBytes = small[0].Source.Length * 3 + 600;
+        foreach (var d in small.Take(4)) sink.Add(d);
+        sink.Add(huge);
+        foreach (var d in small.Skip(4)) sink.Add(d);
+
+        await sink.FlushAsync(); // with no retries allowed, only splitting can deliver the batch
+
+        var indexed = _es.BulkRequests
+            .Where(b => Encoding.UTF8.GetByteCount(b.Body) <= _es.MaxBulkBodyBytes)
+            .SelectMany(b => b.Lines.Where(l => l.Contains("\"_index\"")))
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("index").GetProperty("_id").GetString())
+            .ToList();
+        Assert.Equal(small.Select(d => d.Id).Order(), indexed.Order());
+        var dead = Assert.Single(_deadLetters);
+        Assert.Equal("huge", dead.Id);
+        Assert.Equal(413, dead.Status);
+        Assert.Equal("request_entity_too_large", dead.ErrorType);
+        Assert.Contains("too large", dead.Reason);
+        Assert.Equal(0, sink.BufferedBytes);
+        Assert.Equal(0, sink.QueuedDocuments);
+    }
+
+    [Fact]
     public async Task A_version_conflict_on_an_older_revision_counts_as_success()
     {
         await using var sink = Sink(Config());

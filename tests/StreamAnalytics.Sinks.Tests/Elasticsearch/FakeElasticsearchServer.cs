@@ -50,6 +50,9 @@ internal sealed class FakeElasticsearchServer : IAsyncDisposable
     /// <summary>Per-item status for bulk requests: given (request number from 0, item index, action JSON), the item status; default 201.</summary>
     public Func<int, int, JsonElement, int>? BulkItemStatuses { get; set; }
 
+    /// <summary>When set, a bulk request whose body is longer than this many bytes is answered 413, as http.max_content_length does.</summary>
+    public int? MaxBulkBodyBytes { get; set; }
+
     /// <summary>Completes to let a pending bulk response go out; null answers at once.</summary>
     public TaskCompletionSource? Gate { get; set; }
 
@@ -90,6 +93,11 @@ internal sealed class FakeElasticsearchServer : IAsyncDisposable
         if (request.Path == "/_bulk")
         {
             if (Gate is { } gate) await gate.Task;
+            if (MaxBulkBodyBytes is int max && Encoding.UTF8.GetByteCount(body) > max)
+            {
+                context.Response.StatusCode = 413;
+                return;
+            }
             int requestNumber = Interlocked.Increment(ref _bulkCount) - 1;
             var lines = body.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             var sb = new StringBuilder();

@@ -61,7 +61,7 @@ public class StreamsMetricsTests
         listener.Start();
         listener.RecordObservableInstruments();
 
-        foreach (string name in new[] { "streams.records.dead_lettered", "streams.records.skipped", "streams.commits", "streams.commit.failures", "streams.rebalances" })
+        foreach (string name in new[] { "streams.records.dead_lettered", "streams.records.too_large", "streams.records.skipped", "streams.commits", "streams.commit.failures", "streams.rebalances" })
             Assert.True(seen.TryGetValue(name, out long v) && v == 0, name + " is not observed at 0 before its first increment");
     }
 

@@ -117,8 +117,8 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
 
     /// <summary>Ready unless the last request failed (the failure kind, never a secret, is the reason).</summary>
     public ReadinessResult CheckReadiness() =>
-        _lastError is { } error ? ReadinessResult.NotReady($"elasticsearch: {error}")
-        : _templatesPending ? ReadinessResult.NotReady("elasticsearch: index templates not put yet")
+        _lastError is { } error ? ReadinessResult.NotReady(error)
+        : _templatesPending ? ReadinessResult.NotReady("index templates not put yet")
         : ReadinessResult.Ready;
 
     /// <inheritdoc/>

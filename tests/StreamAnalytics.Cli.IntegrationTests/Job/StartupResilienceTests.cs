@@ -50,6 +50,7 @@ public class StartupResilienceTests
             await Task.Delay(200);
         }
         Assert.Contains("elasticsearch", body);
+        Assert.DoesNotContain("elasticsearch: elasticsearch", body); // the server names the check once; the reason does not repeat it
         Assert.DoesNotContain("kafka", body);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("readyz")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("healthz")).StatusCode);

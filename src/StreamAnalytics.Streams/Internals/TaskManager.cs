@@ -82,7 +82,7 @@ internal sealed class TaskManager
             }
             var task = _createTask(group.Key, group.ToList());
             _tasks[task.Id] = task;
-            foreach (var tp in group) _byPartition[tp] = task;
+            foreach (var tp in group) { _byPartition[tp] = task; _groupCommitted.TryRemove(tp, out _); } // a new owner reads the group's offset afresh
             StartTask(task);
         }
         _logger.LogInformation("Assigned {Partitions}; tasks now {Tasks}", string.Join(", ", partitions), TaskList());
@@ -419,9 +419,11 @@ internal sealed class TaskManager
                     {
                         var wm = consumer.GetWatermarkOffsets(q.Partition);
                         long from = committed >= 0 ? committed : consumer.Position(q.Partition).Value;
-                        // Nothing committed nor consumed yet (a fresh group on an empty or untouched partition): it
-                        // starts at the low watermark (auto.offset.reset=earliest), so the lag is known, and the
+                        // Nothing committed by this task nor consumed yet: the group's committed offset (an owner that
+                        // took over a caught-up partition has nothing to fetch, so its position stays unknown), else
+                        // the low watermark (a fresh group, auto.offset.reset=earliest). So the lag is known and the
                         // series exists from start instead of appearing with the first record.
+                        if (from < 0) from = GroupCommitted(consumer, q.Partition);
                         if (from < 0 && wm.High.Value >= 0) from = Math.Max(0, wm.Low.Value);
                         if (wm.High.Value >= 0 && from >= 0) lag = Math.Max(0, wm.High.Value - from);
                     }
@@ -436,13 +438,34 @@ internal sealed class TaskManager
         return result;
     }
 
+    // The group's committed offset per partition, read once (a broker round trip) for partitions this instance owns
+    // but has neither consumed nor committed; read by the metrics thread only.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<TopicPartition, long> _groupCommitted = new();
+
+    private long GroupCommitted(IConsumer<byte[], byte[]> consumer, TopicPartition partition)
+    {
+        if (_groupCommitted.TryGetValue(partition, out long known)) return known;
+        long offset = -1;
+        try
+        {
+            foreach (var c in consumer.Committed([partition], TimeSpan.FromSeconds(1)))
+                if (c.Offset.Value >= 0) offset = c.Offset.Value;
+        }
+        catch (KafkaException)
+        {
+            return -1; // asked again at the next scrape
+        }
+        _groupCommitted[partition] = offset;
+        return offset;
+    }
+
     private void HandleAssignedWithoutMetrics(IReadOnlyList<TopicPartition> partitions)
     {
         foreach (var group in partitions.GroupBy(tp => new TaskId(SubtopologyOf(tp.Topic), tp.Partition.Value)))
         {
             var task = _createTask(group.Key, group.ToList());
             _tasks[task.Id] = task;
-            foreach (var tp in group) _byPartition[tp] = task;
+            foreach (var tp in group) { _byPartition[tp] = task; _groupCommitted.TryRemove(tp, out _); } // a new owner reads the group's offset afresh
             StartTask(task);
         }
     }

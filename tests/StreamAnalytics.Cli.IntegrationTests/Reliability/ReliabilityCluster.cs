@@ -77,15 +77,31 @@ public sealed class ReliabilityCluster : IDisposable
         return result;
     }
 
-    /// <summary>Sum over partitions of (end offset − offset committed by the job's group) of a topic the job consumes.</summary>
+    /// <summary>
+    /// The consumer group that commits a topic's offsets: each sub-topology has its own group, <c>{app}</c> for the
+    /// source (decoding) and <c>{app}-sub1</c> for the repartition topic (assembly).
+    /// </summary>
+    public string GroupOf(string topic) => topic.EndsWith("-repartition", StringComparison.Ordinal) ? ApplicationId + "-sub1" : ApplicationId;
+
+    /// <summary>Sum over partitions of (end offset − offset committed by the job's group for it) of a topic the job consumes.</summary>
     public long UncommittedRecords(string topic)
     {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = Bootstrap, GroupId = ApplicationId }).Build();
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = Bootstrap, GroupId = GroupOf(topic) }).Build();
         var partitions = Enumerable.Range(0, Partitions).Select(p => new TopicPartition(topic, p)).ToList();
         var committed = consumer.Committed(partitions, TimeSpan.FromSeconds(20)).ToDictionary(c => c.Partition.Value, c => Math.Max(0, c.Offset.Value));
         long total = 0;
         foreach (var tp in partitions)
             total += consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(20)).High.Value - committed.GetValueOrDefault(tp.Partition.Value);
+        return total;
+    }
+
+    /// <summary>Sum over partitions of the offsets the job's group has committed for a topic (0 where none).</summary>
+    public long CommittedOffsetSum(string topic)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = Bootstrap, GroupId = GroupOf(topic) }).Build();
+        var partitions = Enumerable.Range(0, Partitions).Select(p => new TopicPartition(topic, p)).ToList();
+        long total = 0;
+        foreach (var c in consumer.Committed(partitions, TimeSpan.FromSeconds(20))) total += Math.Max(0, c.Offset.Value);
         return total;
     }
 

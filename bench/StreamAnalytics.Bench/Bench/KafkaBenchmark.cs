@@ -231,15 +231,7 @@ internal sealed partial class KafkaBenchmark : IDisposable
         string appId = $"bench-restore-{_runId}";
         await CreateTopicAsync(appId);
         ProduceAll(data, appId);
-        var extra = new Dictionary<string, string> { ["assembly.root.grace.ms"] = "3600000" };
-        if (_cluster is not null)
-        {
-            // The mock broker, unlike Kafka, does not empty a group when its last member leaves: it waits for the others
-            // to rejoin for session.timeout.ms - 1 s (44 s by default) and holds the next member's join that long
-            // (rdkafka_mock_cgrp.c). A short session keeps that wait, outside the measured restore, to 2 s.
-            extra["kafka.consumer.session.timeout.ms"] = "3000";
-            extra["kafka.consumer.heartbeat.interval.ms"] = "500";
-        }
+        var extra = ShortSessionOnMock(new Dictionary<string, string> { ["assembly.root.grace.ms"] = "3600000" });
         var settings = JobSettings(appId, appId, gapMs: 3_600_000, announce: false, extra);
         using var derived = new DerivedMetrics();
         long changelogRecords;
@@ -257,21 +249,10 @@ internal sealed partial class KafkaBenchmark : IDisposable
         }
         if (changelogRecords == 0) throw new InvalidOperationException("bench: the restore bench's first job logged nothing to the open-traces changelog");
 
-        using var restored = new ProcessedRecords(appId, changelogRecords, "streams.restore.records");
-        var second = BuildJob(settings, new BenchSink(), derived);
-        await using (second)
-        {
-            long started = Stopwatch.GetTimestamp();
-            second.Start();
-            await WaitUntilAsync(() => restored.Done.IsCompleted, second, () => $"the restore bench's second job restored {second.GetStatus().RestoredRecords} of {changelogRecords} changelog records");
-            double seconds = RestoreSeconds(restored.FirstTimestamp, restored.LastTimestamp, started);
-            await WaitRestoredAsync(second);
-            long openTraces = AssemblyGauge("assembly_open_traces");
-            await second.CloseAsync(TimeSpan.FromSeconds(30));
-            if (openTraces != data.Traces)
-                throw new InvalidOperationException($"bench: after the restore the job holds {openTraces} open traces, the data has {data.Traces}");
-            return new RestoreFigures(data.Spans / seconds, seconds, changelogRecords, openTraces);
-        }
+        var restore = await RestoreInSecondJobAsync(settings, derived, appId, changelogRecords, "restore bench");
+        if (restore.OpenTraces != data.Traces)
+            throw new InvalidOperationException($"bench: after the restore the job holds {restore.OpenTraces} open traces, the data has {data.Traces}");
+        return new RestoreFigures(data.Spans / restore.Seconds, restore.Seconds, changelogRecords, restore.OpenTraces);
     }
 
     /// <summary>The sum over tasks of one of the assembler's gauges (only one job runs when it is read).</summary>

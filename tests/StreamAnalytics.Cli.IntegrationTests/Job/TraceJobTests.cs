@@ -139,7 +139,10 @@ public class TraceJobTests
             await ProduceAsync(cluster.BootstrapServers, messages);
             // Move the manual wall clock only once every span is in an assembler: moving it earlier completes traces
             // by the gap while some of their spans are still on the way (a partial revision 0, then a late revision).
-            await WaitUntilIdleAsync(host, messages.Count);
+            // Every message is processed twice: once by decoding and once, as one repartition record (one span per
+            // message), by assembly. Waiting for both matters since each sub-topology has its own consumer group: the
+            // decoding side can be drained while the assembly group is still joining.
+            await WaitUntilIdleAsync(host, 2L * messages.Count);
             var emitted = await WaitForTracesAsync(dir, traces.Count, clock, TimeSpan.FromSeconds(90));
             await host.StopAsync();
             AssertWhole(traces, emitted);

@@ -70,6 +70,18 @@ internal static class ClientConfigs
         return c;
     }
 
+    /// <summary>
+    /// A consumer that only reads the committed offsets of <c>{application.id}</c>, the group that ran every sub-topology
+    /// before each got its own (see <see cref="LegacyGroupOffsets"/>): it never subscribes, so it never joins that group.
+    /// </summary>
+    public static ConsumerConfig LegacyOffsetLookup(StreamsConfig config, string clientId)
+    {
+        var c = RestoreConsumer(config, clientId);
+        c.GroupId = config.ApplicationId;
+        c.EnablePartitionEof = false;
+        return c;
+    }
+
     public static ProducerConfig Producer(StreamsConfig config, string clientId, string? transactionalId)
     {
         var c = new ProducerConfig

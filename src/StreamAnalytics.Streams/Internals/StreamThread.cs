@@ -35,6 +35,7 @@ internal sealed class StreamThread
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _statusLock = new();
     private readonly CountdownEvent? _finalCommits;
+    private readonly LegacyGroupOffsets? _legacyOffsets;
     private Thread? _thread;
     private volatile bool _stopRequested;
     private long _shutdownDeadlineTicks;
@@ -88,11 +89,13 @@ internal sealed class StreamThread
         _consumer = new ConsumerBuilder<byte[], byte[]>(consumerConfig)
             .SetErrorHandler((_, e) => LogClientError("consumer", e))
             .SetLogHandler((_, m) => _logger.LogDebug("{Thread} consumer [{Facility}] {Message}", Name, m.Facility, m.Message))
-            .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
+            .SetPartitionsAssignedHandler((consumer, partitions) => OnAssigned(consumer, partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions))
             .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
             .Build();
         _taskManager.Consumer = _consumer;
+        if (subtopology > 0)
+            _legacyOffsets = new LegacyGroupOffsets(consumerConfig.GroupId, ClientConfigs.LegacyOffsetLookup(config, Name + "-offset-lookup"), timeout, _logger);
     }
 
     public int Index { get; }
@@ -300,13 +303,17 @@ internal sealed class StreamThread
             _logger.LogWarning("Leaving the group before every stream thread made its final commit: the shutdown deadline passed");
     }
 
-    private void OnAssigned(List<TopicPartition> partitions)
+    private IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions)
     {
         _hadAssignment = true;
         _taskManager.HandleAssigned(partitions);
         SetState(StreamThreadState.PartitionsAssigned);
         MaybeSetRunning();
         UpdateStatus();
+        // Offset.Unset: the group's committed offset (or the reset policy), as a handler without a return value would give.
+        return _legacyOffsets is null || partitions.Count == 0
+            ? partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset))
+            : _legacyOffsets.StartOffsets(consumer, partitions);
     }
 
     private void OnRevoked(List<TopicPartitionOffset> partitions)

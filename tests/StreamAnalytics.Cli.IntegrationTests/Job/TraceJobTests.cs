@@ -220,7 +220,9 @@ public class TraceJobTests
         {
             await first.StartAsync(CancellationToken.None, cluster);
             await ProduceAsync(cluster.BootstrapServers, firstHalf.Select((s, i) => (i % 4, Encode(s))));
-            await WaitUntilIdleAsync(first, firstHalf.Count, committing: false);
+            // Both sub-topologies process every span once (decoding, then assembly from the repartition topic): wait
+            // for both, so none is left for the second instance to pick up besides its own half.
+            await WaitUntilIdleAsync(first, 2L * firstHalf.Count, committing: false);
             Assert.True(await first.StopAsync());
         }
         Assert.Empty(ReadTraces(dir));
@@ -234,7 +236,8 @@ public class TraceJobTests
             await second.StartAsync(CancellationToken.None, cluster);
             await ProduceAsync(cluster.BootstrapServers, secondHalf.Select((s, i) => (i % 4, Encode(s))));
             // Let the restored instance consume the second halves, then move the wall clock past the gap.
-            await WaitUntilIdleAsync(second, secondHalf.Count);
+            // Assembly must have taken every second half before the clock moves, or traces complete without them.
+            await WaitUntilIdleAsync(second, 2L * secondHalf.Count);
             clock.Advance(TimeSpan.FromSeconds(61));
             var emitted = await WaitForTracesAsync(dir, traces.Count, clock, TimeSpan.FromSeconds(60));
             await second.StopAsync();

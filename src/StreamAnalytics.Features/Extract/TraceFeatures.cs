@@ -101,6 +101,13 @@ public sealed class TraceFeatures
         set => _criticalPathByService = value;
     }
 
+    /// <summary>
+    /// Microseconds of the trace (<see cref="DurationUs"/>) outside the root span's [start, end]: children that ran on
+    /// after the root ended, spans that started before it, other roots. Not on the critical path, which covers the root
+    /// span only, so <see cref="DurationUs"/> = the sum of <see cref="CriticalPathByService"/> + this.
+    /// </summary>
+    public long CriticalPathOutsideRootUs { get; set; }
+
     /// <summary>Self time (span duration minus the union of its children's, clipped), summed per <c>service::operation</c>.</summary>
     public Dictionary<string, long> SelfTimeByOperation
     {
@@ -169,11 +176,12 @@ public sealed class TraceFeatures
     }
 
     /// <summary>
-    /// Gives <paramref name="copy"/> this trace's critical path (both properties): the same list and dictionary
+    /// Gives <paramref name="copy"/> this trace's critical path (its three properties): the same list and dictionary
     /// when built, else the same compact entries (never changed once set, so sharing them is safe).
     /// </summary>
     internal void ShareCriticalPathWith(TraceFeatures copy)
     {
+        copy.CriticalPathOutsideRootUs = CriticalPathOutsideRootUs;
         copy._criticalPath = _criticalPath;
         copy._criticalPathEntries = _criticalPathEntries;
         copy._criticalPathByService = _criticalPathByService;

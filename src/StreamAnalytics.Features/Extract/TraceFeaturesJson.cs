@@ -41,6 +41,7 @@ public static class TraceFeaturesJson
     private static readonly JsonEncodedText StartUs = JsonEncodedText.Encode("startUs");
     private static readonly JsonEncodedText EndUs = JsonEncodedText.Encode("endUs");
     private static readonly JsonEncodedText CriticalPathByService = JsonEncodedText.Encode("criticalPathByService");
+    private static readonly JsonEncodedText CriticalPathOutsideRootUs = JsonEncodedText.Encode("criticalPathOutsideRootUs");
     private static readonly JsonEncodedText SelfTimeByOperation = JsonEncodedText.Encode("selfTimeByOperation");
     private static readonly JsonEncodedText NetworkLatencies = JsonEncodedText.Encode("networkLatencies");
     private static readonly JsonEncodedText Count = JsonEncodedText.Encode("count");
@@ -111,6 +112,7 @@ public static class TraceFeaturesJson
         WriteCriticalPath(writer, f);
         if (f.CriticalPathByServiceIfBuilt is { } byService) WriteMap(writer, CriticalPathByService, byService);
         else WriteMap(writer, CriticalPathByService, f.CriticalPathByServiceEntries);
+        writer.WriteNumber(CriticalPathOutsideRootUs, f.CriticalPathOutsideRootUs);
         if (f.SelfTimeByOperationIfBuilt is { } selfTime) WriteMap(writer, SelfTimeByOperation, selfTime);
         else WriteMap(writer, SelfTimeByOperation, f.SelfTimeByOperationEntries);
         WriteNetworkLatencies(writer, f);

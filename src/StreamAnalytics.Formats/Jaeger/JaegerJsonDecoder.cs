@@ -115,7 +115,8 @@ internal sealed class JaegerJsonDecoder : ISpanDecoder
         ref Span s = ref context.Output.Add();
         s.TraceId = trace;
         s.SpanId = id;
-        s.ParentSpanId = references.Parent(trace);
+        s.ParentSpanId = references.Parent(trace, out bool followsFrom);
+        if (followsFrom) s.Flags |= SpanFlags.FollowsFrom;
         s.StartUnixNanos = startNanos;
         SpanIds.SetDuration(ref s, durationNanos);
         s.Service = context.Scratch.Intern(service);
@@ -340,7 +341,8 @@ internal sealed class JaegerJsonDecoder : ISpanDecoder
     /// <summary>
     /// Picks the parent: the first CHILD_OF reference in the span's trace, else the first reference of any type in it.
     /// References are judged on arrival when the trace id is already known, else held (up to
-    /// <see cref="MaxPendingReferences"/>) and judged at the end, in arrival order either way.
+    /// <see cref="MaxPendingReferences"/>) and judged at the end, in arrival order either way. Whether the chosen one is
+    /// a FOLLOWS_FROM is reported too (<see cref="SpanFlags.FollowsFrom"/>: not on the parent's critical path).
     /// </summary>
     private struct References
     {
@@ -361,18 +363,29 @@ internal sealed class JaegerJsonDecoder : ISpanDecoder
             if (_laterAny.IsEmpty) _laterAny = reference.Span;
         }
 
-        public readonly SpanId Parent(TraceId trace)
+        public readonly SpanId Parent(TraceId trace, out bool followsFrom)
         {
             SpanId firstAny = SpanId.Empty;
             for (int i = 0; i < _pendingCount; i++)
             {
                 Reference r = _pending[i];
                 if (!Matches(r, trace)) continue;
-                if (!r.FollowsFrom) return r.Span;
+                if (!r.FollowsFrom)
+                {
+                    followsFrom = false;
+                    return r.Span;
+                }
                 if (firstAny.IsEmpty) firstAny = r.Span;
             }
-            if (!_laterChildOf.IsEmpty) return _laterChildOf;
-            return firstAny.IsEmpty ? _laterAny : firstAny;
+            if (!_laterChildOf.IsEmpty)
+            {
+                followsFrom = false;
+                return _laterChildOf;
+            }
+            // No CHILD_OF in the trace: the first reference of any type, which can only be a FOLLOWS_FROM.
+            SpanId parent = firstAny.IsEmpty ? _laterAny : firstAny;
+            followsFrom = !parent.IsEmpty;
+            return parent;
         }
 
         private static bool Matches(in Reference reference, TraceId trace) =>

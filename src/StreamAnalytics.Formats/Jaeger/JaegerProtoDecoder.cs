@@ -10,7 +10,8 @@ namespace StreamAnalytics.Formats.Jaeger;
 /// </summary>
 /// <remarks>
 /// The parent is the span of the first CHILD_OF reference in the same trace, else of the first reference of any type in
-/// the same trace (a FOLLOWS_FROM-only span still hangs under its predecessor, as Jaeger's UI draws it). api_v2 has no
+/// the same trace (a FOLLOWS_FROM-only span still hangs under its predecessor, as Jaeger's UI draws it, and is flagged
+/// <see cref="SpanFlags.FollowsFrom"/> so it stays off the predecessor's critical path). api_v2 has no
 /// <c>parent_span_id</c> field (that was Thrift's), so references are the only source. Kind, error and HTTP status come
 /// from the <c>span.kind</c>, <c>error</c> and <c>http.status_code</c> tags.
 /// </remarks>
@@ -19,6 +20,9 @@ internal sealed class JaegerProtoDecoder : ISpanDecoder
     private readonly StringTable _strings;
 
     public JaegerProtoDecoder(StringTable strings) => _strings = strings;
+
+    /// <summary><c>SpanRefType.FOLLOWS_FROM</c> in <c>model.proto</c> (CHILD_OF is 0).</summary>
+    private const ulong FollowsFromRefType = 1;
 
     public SpanFormat Format => SpanFormat.JaegerProto;
 
@@ -74,8 +78,9 @@ internal sealed class JaegerProtoDecoder : ISpanDecoder
         if (!SpanIds.TryTraceId(traceId, allow64Bit: true, 0, 0, out TraceId trace, ref failure)) return false;
         if (!SpanIds.TrySpanId(spanId, 0, 0, out SpanId id, ref failure)) return false;
         SpanId parent = SpanId.Empty;
+        bool followsFrom = false;
         // References are read in a second pass because the trace id they must match may come after them on the wire.
-        if (hasReferences && !ResolveParent(message, trace, out parent, ref failure)) return false;
+        if (hasReferences && !ResolveParent(message, trace, out parent, out followsFrom, ref failure)) return false;
 
         ref Span s = ref output.Add();
         s.TraceId = trace;
@@ -87,14 +92,18 @@ internal sealed class JaegerProtoDecoder : ISpanDecoder
         s.Operation = scratch.Intern(operation);
         s.Kind = attributes.KindTag;
         s.Flags |= attributes.ErrorFlags(honorErrorTag: true) | SpanFlags.SourceJaeger;
+        if (followsFrom) s.Flags |= SpanFlags.FollowsFrom;
         attributes.ApplyPeer(ref s, scratch);
         return true;
     }
 
-    private static bool ResolveParent(ReadOnlySpan<byte> message, TraceId trace, out SpanId parent, ref DecodeFailure failure)
+    /// <summary>The parent (see the class remarks), and whether its reference is a FOLLOWS_FROM (ref_type 1).</summary>
+    private static bool ResolveParent(ReadOnlySpan<byte> message, TraceId trace, out SpanId parent, out bool followsFrom, ref DecodeFailure failure)
     {
         parent = SpanId.Empty;
+        followsFrom = false;
         SpanId firstAny = SpanId.Empty;
+        ulong firstAnyType = 0;
         var reader = new ProtoReader(message);
         while (reader.TryReadTag(out int field, out WireType wireType))
         {
@@ -131,9 +140,14 @@ internal sealed class JaegerProtoDecoder : ISpanDecoder
                 parent = refSpanId; // CHILD_OF wins outright
                 return true;
             }
-            if (firstAny.IsEmpty) firstAny = refSpanId;
+            if (firstAny.IsEmpty)
+            {
+                firstAny = refSpanId;
+                firstAnyType = refType;
+            }
         }
         parent = firstAny;
+        followsFrom = !firstAny.IsEmpty && firstAnyType == FollowsFromRefType;
         return true;
     }
 

@@ -21,4 +21,10 @@ public enum SpanFlags : byte
     SourceOtlp = 64,
     /// <summary>The three source flags: which format's rules apply to the span (dependency links under <c>auto</c>).</summary>
     SourceMask = SourceZipkin | SourceJaeger | SourceOtlp,
+    /// <summary>
+    /// The reference that made <see cref="Span.ParentSpanId"/> the parent is a Jaeger FOLLOWS_FROM: the parent does
+    /// not wait for this span, so it is not on the parent's critical path. Set by the Jaeger decoders when the span has
+    /// no CHILD_OF reference in its trace and its parent comes from a FOLLOWS_FROM one.
+    /// </summary>
+    FollowsFrom = 128,
 }

@@ -97,6 +97,7 @@ internal static class IndexTemplates
         "servicePathList": { "type": "keyword" },
         "criticalPath": { "type": "object", "enabled": false },
         "criticalPathByService": { "type": "object", "enabled": false },
+        "criticalPathOutsideRootUs": { "type": "long" },
         "selfTimeByOperation": { "type": "object", "enabled": false },
         "networkLatencies": {
           "properties": {

@@ -6,35 +6,38 @@ using StreamAnalytics.Formats.Model;
 namespace StreamAnalytics.Features.Extract.CriticalPath;
 
 /// <summary>
-/// <c>criticalPath</c> and <c>criticalPathByService</c>, with the Jaeger UI definition: starting at the end of a
-/// span, descend into the child that ends last, then, going back in time, into the child that ends last before the
-/// previous one started, and so on; the span itself covers the gaps. Children are first clipped to their parent's
-/// (clipped) interval, and a child wholly outside it, with its subtree, is off the path.
+/// <c>criticalPath</c>, <c>criticalPathByService</c> and <c>criticalPathOutsideRootUs</c>, with Jaeger UI's
+/// definition: starting at the end of the root span, descend into the child that ends last, then, going back in time,
+/// into the child that ends last strictly before the previous one started, and so on; a span covers the gaps between
+/// the children it waited for. The path covers the root span exactly: time outside it is not on the path but counted
+/// in <c>criticalPathOutsideRootUs</c>.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Several roots (orphans, cycle members, late roots): the walk starts at a virtual root covering
-/// [earliest start, latest end] of all spans, whose children are the roots; it behaves like any parent. So the
-/// sections always tile [trace start, trace end] exactly, and time that no root covers (including time covered only
-/// by spans dropped as outside their parent) goes to the virtual root: span id <see cref="GapSpanId"/>, service
-/// <see cref="GapService"/>. A single root that spans the trace produces no gap section.
+/// Which spans take part, as Jaeger UI sanitises a trace before the walk (parents are handled before their children,
+/// so a child is judged against its parent's clipped interval):
 /// </para>
+/// <list type="bullet">
+/// <item>Only the root span's tree (<see cref="TraceTree.MainRoot"/>: the earliest span without a parent id, else the
+/// earliest orphan); other roots, orphans and cycle members with their subtrees are off the path.</item>
+/// <item>A child that does not block its parent is off the path with its subtree: a Jaeger FOLLOWS_FROM reference
+/// (<see cref="SpanFlags.FollowsFrom"/>), and a CONSUMER child of a PRODUCER parent (the producer does not wait for the
+/// message to be consumed), whatever the input format.</item>
+/// <item>A child is clipped to its parent's interval. A child starting at or after its parent's end, or starting before
+/// its parent and ending at or before the parent's start, is off the path with its subtree.</item>
+/// </list>
 /// <para>
-/// One deviation from Jaeger UI, which requires a previous child to end strictly before the next one starts: here a
-/// child that ends exactly when the next one starts (back-to-back calls, common at microsecond precision) is on the
-/// path, instead of crediting its time to the parent.
+/// So the sections tile [root start, root end] exactly, and the durations in <c>criticalPathByService</c> add up to the
+/// root's duration; <c>durationUs</c> = root duration + <c>criticalPathOutsideRootUs</c>. A child that ends exactly
+/// when the next one starts (back-to-back calls) is not on the path: as in Jaeger UI, the parent is credited with that
+/// time. Of children that end at the same microsecond one is chosen deterministically (the order
+/// <see cref="SegmentSort"/> leaves them in).
 /// </para>
 /// <para>Iterative with a cursor per span: each child is examined once, so the walk is O(n) after an O(n log n)
 /// sort of each span's children by end. Times are microseconds. Not thread-safe.</para>
 /// </remarks>
 internal sealed class CriticalPathExtractor
 {
-    /// <summary>Span id of sections where no root span runs (the virtual root).</summary>
-    public const string GapSpanId = "0000000000000000";
-
-    /// <summary>Service of <see cref="GapSpanId"/> sections.</summary>
-    public const string GapService = "untraced";
-
     private long[] _clipStart = [];
     private long[] _clipEnd = [];
     private bool[] _excluded = [];
@@ -54,12 +57,13 @@ internal sealed class CriticalPathExtractor
     {
         int n = tree.Count;
         if (n == 0) return;
-        int v = n; // the virtual root
-        EnsureCapacity(n + 1);
-        Clip(tree, v);
-        SortChildrenByEnd(tree, v);
-        Walk(tree, v);
-        Emit(spans, strings, v, into);
+        int root = tree.MainRoot;
+        EnsureCapacity(n);
+        Clip(tree, spans, root);
+        SortChildrenByEnd(tree);
+        Walk(tree, root);
+        Emit(spans, strings, into);
+        into.CriticalPathOutsideRootUs = (tree.TraceEndUs - tree.TraceStartUs) - (_clipEnd[root] - _clipStart[root]);
         if (_clipStart.Length > TraceTree.RetainedCapacity)
         {
             _clipStart = _clipEnd = _keys = [];
@@ -85,17 +89,23 @@ internal sealed class CriticalPathExtractor
         _cursor = new int[size];
     }
 
-    private void Clip(TraceTree tree, int v)
+    private void Clip(TraceTree tree, ReadOnlySpan<Span> spans, int root)
     {
         ReadOnlySpan<int> parent = tree.Parent;
         ReadOnlySpan<long> start = tree.StartUs, end = tree.EndUs;
-        _clipStart[v] = tree.TraceStartUs;
-        _clipEnd[v] = tree.TraceEndUs;
-        _excluded[v] = false;
+        // Order is breadth-first, so a parent is always clipped (or excluded) before its children.
         foreach (int i in tree.Order)
         {
-            int p = parent[i] >= 0 ? parent[i] : v;
-            if (_excluded[p] || end[i] < _clipStart[p] || start[i] > _clipEnd[p])
+            int p = parent[i];
+            if (i == root)
+            {
+                _excluded[i] = false;
+                _clipStart[i] = start[i];
+                _clipEnd[i] = end[i];
+                continue;
+            }
+            if (p < 0 || _excluded[p] || !Blocks(spans[i], spans[p])
+                || start[i] >= _clipEnd[p] || (start[i] < _clipStart[p] && end[i] <= _clipStart[p]))
             {
                 _excluded[i] = true;
                 continue;
@@ -106,43 +116,47 @@ internal sealed class CriticalPathExtractor
         }
     }
 
-    // Children of span i are _items[childStart[i]..childStart[i+1]]; the virtual root's children (the roots) sit
-    // after the last real segment, at [v - RootCount, v), which is exactly where TraceTree's CSR ends.
+    /// <summary>Whether <paramref name="parent"/> waits for <paramref name="child"/> (see the class remarks).</summary>
+    private static bool Blocks(in Span child, in Span parent) =>
+        (child.Flags & SpanFlags.FollowsFrom) == 0 && !(child.Kind == SpanKind.Consumer && parent.Kind == SpanKind.Producer);
 
-    private void SortChildrenByEnd(TraceTree tree, int v)
+    // Children of span i are _items[childStart[i]..childStart[i+1]], sorted by clipped end; excluded ones sort first
+    // and are skipped by the walk.
+
+    private void SortChildrenByEnd(TraceTree tree)
     {
-        int childCount = v - tree.RootCount;
-        tree.Children.CopyTo(_items);
-        tree.Roots.CopyTo(_items.AsSpan(childCount));
-        for (int k = 0; k < v; k++) _keys[k] = _excluded[_items[k]] ? long.MinValue : _clipEnd[_items[k]];
+        int n = tree.Count;
+        ReadOnlySpan<int> children = tree.Children;
+        children.CopyTo(_items);
+        for (int k = 0; k < children.Length; k++) _keys[k] = _excluded[_items[k]] ? long.MinValue : _clipEnd[_items[k]];
         ReadOnlySpan<int> childStart = tree.ChildStart;
-        for (int i = 0; i < v; i++)
+        for (int i = 0; i < n; i++)
         {
             int lo = childStart[i], hi = childStart[i + 1];
             if (hi - lo > 1) SegmentSort.Sort(_keys, _items, lo, hi - lo);
             _cursor[i] = hi;
         }
-        SegmentSort.Sort(_keys, _items, childCount, v - childCount);
-        _cursor[v] = v;
     }
 
-    private void Walk(TraceTree tree, int v)
+    private void Walk(TraceTree tree, int root)
     {
         _sectionCount = 0;
         ReadOnlySpan<int> parent = tree.Parent;
         ReadOnlySpan<int> childStart = tree.ChildStart;
-        int rootSegment = v - tree.RootCount;
-        int current = v;
-        long t = _clipEnd[v];
+        int current = root;
+        long t = _clipEnd[root];
+        // Descending into a span, any child qualifies (all end by t, the span's clipped end); back in a parent after a
+        // child, only a child that ended strictly before that child started does (Jaeger UI's rule).
+        bool returning = false;
         while (true)
         {
             int next = -1;
-            int lo = current < v ? childStart[current] : rootSegment;
+            int lo = childStart[current];
             while (_cursor[current] > lo)
             {
                 int k = _items[--_cursor[current]];
-                // A child ending after t never qualifies later either, since t only moves back in time.
-                if (_excluded[k] || _clipEnd[k] > t) continue;
+                // A child skipped here never qualifies later either, since t only moves back in time.
+                if (_excluded[k] || _clipEnd[k] > t || (returning && _clipEnd[k] == t)) continue;
                 next = k;
                 break;
             }
@@ -151,13 +165,15 @@ internal sealed class CriticalPathExtractor
                 Add(current, _clipEnd[next], t);
                 current = next;
                 t = _clipEnd[next];
+                returning = false;
             }
             else
             {
                 Add(current, _clipStart[current], t);
-                if (current == v) break;
+                if (current == root) break;
                 t = _clipStart[current];
-                current = parent[current] >= 0 ? parent[current] : v;
+                current = parent[current];
+                returning = true;
             }
         }
     }
@@ -184,7 +200,7 @@ internal sealed class CriticalPathExtractor
         _sectionCount++;
     }
 
-    private void Emit(ReadOnlySpan<Span> spans, StringTable strings, int v, TraceFeatures into)
+    private void Emit(ReadOnlySpan<Span> spans, StringTable strings, TraceFeatures into)
     {
         _services.Clear();
         var path = new CriticalPathEntry[_sectionCount];
@@ -192,10 +208,8 @@ internal sealed class CriticalPathExtractor
         {
             int span = _sectionSpan[k];
             long start = _sectionStart[k], end = _sectionEnd[k];
-            int service = span == v ? -1 : spans[span].Service;
-            // The gap's id 0 formats as GapSpanId.
-            ulong spanId = span == v ? 0 : spans[span].SpanId.Value;
-            path[at] = new CriticalPathEntry(spanId, service < 0 ? GapService : strings[service], start, end);
+            int service = spans[span].Service;
+            path[at] = new CriticalPathEntry(spans[span].SpanId.Value, strings[service], start, end);
             int known = _services.Count;
             int number = _services.GetOrAdd(service);
             if (number == known)
@@ -208,8 +222,7 @@ internal sealed class CriticalPathExtractor
         var byService = new NamedTotal[_services.Count];
         for (int number = 0; number < byService.Length; number++)
         {
-            int service = (int)_services.KeyAt(number);
-            byService[number] = new NamedTotal(service < 0 ? GapService : strings[service], _serviceUs[number]);
+            byService[number] = new NamedTotal(strings[(int)_services.KeyAt(number)], _serviceUs[number]);
         }
         into.SetCriticalPath(path, byService);
         _services.TrimTo(TraceTree.RetainedCapacity);

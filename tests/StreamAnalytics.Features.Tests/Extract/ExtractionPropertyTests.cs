@@ -75,23 +75,66 @@ public class ExtractionPropertyTests
         }
     }
 
+    /// <summary>
+    /// The critical path's invariants for any trace: sections are contiguous and never empty, the per-service map adds
+    /// up to them, and the path plus the time outside the root is the trace's duration.
+    /// </summary>
     private static void AssertTiles(TraceFeatures f)
     {
-        long cursor = f.StartTimeUs;
-        foreach (var s in f.CriticalPath)
+        long covered = 0;
+        for (int k = 0; k < f.CriticalPath.Count; k++)
         {
-            Assert.Equal(cursor, s.StartUs);
+            var s = f.CriticalPath[k];
+            if (k > 0) Assert.Equal(f.CriticalPath[k - 1].EndUs, s.StartUs);
             Assert.True(s.EndUs > s.StartUs, "sections are never empty");
-            cursor = s.EndUs;
+            Assert.InRange(s.StartUs, f.StartTimeUs, f.StartTimeUs + f.DurationUs);
+            Assert.InRange(s.EndUs, f.StartTimeUs, f.StartTimeUs + f.DurationUs);
+            covered += s.EndUs - s.StartUs;
         }
-        Assert.Equal(f.StartTimeUs + f.DurationUs, cursor);
-        Assert.Equal(f.DurationUs, f.CriticalPathByService.Values.Sum());
+        Assert.Equal(covered, f.CriticalPathByService.Values.Sum());
+        Assert.InRange(f.CriticalPathOutsideRootUs, 0, f.DurationUs);
+        Assert.Equal(f.DurationUs, covered + f.CriticalPathOutsideRootUs);
+    }
+
+    /// <summary>
+    /// For a well-formed trace (unique ids, no shared halves) the root is the earliest-starting span without a parent
+    /// id, and the sections tile exactly its [start, end].
+    /// </summary>
+    private static void AssertTilesTheRoot(TraceFeatures f, TestTrace trace)
+    {
+        AssertTiles(f);
+        Span[] spans = trace.Build().Spans.ToArray();
+        int root = -1;
+        for (int i = 0; i < spans.Length; i++)
+        {
+            if (spans[i].ParentSpanId.IsEmpty && (root < 0 || spans[i].StartUnixNanos < spans[root].StartUnixNanos)) root = i;
+        }
+        long start = spans[root].StartUnixNanos / 1000, end = (spans[root].StartUnixNanos + spans[root].DurationNanos) / 1000;
+        if (end == start)
+        {
+            Assert.Empty(f.CriticalPath);
+            return;
+        }
+        Assert.Equal(start, f.CriticalPath[0].StartUs);
+        Assert.Equal(end, f.CriticalPath[^1].EndUs);
+        Assert.Equal(f.DurationUs - (end - start), f.CriticalPathOutsideRootUs);
     }
 
     [Fact]
-    public void Critical_path_sections_tile_the_trace_without_gaps_or_overlaps()
+    public void Critical_path_sections_tile_the_root_span_without_gaps_or_overlaps()
     {
-        ForSeeds(400, rng => AssertTiles(Features.Of((rng.Next(2) == 0 ? WellFormed(rng) : Hostile(rng)).Trace)));
+        ForSeeds(400, rng =>
+        {
+            if (rng.Next(2) == 0)
+            {
+                var g = WellFormed(rng, kinds: rng.Next(2) == 0);
+                AssertTilesTheRoot(Features.Of(g.Trace), g.Trace);
+            }
+            else
+            {
+                AssertTiles(Features.Of(Hostile(rng).Trace));
+            }
+        });
     }
 
     [Fact]

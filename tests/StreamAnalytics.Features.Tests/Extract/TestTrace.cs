@@ -31,11 +31,13 @@ internal sealed class TestTrace
         bool error = false,
         string? peer = null,
         PeerKind peerKind = PeerKind.Service,
-        bool shared = false)
+        bool shared = false,
+        bool followsFrom = false)
     {
         var flags = SpanFlags.None;
         if (error) flags |= SpanFlags.Error;
         if (shared) flags |= SpanFlags.Shared;
+        if (followsFrom) flags |= SpanFlags.FollowsFrom;
         _spans.Add(new Span
         {
             TraceId = Id,

@@ -87,6 +87,6 @@ public class TraceFeatureExtractorTests
         var f = Features.Of(t);
 
         Assert.Equal(3, f.SpanCount);
-        Assert.Equal(f.DurationUs, f.CriticalPath.Sum(s => s.EndUs - s.StartUs));
+        Assert.Equal(f.DurationUs, f.CriticalPath.Sum(s => s.EndUs - s.StartUs) + f.CriticalPathOutsideRootUs);
     }
 }

@@ -12,8 +12,8 @@ namespace StreamAnalytics.Features.Tests.Extract;
 /// </summary>
 public class TraceFeaturesCompactTests
 {
-    // Two roots with a gap between them (a virtual-root section), a service literally called "untraced", a client/server
-    // pair per service pair, and two (service, operation) pairs that render to the same "a::b::c" key.
+    // Two roots (the second one off the critical path), a service on the path twice, a client/server pair per service
+    // pair, and two (service, operation) pairs that render to the same "a::b::c" key.
     private static TestTrace Trace() => new TestTrace()
         .Add(1, 0, "web", 0, 100, SpanKind.Server, "GET /")
         .Add(2, 1, "web", 10, 50, SpanKind.Client, "call")
@@ -91,9 +91,9 @@ public class TraceFeaturesCompactTests
         TraceFeatures f = Extract();
         using var doc = JsonDocument.Parse(TraceFeaturesJson.ToUtf8(f));
 
-        // The gap between the roots (100 → 150) and the service called "untraced" share one key.
+        // "untraced" is on the path twice, around its db call (60 → 65 and 85 → 90): one key.
         long untraced = doc.RootElement.GetProperty("criticalPathByService").GetProperty("untraced").GetInt64();
-        Assert.Equal(50 + 5 + 5, untraced);
+        Assert.Equal(5 + 5, untraced);
         Assert.Equal(untraced, f.CriticalPathByService["untraced"]);
         // a::b + c and a + b::c both render to "a::b::c": self times 10 - 5 and 5.
         Assert.Equal(10, doc.RootElement.GetProperty("selfTimeByOperation").GetProperty("a::b::c").GetInt64());
@@ -106,7 +106,8 @@ public class TraceFeaturesCompactTests
     {
         TraceFeatures f = Extract();
 
-        Assert.Equal(["web", "app", "untraced", "db", "a::b", "a"], f.CriticalPathByService.Keys);
+        // Path: web 0 → 60 (app's call ends exactly at 60, so Jaeger's rule leaves it off), untraced, db, untraced, web.
+        Assert.Equal(["web", "untraced", "db"], f.CriticalPathByService.Keys);
         Assert.Equal(["web::GET /", "web::call", "app::handle", "untraced::x", "db::q", "a::b::c"], f.SelfTimeByOperation.Keys);
     }
 
@@ -197,6 +198,7 @@ public class TraceFeaturesCompactTests
 
         Assert.Same(f.TraceId, copy.TraceId);
         Assert.Same(f.CriticalPath, copy.CriticalPath);
+        Assert.Equal(60, copy.CriticalPathOutsideRootUs); // the second root, 150 → 160, is past the first one's end at 100
         Assert.Same(f.CriticalPathByService, copy.CriticalPathByService);
         Assert.Same(f.SelfTimeByOperation, copy.SelfTimeByOperation);
         Assert.Same(f.NetworkLatencies, copy.NetworkLatencies);
@@ -212,7 +214,8 @@ public class TraceFeaturesCompactTests
         Assert.Empty(copy.SelfTimeByOperation);
         Assert.Empty(copy.NetworkLatencies);
         Assert.Equal("0123456789abcdeffedcba9876543210", copy.TraceId);
-        Assert.Contains("\"criticalPath\":[],\"criticalPathByService\":{},\"selfTimeByOperation\":{},\"networkLatencies\":[]", Json(copy));
+        Assert.Equal(0, copy.CriticalPathOutsideRootUs);
+        Assert.Contains("\"criticalPath\":[],\"criticalPathByService\":{},\"criticalPathOutsideRootUs\":0,\"selfTimeByOperation\":{},\"networkLatencies\":[]", Json(copy));
     }
 
     [Fact]
@@ -221,7 +224,7 @@ public class TraceFeaturesCompactTests
         TraceFeatures empty = Features.Of(new TestTrace());
         var fresh = new TraceFeatures();
 
-        const string EmptyFeatures = "\"criticalPath\":[],\"criticalPathByService\":{},\"selfTimeByOperation\":{},\"networkLatencies\":[]";
+        const string EmptyFeatures = "\"criticalPath\":[],\"criticalPathByService\":{},\"criticalPathOutsideRootUs\":0,\"selfTimeByOperation\":{},\"networkLatencies\":[]";
         Assert.Contains(EmptyFeatures, Json(empty));
         Assert.Contains(EmptyFeatures, Json(fresh));
         Assert.Contains("\"traceId\":\"0123456789abcdeffedcba9876543210\"", Json(empty));

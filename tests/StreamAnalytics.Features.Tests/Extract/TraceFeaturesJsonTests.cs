@@ -24,7 +24,8 @@ public class TraceFeaturesJsonTests
             {
                 "traceId", "revision", "completionReason", "startTimeUs", "durationUs", "spanCount", "serviceCount",
                 "errorCount", "rootService", "rootOperation", "rootError", "depth", "maxFanOut", "spanCounts", "edges",
-                "servicePaths", "criticalPath", "criticalPathByService", "selfTimeByOperation", "networkLatencies", "quality",
+                "servicePaths", "criticalPath", "criticalPathByService", "criticalPathOutsideRootUs", "selfTimeByOperation",
+                "networkLatencies", "quality",
             },
             doc.RootElement.EnumerateObject().Select(p => p.Name).ToArray());
         Assert.Equal("0123456789abcdeffedcba9876543210", doc.RootElement.GetProperty("traceId").GetString());

@@ -39,6 +39,23 @@ public sealed class SpanCodecTests
     }
 
     [Fact]
+    public void Every_span_flag_survives_a_round_trip_follows_from_included()
+    {
+        // The open-traces changelog stores spans in this codec too, so this covers restore as well.
+        var strings = new StringTable();
+        var codec = new SpanCodec();
+        var flags = new List<SpanFlags> { SpanFlags.FollowsFrom, SpanFlags.FollowsFrom | SpanFlags.SourceJaeger | SpanFlags.Error };
+        for (int bit = 0; bit < 8; bit++) flags.Add((SpanFlags)(1 << bit));
+        ModelSpan[] spans = RandomSpans(new Random(18), strings, flags.Count);
+        for (int i = 0; i < spans.Length; i++) spans[i].Flags = flags[i];
+
+        var batch = new SpanBatch();
+        Assert.True(codec.TryDecode(Encode(codec, strings, spans), strings, batch, out var error), error.ToString());
+
+        for (int i = 0; i < spans.Length; i++) Assert.Equal(flags[i], batch.Spans[i].Flags);
+    }
+
+    [Fact]
     public void Decoding_appends_to_the_batch_and_a_failure_leaves_earlier_spans_in_place()
     {
         var strings = new StringTable();

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Formats.Tests.Support;
 using StreamAnalytics.Tools.Generated.Jaeger;
 using JaegerSpan = StreamAnalytics.Tools.Generated.Jaeger.Span;
@@ -66,6 +67,43 @@ public class JaegerProtoDecoderTests
         // Field order on the wire is not guaranteed: put the reference (field 4) first.
         byte[] message = [0x22, (byte)reference.CalculateSize(), .. reference.ToByteArray(), .. rest.ToByteArray()];
         Assert.Equal("4444444444444444", Assert.Single(TestData.Decode(SpanFormat.JaegerProto, message)).ParentSpanId);
+    }
+
+    private static SpanFlags FlagsOf(JaegerSpan span)
+    {
+        var batch = new SpanBatch();
+        Assert.True(SpanDecoders.Create(SpanFormat.JaegerProto, new StringTable()).TryDecode(span.ToByteArray(), batch, out var error), error?.ToString());
+        return Assert.Single(batch.Spans.ToArray()).Flags;
+    }
+
+    [Fact]
+    public void A_parent_taken_from_a_follows_from_reference_is_flagged_follows_from()
+    {
+        JaegerSpan span = BaseSpan();
+        span.References.Add(new SpanRef { TraceId = ByteString.CopyFrom(OtherTrace), SpanId = Id("1111111111111111") });
+        span.References.Add(new SpanRef { TraceId = ByteString.CopyFrom(Trace), SpanId = Id("3333333333333333"), RefType = SpanRefType.FollowsFrom });
+
+        Assert.Equal(SpanFlags.FollowsFrom | SpanFlags.SourceJaeger, FlagsOf(span));
+    }
+
+    [Fact]
+    public void A_child_of_reference_wins_and_leaves_the_span_unflagged()
+    {
+        JaegerSpan span = BaseSpan();
+        span.References.Add(new SpanRef { TraceId = ByteString.CopyFrom(Trace), SpanId = Id("3333333333333333"), RefType = SpanRefType.FollowsFrom });
+        span.References.Add(new SpanRef { TraceId = ByteString.CopyFrom(Trace), SpanId = Id("4444444444444444") });
+
+        Assert.Equal(SpanFlags.SourceJaeger, FlagsOf(span));
+        Assert.Equal(SpanFlags.SourceJaeger, FlagsOf(BaseSpan())); // no references at all: a root
+    }
+
+    [Fact]
+    public void A_follows_from_reference_into_another_trace_is_no_parent_and_no_flag()
+    {
+        JaegerSpan span = BaseSpan();
+        span.References.Add(new SpanRef { TraceId = ByteString.CopyFrom(OtherTrace), SpanId = Id("3333333333333333"), RefType = SpanRefType.FollowsFrom });
+
+        Assert.Equal(SpanFlags.SourceJaeger, FlagsOf(span));
     }
 
     [Fact]

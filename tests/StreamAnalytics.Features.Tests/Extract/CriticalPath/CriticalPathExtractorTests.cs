@@ -1,4 +1,5 @@
 using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Formats.Model;
 
 namespace StreamAnalytics.Features.Tests.Extract.CriticalPath;
 
@@ -58,12 +59,10 @@ public class CriticalPathExtractorTests
             .Add(1, 0, "p", 0, 100)
             .Add(2, 1, "c", 80, 40));   // ends at 120
 
-        // The trace ends at 120; the clipped-away part is time no root covers.
-        Assert.Equal(new[]
-        {
-            (Id(1), 0L, 80L), (Id(2), 80L, 100L), ("0000000000000000", 100L, 120L),
-        }, Sections(f));
-        Assert.Equal(20, f.CriticalPathByService["untraced"]);
+        // The trace ends at 120; the clipped-away part is outside the root, not on the path.
+        Assert.Equal(new[] { (Id(1), 0L, 80L), (Id(2), 80L, 100L) }, Sections(f));
+        Assert.Equal(20, f.CriticalPathOutsideRootUs);
+        Assert.Equal(new[] { "p", "c" }, f.CriticalPathByService.Keys);
     }
 
     [Fact]
@@ -73,30 +72,57 @@ public class CriticalPathExtractorTests
             .Add(1, 0, "p", 0, 100)
             .Add(2, 1, "late", 150, 50));
 
-        Assert.Equal(new[] { (Id(1), 0L, 100L), ("0000000000000000", 100L, 200L) }, Sections(f));
+        Assert.Equal(new[] { (Id(1), 0L, 100L) }, Sections(f));
         Assert.False(f.CriticalPathByService.ContainsKey("late"));
+        Assert.Equal(100, f.CriticalPathOutsideRootUs);
     }
 
     [Fact]
-    public void Back_to_back_children_are_both_on_the_path()
+    public void Back_to_back_children_credit_the_parent_with_the_earlier_one_as_jaeger_does()
     {
         var f = Features.Of(new TestTrace()
             .Add(1, 0, "p", 0, 20)
             .Add(2, 1, "a", 0, 10)
             .Add(3, 1, "b", 10, 10));
 
-        Assert.Equal(new[] { (Id(2), 0L, 10L), (Id(3), 10L, 20L) }, Sections(f));
+        // Jaeger UI: going back from b (starts at 10), only a child that ended strictly before 10 is followed.
+        Assert.Equal(new[] { (Id(1), 0L, 10L), (Id(3), 10L, 20L) }, Sections(f));
     }
 
     [Fact]
-    public void Several_roots_are_children_of_a_virtual_root_that_covers_the_time_between_them()
+    public void Only_the_root_span_is_on_the_path_and_other_roots_count_as_outside_it()
     {
         var f = Features.Of(new TestTrace()
             .Add(1, 0, "r1", 0, 10)
-            .Add(2, 0, "r2", 20, 10));
+            .Add(2, 0, "r2", 20, 10)
+            .Add(3, 99, "orphan", 5, 40));
 
-        Assert.Equal(new[] { (Id(1), 0L, 10L), ("0000000000000000", 10L, 20L), (Id(2), 20L, 30L) }, Sections(f));
-        Assert.Equal("untraced", f.CriticalPath[1].Service);
+        Assert.Equal(new[] { (Id(1), 0L, 10L) }, Sections(f));
+        Assert.Equal(new[] { "r1" }, f.CriticalPathByService.Keys);
+        Assert.Equal(35, f.CriticalPathOutsideRootUs); // trace 0 → 45, root 0 → 10
+    }
+
+    [Fact]
+    public void Without_a_parentless_span_the_earliest_orphan_is_the_root()
+    {
+        var f = Features.Of(new TestTrace()
+            .Add(1, 98, "late-orphan", 30, 10)
+            .Add(2, 99, "orphan", 10, 10)
+            .Add(3, 2, "child", 12, 4));
+
+        Assert.Equal(new[] { (Id(2), 10L, 12L), (Id(3), 12L, 16L), (Id(2), 16L, 20L) }, Sections(f));
+        Assert.Equal(20, f.CriticalPathOutsideRootUs);
+    }
+
+    [Fact]
+    public void A_consumer_under_a_non_producer_parent_still_blocks_it()
+    {
+        // Only PRODUCER → CONSUMER is fire-and-forget; a CONSUMER span under e.g. a polling INTERNAL span is waited for.
+        var f = Features.Of(new TestTrace()
+            .Add(1, 0, "poller", 0, 100, SpanKind.Internal)
+            .Add(2, 1, "handler", 20, 50, SpanKind.Consumer));
+
+        Assert.Equal(new[] { (Id(1), 0L, 20L), (Id(2), 20L, 70L), (Id(1), 70L, 100L) }, Sections(f));
     }
 
     [Fact]

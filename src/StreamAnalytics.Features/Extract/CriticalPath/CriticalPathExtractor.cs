@@ -28,10 +28,11 @@ namespace StreamAnalytics.Features.Extract.CriticalPath;
 /// </list>
 /// <para>
 /// So the sections tile [root start, root end] exactly, and the durations in <c>criticalPathByService</c> add up to the
-/// root's duration; <c>durationUs</c> = root duration + <c>criticalPathOutsideRootUs</c>. A child that ends exactly
-/// when the next one starts (back-to-back calls) is not on the path: as in Jaeger UI, the parent is credited with that
-/// time. Of children that end at the same microsecond one is chosen deterministically (the order
-/// <see cref="SegmentSort"/> leaves them in).
+/// root's duration; <c>durationUs</c> = root duration + <c>criticalPathOutsideRootUs</c>. Going back from a child, a
+/// sibling that ended exactly when that child started (back-to-back calls) is not followed: as in Jaeger UI, the parent
+/// is credited with that sibling's time. Of children that end at the same microsecond one is chosen deterministically
+/// (the order <see cref="SegmentSort"/> leaves them in). One difference of form, not of time: where Jaeger UI lists two
+/// adjacent sections of the same span (around a zero-length child), they are one section here.
 /// </para>
 /// <para>Iterative with a cursor per span: each child is examined once, so the walk is O(n) after an O(n log n)
 /// sort of each span's children by end. Times are microseconds. Not thread-safe.</para>

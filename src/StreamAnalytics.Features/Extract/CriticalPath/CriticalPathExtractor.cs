@@ -30,8 +30,8 @@ namespace StreamAnalytics.Features.Extract.CriticalPath;
 /// So the sections tile [root start, root end] exactly, and the durations in <c>criticalPathByService</c> add up to the
 /// root's duration; <c>durationUs</c> = root duration + <c>criticalPathOutsideRootUs</c>. Going back from a child, a
 /// sibling that ended exactly when that child started (back-to-back calls) is not followed: as in Jaeger UI, the parent
-/// is credited with that sibling's time. Of children that end at the same microsecond one is chosen deterministically
-/// (the order <see cref="SegmentSort"/> leaves them in). One difference of form, not of time: where Jaeger UI lists two
+/// is credited with that sibling's time. Of children that end at the same microsecond, the earliest-starting one is
+/// followed (then the first in the trace), as Jaeger UI keeps children in start order. One difference of form, not of time: where Jaeger UI lists two
 /// adjacent sections of the same span (around a zero-length child), they are one section here.
 /// </para>
 /// <para>Iterative with a cursor per span: each child is examined once, so the walk is O(n) after an O(n log n)
@@ -144,6 +144,7 @@ internal sealed class CriticalPathExtractor
         _sectionCount = 0;
         ReadOnlySpan<int> parent = tree.Parent;
         ReadOnlySpan<int> childStart = tree.ChildStart;
+        ReadOnlySpan<long> start = tree.StartUs;
         int current = root;
         long t = _clipEnd[root];
         // Descending into a span, any child qualifies (all end by t, the span's clipped end); back in a parent after a
@@ -158,7 +159,7 @@ internal sealed class CriticalPathExtractor
                 int k = _items[--_cursor[current]];
                 // A child skipped here never qualifies later either, since t only moves back in time.
                 if (_excluded[k] || _clipEnd[k] > t || (returning && _clipEnd[k] == t)) continue;
-                next = k;
+                next = PickAmongEqualEnds(current, lo, k, start);
                 break;
             }
             if (next >= 0)
@@ -177,6 +178,25 @@ internal sealed class CriticalPathExtractor
                 returning = true;
             }
         }
+    }
+
+    /// <summary>
+    /// Of <paramref name="found"/> and the children under the cursor that end at the same time, the one Jaeger UI takes:
+    /// it keeps children sorted by start time (stable, so trace order breaks ties) and takes the first with the latest
+    /// end. The others are consumed: once back from the chosen one, none of them ends strictly before it started.
+    /// </summary>
+    private int PickAmongEqualEnds(int current, int lo, int found, ReadOnlySpan<long> start)
+    {
+        long end = _clipEnd[found];
+        while (_cursor[current] > lo)
+        {
+            int other = _items[_cursor[current] - 1];
+            // Excluded children sort first (key long.MinValue), so the first one met ends the run.
+            if (_excluded[other] || _clipEnd[other] != end) break;
+            _cursor[current]--;
+            if (start[other] < start[found] || (start[other] == start[found] && other < found)) found = other;
+        }
+        return found;
     }
 
     private void Add(int span, long start, long end)

@@ -6,8 +6,9 @@ namespace StreamAnalytics.Features.Extract.Tree;
 /// parent at a time (most parents have two or three children).
 /// </summary>
 /// <remarks>
-/// Array.Sort is not stable, and the critical path's tie-breaking between children that end at the same microsecond
-/// depends on the order it leaves them in, so documents stay byte-identical only if that order is kept. For up to
+/// Array.Sort is not stable. The critical path breaks ties between children that end at the same microsecond itself
+/// (by start time, as Jaeger UI does), so its result no longer depends on that order; keeping Array.Sort's exact
+/// order anyway means any other caller gets the same answer from either. For up to
 /// <see cref="InlineLimit"/> keys the runtime's introsort does no partitioning: two keys are compared and swapped,
 /// three go through a fixed compare-and-swap network (which can reorder equal keys), more are insertion-sorted
 /// (stable). That is reproduced here; longer segments go to Array.Sort itself. SegmentSortTests checks the two

@@ -191,6 +191,33 @@ public class JaegerCriticalPathGoldenTests
         Assert.Equal(80, f.CriticalPathOutsideRootUs);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Of_children_ending_together_the_earliest_starting_one_is_followed(bool laterStartingFirst)
+    {
+        // Jaeger UI keeps a span's children in start order and takes the first with the latest end.
+        var t = new TestTrace().Add(0x1, 0, "api", 0, 100);
+        if (laterStartingFirst) t.Add(0x3, 0x1, "short", 40, 20).Add(0x2, 0x1, "long", 20, 40);
+        else t.Add(0x2, 0x1, "long", 20, 40).Add(0x3, 0x1, "short", 40, 20);
+
+        var f = Features.Of(t);
+
+        Assert.Equal(new[] { (0x1UL, 0L, 20L), (0x2UL, 20L, 60L), (0x1UL, 60L, 100L) }, Sections(f));
+    }
+
+    [Fact]
+    public void Of_children_ending_together_and_starting_together_the_first_in_the_trace_is_followed()
+    {
+        var f = Features.Of(new TestTrace()
+            .Add(0x1, 0, "api", 0, 100)
+            .Add(0x7, 0x1, "first", 30, 30)
+            .Add(0x5, 0x1, "second", 30, 30)
+            .Add(0x6, 0x1, "third", 30, 30));
+
+        Assert.Equal(new[] { (0x1UL, 0L, 30L), (0x7UL, 30L, 60L), (0x1UL, 60L, 100L) }, Sections(f));
+    }
+
     [Fact]
     public void Nested_children_are_walked_depth_first_back_in_time()
     {

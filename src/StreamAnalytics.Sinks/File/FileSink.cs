@@ -63,8 +63,12 @@ public sealed class FileSink : ISink, IDisposable
     public string AggregatesPath => _aggregates.Path;
 
     /// <inheritdoc/>
+    public void Add(FeaturesDocument document, CancellationToken cancellationToken = default) =>
+        Append(_features, SinkDocument.ForFeatures(document, _featuresPrefix));
+
+    /// <summary>Buffers the document of <paramref name="features"/> (every feature, default caps): for callers outside a topology.</summary>
     public void Add(TraceFeatures features, CancellationToken cancellationToken = default) =>
-        Append(_features, SinkDocument.ForFeatures(features, _featuresPrefix));
+        Add(FeaturesDocument.Create(features), cancellationToken);
 
     /// <inheritdoc/>
     public void Add(AggregateDocument aggregate, CancellationToken cancellationToken = default) =>

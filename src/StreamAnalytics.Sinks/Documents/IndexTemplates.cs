@@ -1,4 +1,4 @@
-namespace StreamAnalytics.Sinks.Elasticsearch;
+namespace StreamAnalytics.Sinks.Documents;
 
 /// <summary>
 /// The composable index templates (<c>PUT _index_template/{name}</c>) put at start: explicit mappings, so that

@@ -54,6 +54,7 @@ public sealed class DocumentCaps
             RootError = f.RootError,
             Depth = f.Depth,
             MaxFanOut = f.MaxFanOut,
+            CriticalPathOutsideRootUs = f.CriticalPathOutsideRootUs,
             Quality = f.Quality,
             ServicePathLeafCallUs = f.ServicePathLeafCallUs,
             SpanCounts = LargestValues(f.SpanCounts, _maxEntries, out int spanCounts),

@@ -63,6 +63,28 @@ public class DocumentCapsTests
     }
 
     [Fact]
+    public void A_capped_document_writes_every_scalar_and_the_quality_of_the_trace()
+    {
+        // Guards the copy in DocumentCaps against a field added to TraceFeatures later and not copied.
+        var t = new TestTrace();
+        for (int i = 0; i < 40; i++) t.Add((ulong)(i + 1), (ulong)i, i % 2 == 0 ? "a" : "b", i, (40 - i) * 10L, operation: "step-" + i.ToString("D3"));
+        t.Add(100, 40, "late", 390, 500, operation: "ends-after-the-root"); // time outside the root: criticalPathOutsideRootUs > 0
+        TraceFeatures f = Features.Of(t, LinkSemantics.Parent);
+        Assert.True(f.CriticalPathOutsideRootUs > 0);
+        f.Quality.OrphanSpans = 3;
+        using var whole = JsonDocument.Parse(TraceFeaturesJson.ToUtf8(f));
+        using var capped = JsonDocument.Parse(TraceFeaturesJson.ToUtf8(Ten.Apply(f)));
+        int scalars = 0;
+        foreach (JsonProperty p in whole.RootElement.EnumerateObject())
+        {
+            if (p.Value.ValueKind == JsonValueKind.Array || (p.Value.ValueKind == JsonValueKind.Object && p.Name != "quality")) continue;
+            Assert.Equal(p.Value.GetRawText(), capped.RootElement.GetProperty(p.Name).GetRawText());
+            scalars++;
+        }
+        Assert.True(scalars >= 15, $"{scalars} scalar fields compared");
+    }
+
+    [Fact]
     public void A_deep_trace_keeps_the_longest_critical_path_sections_in_path_order()
     {
         TraceFeatures f = Deep(40);

@@ -154,7 +154,7 @@ internal static class StageProfile
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             aggregator.Add(t, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
-            FeaturesDocument.Create(f); // the job's one serialization per trace (topic, Elasticsearch and files share it)
+            _ = FeaturesDocument.Create(f).Utf8; // the job's one serialization per trace (topic, Elasticsearch and files share it)
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             derived.Record(t, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);

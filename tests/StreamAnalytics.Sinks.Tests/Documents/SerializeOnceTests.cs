@@ -79,6 +79,23 @@ public sealed class SerializeOnceTests : IAsyncLifetime, IDisposable
         Assert.Empty(context.Forwarded);
     }
 
+    [Fact]
+    public void A_sink_that_reads_only_the_features_costs_no_serialization()
+    {
+        TraceFeatures features = TestDocuments.Features(10);
+        var recorder = new Recorder();
+        var processor = new FeaturesSinkProcessor([recorder], metrics: null, forward: false);
+        processor.Init(new ForwardedRecords());
+        processor.Process(new Record<TraceId, CompletedTrace>(default, new CompletedTrace(TestDocuments.TraceOf(features), features), 0));
+
+        FeaturesDocument doc = Assert.Single(recorder.Documents);
+        Assert.Same(features, doc.Features);
+        Assert.False(doc.IsSerialized);
+        ReadOnlyMemory<byte> first = doc.Utf8;
+        Assert.True(doc.IsSerialized);
+        Assert.True(first.Span == doc.Utf8.Span, "the same array on every read"); // reference-equal spans: one serialization
+    }
+
     private sealed class Recorder : ISink
     {
         public List<FeaturesDocument> Documents { get; } = [];

@@ -12,6 +12,7 @@ using StreamAnalytics.Features.Extract.Timing;
 using StreamAnalytics.Features.Extract.Tree;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;
+using StreamAnalytics.Sinks.Documents;
 using StreamAnalytics.Sinks.Prometheus;
 using Trace = StreamAnalytics.Features.Assembly.Trace;
 
@@ -153,7 +154,7 @@ internal static class StageProfile
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             aggregator.Add(t, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
-            TraceFeaturesJson.ToUtf8(f);
+            _ = FeaturesDocument.Create(f).Utf8; // the job's one serialization per trace (topic, Elasticsearch and files share it)
             Lap(ref k, ref ts, ref alloc, ticks, bytes);
             derived.Record(t, f);
             Lap(ref k, ref ts, ref alloc, ticks, bytes);

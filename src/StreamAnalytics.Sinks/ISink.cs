@@ -1,5 +1,5 @@
 using StreamAnalytics.Features.Aggregate;
-using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Sinks.Documents;
 using StreamAnalytics.Streams.Api;
 
 namespace StreamAnalytics.Sinks;
@@ -11,8 +11,11 @@ namespace StreamAnalytics.Sinks;
 /// </summary>
 public interface ISink : IFlushable
 {
-    /// <summary>Buffers a trace's features document. May block (back-pressure) while the sink's buffer is full.</summary>
-    void Add(TraceFeatures features, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Buffers a trace's document (serialized once, for every sink and the features topic). May block
+    /// (back-pressure) while the sink's buffer is full.
+    /// </summary>
+    void Add(FeaturesDocument document, CancellationToken cancellationToken = default);
 
     /// <summary>Buffers an aggregate document. May block (back-pressure) while the sink's buffer is full.</summary>
     void Add(AggregateDocument aggregate, CancellationToken cancellationToken = default);

@@ -3,6 +3,7 @@ using StreamAnalytics.Features.Aggregate;
 using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Sinks;
+using StreamAnalytics.Sinks.Documents;
 
 namespace StreamAnalytics.Bench;
 
@@ -44,8 +45,9 @@ internal sealed class BenchSink : ISink
 
     public long Aggregates => Interlocked.Read(ref _aggregates);
 
-    public void Add(TraceFeatures features, CancellationToken cancellationToken = default)
+    public void Add(FeaturesDocument document, CancellationToken cancellationToken = default)
     {
+        TraceFeatures features = document.Features;
         long now = Stopwatch.GetTimestamp();
         if (features.Revision != 0)
         {

@@ -1,6 +1,7 @@
 using StreamAnalytics.Features.Aggregate;
 using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Sinks;
+using StreamAnalytics.Sinks.Documents;
 
 namespace StreamAnalytics.Cli.Demo;
 
@@ -22,8 +23,9 @@ internal sealed class DemoReport : ISink
     public long Spans { get; private set; }
     public long Aggregates { get; private set; }
 
-    public void Add(TraceFeatures features, CancellationToken cancellationToken = default)
+    public void Add(FeaturesDocument document, CancellationToken cancellationToken = default)
     {
+        TraceFeatures features = document.Features; // whole: the report counts what the documents may have capped
         if (features.Revision > 0) return;
         lock (_lock)
         {

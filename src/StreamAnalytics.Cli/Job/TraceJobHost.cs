@@ -101,7 +101,7 @@ public sealed class TraceJobHost : IAsyncDisposable
         }
         if (s.FileDirectory is { } dir)
         {
-            FileSink = new FileSink(dir, s.FileFormat);
+            FileSink = CreateFileSink(s, dir);
             _sinks.Add(FileSink);
             _log.LogInformation("file sink: {Features}, {Aggregates}", FileSink.FeaturesPath, FileSink.AggregatesPath);
         }
@@ -132,6 +132,13 @@ public sealed class TraceJobHost : IAsyncDisposable
         await Task.Run(streams.Start, CancellationToken.None).WaitAsync(cancellationToken);
         _probe = Task.Run(() => ProbeKafka(_probeStop.Token));
     }
+
+    /// <summary>
+    /// The job's file sink in <paramref name="directory"/>: <c>file.format</c>, <c>file.buffer.bytes</c>, and bulk
+    /// action lines naming the indices the Elasticsearch sink writes (<c>elasticsearch.index.*</c>).
+    /// </summary>
+    internal static FileSink CreateFileSink(TraceJobSettings s, string directory) =>
+        new(directory, s.FileFormat, s.FeaturesIndexPrefix, s.AggregatesIndexPrefix, s.FileBufferBytes);
 
     /// <summary>How long the job waits before it tries again to put Elasticsearch's index templates.</summary>
     internal static readonly TimeSpan ElasticsearchStartRetry = TimeSpan.FromSeconds(10);

@@ -3,6 +3,7 @@ using StreamAnalytics.Features.Aggregate;
 using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats;
+using StreamAnalytics.Sinks.Documents;
 using StreamAnalytics.Sinks.Elasticsearch;
 using StreamAnalytics.Sinks.File;
 using StreamAnalytics.Sinks.Prometheus;
@@ -43,6 +44,12 @@ public sealed class TraceJobSettings
     public required ElasticsearchSinkConfig? Elasticsearch { get; init; }
     public required string? FileDirectory { get; init; }
     public required FileSinkFormat FileFormat { get; init; }
+    /// <summary><c>file.buffer.bytes</c>: bytes buffered per file before a write.</summary>
+    public int FileBufferBytes { get; init; } = FileSinkKeys.DefaultBufferBytes;
+    /// <summary><c>elasticsearch.index.features</c>: the Elasticsearch sink's and the file sink's bulk action lines' prefix.</summary>
+    public string FeaturesIndexPrefix { get; init; } = IndexNames.DefaultFeaturesPrefix;
+    /// <summary><c>elasticsearch.index.aggregates</c>, as <see cref="FeaturesIndexPrefix"/>.</summary>
+    public string AggregatesIndexPrefix { get; init; } = IndexNames.DefaultAggregatesPrefix;
     public required PrometheusExporterConfig Metrics { get; init; }
     public required TimeSpan ShutdownTimeout { get; init; }
     public required bool JsonLogs { get; init; }
@@ -126,6 +133,14 @@ public sealed class TraceJobSettings
         ElasticsearchSinkConfig? es = null;
         if (c.GetList("elasticsearch.urls").Count > 0)
             es = Try<ElasticsearchSinkConfig?>(() => ElasticsearchSinkConfig.FromProperties(Section("elasticsearch.")), null);
+        // The file sink's bulk action lines name the live sink's indices, with or without an Elasticsearch sink; the
+        // prefixes are checked here only without one (its config checks them, and one problem is reported once).
+        string featuresIndex = c.GetString("elasticsearch.index.features"), aggregatesIndex = c.GetString("elasticsearch.index.aggregates");
+        if (es is null && c.GetList("elasticsearch.urls").Count == 0)
+        {
+            Try(() => { ElasticsearchSinkConfig.CheckPrefix(featuresIndex, "elasticsearch.index.features"); return 0; }, 0);
+            Try(() => { ElasticsearchSinkConfig.CheckPrefix(aggregatesIndex, "elasticsearch.index.aggregates"); return 0; }, 0);
+        }
         var metrics = Try(() => PrometheusExporterConfig.FromProperties(Section("metrics."),
             new Dictionary<string, string>(StringComparer.Ordinal) { ["application_id"] = appId }), new PrometheusExporterConfig());
 
@@ -158,6 +173,9 @@ public sealed class TraceJobSettings
             Elasticsearch = es,
             FileDirectory = fileDir.Length == 0 ? null : fileDir,
             FileFormat = c.GetString("file.format") == "plain" ? FileSinkFormat.Plain : FileSinkFormat.Bulk,
+            FileBufferBytes = c.GetInt(FileSinkKeys.BufferBytesKey),
+            FeaturesIndexPrefix = featuresIndex,
+            AggregatesIndexPrefix = aggregatesIndex,
             Metrics = metrics,
             ShutdownTimeout = TimeSpan.FromMilliseconds(c.GetLong("shutdown.timeout.ms")),
             JsonLogs = c.GetString("log.format") == "json",

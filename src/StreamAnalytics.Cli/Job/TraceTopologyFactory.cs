@@ -5,6 +5,7 @@ using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Features.Repartition;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Sinks;
+using StreamAnalytics.Sinks.Documents;
 using StreamAnalytics.Sinks.Prometheus;
 using StreamAnalytics.Streams;
 
@@ -14,10 +15,10 @@ namespace StreamAnalytics.Cli.Job;
 /// Wires the trace job as a topology (the data flow of the README's picture):
 /// <code>
 /// sub-topology 0:  spans-source → decode ─→ spans-by-trace-sink → {app}-spans-by-trace-repartition
-/// sub-topology 1:  spans-by-trace → assemble[open-traces] → extract ─┬→ features-sink → {app}-trace-features
-///                                                                   ├→ documents (Elasticsearch, file, metrics)
+/// sub-topology 1:  spans-by-trace → assemble[open-traces] → extract ─┬→ documents (metrics, Elasticsearch, file) → features-sink → {app}-trace-features
 ///                                                                   └→ aggregate[trace-aggregates] → aggregates (Elasticsearch, file)
 /// </code>
+/// <c>documents</c> serializes each trace's document once; the topic, Elasticsearch and the files get the same bytes.
 /// When the source is keyed by trace id (Jaeger), decode feeds assemble directly and there is one sub-topology.
 /// </summary>
 public static class TraceTopologyFactory
@@ -47,9 +48,11 @@ public static class TraceTopologyFactory
         // No metrics object: the store makes its own per task, labelled with the task id at Init.
         topology.AddStateStore(() => new OpenTraceStore(s.Assembly, strings, time), "assemble");
         topology.AddProcessor("extract", () => new FeatureExtractionProcessor(s.Features), "assemble");
+        var caps = new DocumentCaps(s.Features);
+        bool toTopic = s.FeaturesTopic is not null;
+        topology.AddProcessor("documents", () => new FeaturesSinkProcessor(sinks, metrics, s.WriteFeatureDocuments, s.FeatureSelection, caps, forward: toTopic), "extract");
         if (s.FeaturesTopic is not null)
-            topology.AddSink("features-sink", s.FeaturesTopic, TraceIdHexSerializer.Instance, new FeaturesRecordSerializer(s.FeatureSelection), "extract");
-        topology.AddProcessor("documents", () => new FeaturesSinkProcessor(sinks, metrics, s.WriteFeatureDocuments, s.FeatureSelection), "extract");
+            topology.AddSink("features-sink", s.FeaturesTopic, TopicSerializers.TraceIdHex, TopicSerializers.FeaturesDocument, "documents");
         topology.AddProcessor("aggregate", () => new AggregationProcessor(s.Assembly.GapMs), "extract");
         topology.AddStateStore(() => new WindowStore(new WindowedAggregator(s.Aggregate)), "aggregate");
         topology.AddProcessor("aggregates", () => new AggregatesSinkProcessor(sinks, s.AggregateKinds), "aggregate");
@@ -61,17 +64,5 @@ public static class TraceTopologyFactory
     {
         public static readonly MemorySerializer Instance = new();
         public byte[] Serialize(ReadOnlyMemory<byte> data, SerializationContext context) => data.ToArray();
-    }
-
-    /// <summary>Feature records are keyed by the 32-hex trace id, readable by any consumer.</summary>
-    private sealed class TraceIdHexSerializer : ISerializer<TraceId>
-    {
-        public static readonly TraceIdHexSerializer Instance = new();
-        public byte[] Serialize(TraceId data, SerializationContext context) => System.Text.Encoding.ASCII.GetBytes(data.ToString());
-    }
-
-    private sealed class FeaturesRecordSerializer(FeatureSelection selection) : ISerializer<CompletedTrace>
-    {
-        public byte[] Serialize(CompletedTrace data, SerializationContext context) => TraceFeaturesJson.ToUtf8(selection.Apply(data.Features));
     }
 }

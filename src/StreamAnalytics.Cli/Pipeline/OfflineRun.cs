@@ -5,6 +5,7 @@ using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Sinks;
+using StreamAnalytics.Sinks.Documents;
 using StreamAnalytics.Streams;
 using StreamAnalytics.Streams.Testing;
 
@@ -226,7 +227,7 @@ public sealed class OfflineRun : IDisposable
     /// <summary>Passes documents on; ignores the per-commit flush (the run flushes once at the end).</summary>
     private sealed class NoCommitFlushSink(ISink inner) : ISink
     {
-        public void Add(TraceFeatures features, CancellationToken cancellationToken = default) => inner.Add(features, cancellationToken);
+        public void Add(FeaturesDocument document, CancellationToken cancellationToken = default) => inner.Add(document, cancellationToken);
         public void Add(AggregateDocument aggregate, CancellationToken cancellationToken = default) => inner.Add(aggregate, cancellationToken);
         public void Flush(CancellationToken cancellationToken) { }
     }
@@ -235,7 +236,7 @@ public sealed class OfflineRun : IDisposable
     {
         public long Features { get; private set; }
         public long Aggregates { get; private set; }
-        public void Add(TraceFeatures features, CancellationToken cancellationToken = default) => Features++;
+        public void Add(FeaturesDocument document, CancellationToken cancellationToken = default) => Features++;
         public void Add(AggregateDocument aggregate, CancellationToken cancellationToken = default) => Aggregates++;
         public void Flush(CancellationToken cancellationToken) { }
     }

@@ -124,6 +124,12 @@ public sealed class TraceFeatures
 
     public TraceQuality Quality { get; set; } = new();
 
+    /// <summary>
+    /// Null unless this document was capped (<see cref="DocumentCaps"/>): how many entries of each per-trace list the
+    /// document left out. The features a document was made from, which aggregation reads, are whole.
+    /// </summary>
+    public DocumentOmissions? Omitted { get; set; }
+
     // ---- Compact forms: the extractor sets them, TraceFeaturesJson and FeatureSelection read them ----
 
     /// <summary>Sets the trace id; <see cref="TraceId"/> is formatted on first read.</summary>
@@ -254,4 +260,23 @@ public sealed class TraceQuality
     public int DroppedSpans { get; set; }
     /// <summary>Spans that are their own parent or part of a parent cycle (treated as roots).</summary>
     public int CycleSpans { get; set; }
+}
+
+/// <summary>
+/// Entries a capped trace document left out, per list (<c>features.document.max.entries</c>,
+/// <c>features.document.max.critical.path.sections</c>). Written as the document's <c>omitted</c> object, only when
+/// something was left out.
+/// </summary>
+public sealed class DocumentOmissions
+{
+    public int SpanCounts { get; set; }
+    public int Edges { get; set; }
+    public int ServicePaths { get; set; }
+    public int CriticalPath { get; set; }
+    public int CriticalPathByService { get; set; }
+    public int SelfTimeByOperation { get; set; }
+    public int NetworkLatencies { get; set; }
+
+    /// <summary>Sum over every list.</summary>
+    public long Total => (long)SpanCounts + Edges + ServicePaths + CriticalPath + CriticalPathByService + SelfTimeByOperation + NetworkLatencies;
 }

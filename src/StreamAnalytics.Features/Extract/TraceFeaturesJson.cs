@@ -55,6 +55,8 @@ public static class TraceFeaturesJson
     private static readonly JsonEncodedText DroppedSpans = JsonEncodedText.Encode("droppedSpans");
     private static readonly JsonEncodedText CycleSpans = JsonEncodedText.Encode("cycleSpans");
 
+    private static readonly JsonEncodedText Omitted = JsonEncodedText.Encode("omitted");
+
     private static readonly JsonSerializerOptions ParseOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -126,6 +128,20 @@ public static class TraceFeaturesJson
         writer.WriteNumber(DroppedSpans, q.DroppedSpans);
         writer.WriteNumber(CycleSpans, q.CycleSpans);
         writer.WriteEndObject();
+
+        // Only on capped documents (DocumentCaps), so an uncapped document's bytes do not change.
+        if (f.Omitted is { } o)
+        {
+            writer.WriteStartObject(Omitted);
+            writer.WriteNumber(SpanCounts, o.SpanCounts);
+            writer.WriteNumber(Edges, o.Edges);
+            writer.WriteNumber(ServicePaths, o.ServicePaths);
+            writer.WriteNumber(CriticalPath, o.CriticalPath);
+            writer.WriteNumber(CriticalPathByService, o.CriticalPathByService);
+            writer.WriteNumber(SelfTimeByOperation, o.SelfTimeByOperation);
+            writer.WriteNumber(NetworkLatencies, o.NetworkLatencies);
+            writer.WriteEndObject();
+        }
     }
 
     /// <summary>The UTF-8 JSON of <paramref name="f"/>, without indentation or a trailing newline.</summary>

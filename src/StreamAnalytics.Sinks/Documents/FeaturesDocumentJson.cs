@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
 using StreamAnalytics.Features.Extract;
+using StreamAnalytics.Sinks.Internal;
 
 namespace StreamAnalytics.Sinks.Documents;
 
 /// <summary>
-/// Writes a <see cref="TraceFeatures"/> as the camelCase document stored in <c>trace-features-*</c> and the file
-/// sinks, with <c>@timestamp</c> (the trace start) and <c>servicePathList</c> added for Kibana and keyword search.
+/// Writes a <see cref="TraceFeatures"/> as the camelCase trace document: the <c>{app}-trace-features</c> record value,
+/// the <c>trace-features-*</c> Elasticsearch document and the file sinks' line, with <c>@timestamp</c> (the trace
+/// start) and <c>servicePathList</c> added for Kibana and keyword search. Mapped by <see cref="IndexTemplates.Features"/>.
 /// <see cref="Edge.DurationsUs"/> is not written (it is input for aggregation, as the contract says).
 /// </summary>
 /// <remarks>
@@ -28,6 +30,13 @@ public static class FeaturesDocumentJson
         foreach (string path in SortedKeys(f.ServicePaths)) writer.WriteStringValue(path);
         writer.WriteEndArray();
         writer.WriteEndObject();
+    }
+
+    /// <summary>The document of <paramref name="f"/> as UTF-8 (one line, no trailing newline).</summary>
+    public static byte[] ToUtf8(TraceFeatures f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return DocumentBuffer.Serialize(f, static (w, v) => Write(w, v));
     }
 
     /// <summary>The daily index suffix of a trace, <c>YYYY.MM.DD</c> of its start (UTC).</summary>

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using StreamAnalytics.Features.Aggregate;
 using StreamAnalytics.Features.Extract;
-using StreamAnalytics.Sinks.Internal;
 
 namespace StreamAnalytics.Sinks.Documents;
 
@@ -11,7 +9,7 @@ namespace StreamAnalytics.Sinks.Documents;
 /// </summary>
 public sealed class SinkDocument
 {
-    private SinkDocument(string index, string id, long? version, byte[] source)
+    private SinkDocument(string index, string id, long? version, ReadOnlyMemory<byte> source)
     {
         Index = index;
         Id = id;
@@ -37,32 +35,27 @@ public sealed class SinkDocument
     /// <summary>Bytes this document holds in a sink buffer (source plus an estimate of its action line).</summary>
     public int BufferedBytes => Source.Length + Index.Length + Id.Length + 64;
 
-    /// <summary>A trace-features document for index <c>{prefix}-YYYY.MM.DD</c> of the trace start, <c>_id</c> = trace id.</summary>
-    public static SinkDocument ForFeatures(TraceFeatures features, string indexPrefix)
+    /// <summary>
+    /// A trace-features document for index <c>{prefix}-YYYY.MM.DD</c> of the trace start, <c>_id</c> = trace id: the
+    /// <see cref="FeaturesDocument"/>'s own bytes (the topic's record value), not serialized again.
+    /// </summary>
+    public static SinkDocument ForFeatures(FeaturesDocument document, string indexPrefix)
     {
-        ArgumentNullException.ThrowIfNull(features);
-        return new SinkDocument($"{indexPrefix}-{FeaturesDocumentJson.DaySuffix(features)}", features.TraceId, features.Revision + 1L,
-            Serialize(features, static (w, f) => FeaturesDocumentJson.Write(w, f)));
+        ArgumentNullException.ThrowIfNull(document);
+        return new SinkDocument(IndexNames.Features(indexPrefix, document.DaySuffix), document.Id, document.Version, document.Utf8);
     }
+
+    /// <summary>As <see cref="ForFeatures(FeaturesDocument, string)"/> for features outside a topology (tests, tools): every feature, default caps.</summary>
+    public static SinkDocument ForFeatures(TraceFeatures features, string indexPrefix) => ForFeatures(FeaturesDocument.Create(features), indexPrefix);
 
     /// <summary>An aggregate document for index <c>{prefix}-YYYY.MM.DD</c> of the window start, <c>_id</c> = <see cref="AggregateDocument.Id"/>.</summary>
     public static SinkDocument ForAggregate(AggregateDocument doc, string indexPrefix)
     {
         ArgumentNullException.ThrowIfNull(doc);
-        return new SinkDocument($"{indexPrefix}-{AggregateDocumentJson.DaySuffix(doc.WindowStartMs)}", doc.Id, null,
-            Serialize(doc, static (w, d) => AggregateDocumentJson.Write(w, d)));
+        return new SinkDocument(IndexNames.Aggregates(indexPrefix, AggregateDocumentJson.DaySuffix(doc.WindowStartMs)), doc.Id, null,
+            DocumentBuffer.Serialize(doc, static (w, d) => AggregateDocumentJson.Write(w, d)));
     }
 
     /// <summary>A document with explicit parts (tests, other document types).</summary>
     public static SinkDocument Create(string index, string id, long? version, ReadOnlySpan<byte> source) => new(index, id, version, source.ToArray());
-
-    [ThreadStatic] private static PooledBufferWriter? t_buffer;
-
-    private static byte[] Serialize<T>(T value, Action<Utf8JsonWriter, T> write)
-    {
-        var buffer = t_buffer ??= new PooledBufferWriter(16 * 1024);
-        buffer.Reset();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true })) write(writer, value);
-        return buffer.WrittenSpan.ToArray();
-    }
 }

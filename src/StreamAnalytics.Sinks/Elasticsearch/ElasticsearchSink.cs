@@ -122,8 +122,12 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
         : ReadinessResult.Ready;
 
     /// <inheritdoc/>
+    public void Add(FeaturesDocument document, CancellationToken cancellationToken = default) =>
+        Add(SinkDocument.ForFeatures(document, _config.FeaturesIndexPrefix), cancellationToken);
+
+    /// <summary>Buffers the document of <paramref name="features"/> (every feature, default caps): for callers outside a topology.</summary>
     public void Add(TraceFeatures features, CancellationToken cancellationToken = default) =>
-        Add(SinkDocument.ForFeatures(features, _config.FeaturesIndexPrefix), cancellationToken);
+        Add(FeaturesDocument.Create(features), cancellationToken);
 
     /// <inheritdoc/>
     public void Add(AggregateDocument aggregate, CancellationToken cancellationToken = default) =>

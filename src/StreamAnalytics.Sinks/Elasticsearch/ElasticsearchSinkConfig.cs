@@ -186,7 +186,11 @@ public sealed class ElasticsearchSinkConfig
         return list;
     }
 
-    private static void CheckPrefix(string prefix, string key)
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming <paramref name="key"/> unless <paramref name="prefix"/> is a valid
+    /// lowercase index prefix. Also used for the file sink's bulk action lines, which name the same indices.
+    /// </summary>
+    public static void CheckPrefix(string prefix, string key)
     {
         if (string.IsNullOrEmpty(prefix) || prefix != prefix.ToLowerInvariant() || prefix.IndexOfAny(['*', ',', ' ', '/', '\\', '"', '?', '#', '<', '>', '|']) >= 0)
             throw new ArgumentException($"{key}: '{prefix}' is not a valid lowercase index prefix");

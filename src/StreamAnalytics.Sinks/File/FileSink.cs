@@ -11,9 +11,11 @@ namespace StreamAnalytics.Sinks.File;
 /// embedded default and the air-gapped option (see <see cref="FileSinkFormat"/> for the layouts).
 /// </summary>
 /// <remarks>
-/// Documents are serialized into an in-memory buffer per file; when it exceeds <c>file.buffer.bytes</c> it is
-/// written to the file, and <see cref="Flush"/> writes it and flushes the file to disk (fsync), so offsets are only
-/// committed for documents on disk. Thread-safe (one lock). Files are opened for append: a restart continues them,
+/// Documents go into an in-memory buffer per file; when it reaches <c>file.buffer.bytes</c> it is written to the
+/// file, and <see cref="Flush"/> writes it and flushes the file to disk (fsync), so offsets are only committed for
+/// documents on disk. Bulk action lines name the indices the Elasticsearch sink writes (<see cref="IndexNames"/>
+/// with the <c>elasticsearch.index.*</c> prefixes), so a file loaded with <c>_bulk</c> lands where the live sink's
+/// documents do. Thread-safe (one lock). Files are opened for append: a restart continues them,
 /// and at-least-once may repeat documents (same <c>_id</c>, so loading them into Elasticsearch overwrites).
 /// </remarks>
 public sealed class FileSink : ISink, IDisposable
@@ -42,8 +44,8 @@ public sealed class FileSink : ISink, IDisposable
     /// <param name="featuresIndexPrefix">Index prefix used in bulk action lines (as <c>elasticsearch.index.features</c>).</param>
     /// <param name="aggregatesIndexPrefix">Index prefix used in bulk action lines (as <c>elasticsearch.index.aggregates</c>).</param>
     /// <param name="bufferBytes"><c>file.buffer.bytes</c>: bytes buffered per file before writing. Default 1 MiB.</param>
-    public FileSink(string directory, FileSinkFormat format = FileSinkFormat.Bulk, string featuresIndexPrefix = "trace-features",
-        string aggregatesIndexPrefix = "trace-aggregates", int bufferBytes = 1024 * 1024)
+    public FileSink(string directory, FileSinkFormat format = FileSinkFormat.Bulk, string featuresIndexPrefix = IndexNames.DefaultFeaturesPrefix,
+        string aggregatesIndexPrefix = IndexNames.DefaultAggregatesPrefix, int bufferBytes = FileSinkKeys.DefaultBufferBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (bufferBytes < 1) throw new ArgumentOutOfRangeException(nameof(bufferBytes), bufferBytes, "file.buffer.bytes must be positive");
@@ -63,8 +65,12 @@ public sealed class FileSink : ISink, IDisposable
     public string AggregatesPath => _aggregates.Path;
 
     /// <inheritdoc/>
+    public void Add(FeaturesDocument document, CancellationToken cancellationToken = default) =>
+        Append(_features, SinkDocument.ForFeatures(document, _featuresPrefix));
+
+    /// <summary>Buffers the document of <paramref name="features"/> (every feature, default caps): for callers outside a topology.</summary>
     public void Add(TraceFeatures features, CancellationToken cancellationToken = default) =>
-        Append(_features, SinkDocument.ForFeatures(features, _featuresPrefix));
+        Add(FeaturesDocument.Create(features), cancellationToken);
 
     /// <inheritdoc/>
     public void Add(AggregateDocument aggregate, CancellationToken cancellationToken = default) =>

@@ -5,6 +5,7 @@ using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Sinks;
+using StreamAnalytics.Sinks.Documents;
 using StreamAnalytics.Tools;
 using StreamAnalytics.Tools.Logical;
 using ModelSpanKind = StreamAnalytics.Formats.Model.SpanKind;
@@ -103,7 +104,7 @@ public class OfflineRunTests
     {
         public List<TraceFeatures> Features { get; } = new();
         public List<AggregateDocument> Aggregates { get; } = new();
-        public void Add(TraceFeatures features, CancellationToken cancellationToken = default) => Features.Add(features);
+        public void Add(FeaturesDocument document, CancellationToken cancellationToken = default) => Features.Add(document.Features);
         public void Add(AggregateDocument aggregate, CancellationToken cancellationToken = default) => Aggregates.Add(aggregate);
         public void Flush(CancellationToken cancellationToken) { }
     }

@@ -1,4 +1,4 @@
-namespace StreamAnalytics.Sinks.Elasticsearch;
+namespace StreamAnalytics.Sinks.Documents;
 
 /// <summary>
 /// The composable index templates (<c>PUT _index_template/{name}</c>) put at start: explicit mappings, so that
@@ -6,6 +6,12 @@ namespace StreamAnalytics.Sinks.Elasticsearch;
 /// field is guessed by dynamic mapping. <c>dynamic: false</c> keeps unknown fields in <c>_source</c> without mapping
 /// them, so a newer engine writing an extra field does not fail against an older template.
 /// </summary>
+/// <remarks>
+/// The output schema's room: the features document is written by <see cref="FeaturesDocumentJson"/> (the features'
+/// own fields by <c>StreamAnalytics.Features.Extract.TraceFeaturesJson</c>), the aggregate document by
+/// <c>StreamAnalytics.Features.Aggregate.AggregateDocumentJson</c>, the topic's key and value by
+/// <see cref="TopicSerializers"/>; <c>DocumentSchemaTests</c> checks that every field they write is mapped here.
+/// </remarks>
 internal static class IndexTemplates
 {
     /// <summary>Template name and body for <c>{prefix}-*</c> aggregate indices.</summary>
@@ -116,6 +122,17 @@ internal static class IndexTemplates
             "truncated": { "type": "boolean" },
             "droppedSpans": { "type": "integer" },
             "cycleSpans": { "type": "integer" }
+          }
+        },
+        "omitted": {
+          "properties": {
+            "spanCounts": { "type": "integer" },
+            "edges": { "type": "integer" },
+            "servicePaths": { "type": "integer" },
+            "criticalPath": { "type": "integer" },
+            "criticalPathByService": { "type": "integer" },
+            "selfTimeByOperation": { "type": "integer" },
+            "networkLatencies": { "type": "integer" }
           }
         }
       }

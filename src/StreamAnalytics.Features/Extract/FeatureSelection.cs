@@ -24,7 +24,7 @@ public sealed class FeatureSelection
     public const string IncludeKey = "features.include";
 
     /// <summary>The <c>features.include</c> key: every feature by default.</summary>
-    public static ConfigKey Key { get; } = ConfigKey.ListOf(IncludeKey, AllNames, "Features written in each trace document (scalar fields are always written).", AllNames);
+    public static ConfigKey Key { get; } = ConfigKey.ListOf(IncludeKey, AllNames, "Features written in each trace document (scalar fields are always written; `criticalPath` also covers `criticalPathByService` and `criticalPathOutsideRootUs`, written as 0 when excluded).", AllNames);
 
     private readonly HashSet<string> _included;
 

@@ -15,7 +15,7 @@ namespace StreamAnalytics.Features.Assembly;
 /// <remarks>
 /// <para>
 /// Layout: open spans live in a chunked slab of 64-byte slots chained per trace (<see cref="SpanSlotBytes"/> each);
-/// spans of emitted traces kept for late spans live in a <see cref="RetentionRing"/>; each trace has one ~120-byte entry
+/// spans of emitted traces kept for late spans live in a <see cref="RetentionRing"/>; each trace has one 128-byte entry
 /// in chunked arrays, found through an open-addressing index (<see cref="TraceEntryBytes"/> with its index share). No
 /// object is allocated per span or per trace while adding.
 /// </para>

@@ -34,7 +34,7 @@ internal struct Links
 }
 
 /// <summary>
-/// The compact per-trace record (about 130 bytes). Lives in <see cref="TraceTable"/>'s chunks and is addressed by an
+/// The compact per-trace record (128 bytes). Lives in <see cref="TraceTable"/>'s chunks and is addressed by an
 /// int handle, so an open trace costs no object of its own.
 /// </summary>
 /// <remarks>

@@ -27,6 +27,7 @@ internal static class ReplayCommand
         var maxSpans = new Option<int>("--max-spans-per-trace") { Description = "assembly.max.spans.per.trace: spans kept per trace.", DefaultValueFactory = _ => AssemblyConfig.Default.MaxSpansPerTrace };
         var windowMs = new Option<long>("--window-ms") { Description = "aggregate.window.ms: tumbling window of the aggregates.", DefaultValueFactory = _ => AggregateConfig.Default.WindowMs };
         var links = new Option<string>("--links") { Description = "features.links.semantics: auto, parent, zipkin or opentelemetry.", DefaultValueFactory = _ => "auto" };
+        var strictTraceId = new Option<bool>("--trace-id-strict") { Description = "assembly.trace.id.strict: false joins spans whose trace ids share the lower 64 bits (Zipkin's STRICT_TRACE_ID=false).", DefaultValueFactory = _ => AssemblyConfig.Default.TraceIdStrict };
 
         var command = new Command("replay", """
             Run trace assembly, feature extraction and aggregation offline over a file of span messages.
@@ -37,15 +38,15 @@ internal static class ReplayCommand
               streamanalytics replay -i jaeger.bin -f jaeger_proto -o out/ --links zipkin
             """)
         {
-            input, format, output, maxSpans, windowMs, links,
+            input, format, output, maxSpans, windowMs, links, strictTraceId,
         };
         command.SetAction(parse => Run(
             parse.GetValue(input)!, parse.GetValue(format)!, parse.GetValue(output)!,
-            parse.GetValue(maxSpans), parse.GetValue(windowMs), parse.GetValue(links)!));
+            parse.GetValue(maxSpans), parse.GetValue(windowMs), parse.GetValue(links)!, parse.GetValue(strictTraceId)));
         return command;
     }
 
-    private static int Run(FileInfo input, string formatName, DirectoryInfo outDir, int maxSpans, long windowMs, string linkSemantics)
+    private static int Run(FileInfo input, string formatName, DirectoryInfo outDir, int maxSpans, long windowMs, string linkSemantics, bool strictTraceId)
     {
         if (!SpanFormatNames.TryParse(formatName, out SpanFormat format))
         {
@@ -64,7 +65,7 @@ internal static class ReplayCommand
         {
             features = FeatureConfig.FromProperties(new Dictionary<string, string> { [FeatureConfig.LinkSemanticsKey] = linkSemantics });
             // The job's assembly settings: traces complete by gap as the file is read, exactly as in the streaming job.
-            assembly = new AssemblyConfig { MaxSpansPerTrace = maxSpans };
+            assembly = new AssemblyConfig { MaxSpansPerTrace = maxSpans, TraceIdStrict = strictTraceId };
             assembly.Validate();
             aggregate = new AggregateConfig { WindowMs = windowMs };
             aggregate.Validate();

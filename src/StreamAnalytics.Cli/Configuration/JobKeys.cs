@@ -23,7 +23,7 @@ public static class JobKeys
         ConfigKey.ListOf("source.topics", ["spans"], "Topics holding raw spans."),
         ConfigKey.OneOf("source.format", SpanFormat.OtlpProto.ToConfigName(), SpanFormatNames.All, "Wire format of the span topics."),
         ConfigKey.OneOf(SourceFramingNames.Key, DecoderOptions.Default.Framing.ToConfigName(), SourceFramingNames.All, "What precedes each message's payload: confluent = Confluent Schema Registry framing (magic byte 0, 4-byte schema id, and for protobuf the message indexes), stripped before decoding; none = nothing; auto = strip it when the first byte is 0, which can start neither protobuf nor JSON."),
-        ConfigKey.OneOf("source.keyed.by.trace.id", "auto", ["auto", "true", "false"], "Whether input records are already keyed (and so partitioned) by trace id; 'auto' = true for jaeger_* formats. When false the engine repartitions through <id>-spans-by-trace-repartition."),
+        ConfigKey.OneOf("source.keyed.by.trace.id", "auto", ["auto", "true", "false"], "Whether input records are already keyed (and so partitioned) by trace id; 'auto' = true for jaeger_* formats, unless assembly.trace.id.strict=false (the producer's key then places a 64-bit and a 128-bit id apart). When false the engine repartitions through <id>-spans-by-trace-repartition."),
         ConfigKey.Integer("repartition.partitions", 0, 0, 10_000, "Partitions of <id>-spans-by-trace-repartition and of the changelogs; 0 = as many as the source topic."),
     ];
 

@@ -160,7 +160,8 @@ public sealed class TraceJobSettings
                 Framing = framing,
             },
             MaxInternedNames = c.GetInt(Formats.Model.StringTable.MaxEntriesKey),
-            KeyedByTraceId = keyedByTraceId,
+            // Joining 64- and 128-bit ids needs our own key: a Jaeger-keyed topic places the two forms by different keys.
+            KeyedByTraceId = keyedByTraceId && (keyed != "auto" || assembly.TraceIdStrict),
             RepartitionPartitions = c.GetInt("repartition.partitions"),
             Streams = streams,
             Assembly = assembly,

@@ -29,7 +29,7 @@ public static class TraceTopologyFactory
     {
         var topology = new Topology();
         topology.AddSource("spans-source", s.SourceTopics.ToArray());
-        topology.AddProcessor("decode", () => new SpanDecodeProcessor(s.Format, strings, s.Decoder), "spans-source");
+        topology.AddProcessor("decode", () => new SpanDecodeProcessor(s.Format, strings, s.Decoder, s.Assembly.TraceIdStrict), "spans-source");
 
         string assembleParent;
         if (s.KeyedByTraceId)

@@ -28,6 +28,8 @@ public sealed class AssemblyConfig
     public const string LateMaxBytesKey = "assembly.late.max.bytes";
     /// <summary>Key of <see cref="ChangelogRetentionMs"/>.</summary>
     public const string ChangelogRetentionMsKey = "assembly.changelog.retention.ms";
+    /// <summary>Key of <see cref="TraceIdStrict"/>.</summary>
+    public const string TraceIdStrictKey = "assembly.trace.id.strict";
 
     /// <summary>What the default <see cref="EffectiveChangelogRetentionMs"/> adds to max duration + late retention: room for a restart.</summary>
     public const long ChangelogRetentionMarginMs = 10 * 60 * 1000;
@@ -56,6 +58,7 @@ public sealed class AssemblyConfig
         ConfigKey.OptionalInteger(MaxOpenTracesKey, 1, int.MaxValue, "Optional cap on open traces per assembly task (empty = only the byte budget)."),
         ConfigKey.Integer(LateMaxBytesKey, Default.LateMaxBytes, 0, long.MaxValue, "Memory per assembly task for emitted traces kept to build late revisions (as accounted: the ring holding their spans can reach about 1.25 times this while reopened traces leave holes in it)."),
         ConfigKey.OptionalInteger(ChangelogRetentionMsKey, 1, long.MaxValue, "retention.ms of the open-traces changelog (empty = max trace duration + late retention + 10 min)."),
+        ConfigKey.Boolean(TraceIdStrictKey, Default.TraceIdStrict, "false = spans whose trace ids have the same lower 64 bits form one trace (a 64-bit id and the 128-bit id it was cut from, as Zipkin's STRICT_TRACE_ID=false); the trace reports the 128-bit form when any span has it. Decides the repartition key too: change it only with a new application.id, or traces open at the switch are split."),
     ];
 
     /// <summary>
@@ -118,6 +121,15 @@ public sealed class AssemblyConfig
     /// </summary>
     public long? ChangelogRetentionMs { get; init; }
 
+    /// <summary>
+    /// True: a trace is the spans with exactly the same 128-bit trace id. False: spans whose ids agree in the lower 64
+    /// bits are one trace (Zipkin's <c>STRICT_TRACE_ID=false</c>: instrumentation that sends 128-bit ids next to
+    /// 64-bit-only hops); the repartition key and the open-trace index then use the lower 64 bits
+    /// (<see cref="Repartition.TraceIdKey.JoinKey"/>), and the completed trace reports the first 128-bit form any of
+    /// its spans carried, else the 64-bit one. default: true; importance: low.
+    /// </summary>
+    public bool TraceIdStrict { get; init; } = true;
+
     /// <summary>The changelog retention in effect (<see cref="ChangelogRetentionMs"/> or its default).</summary>
     public long EffectiveChangelogRetentionMs => ChangelogRetentionMs ?? MaxTraceDurationMs + LateRetentionMs + ChangelogRetentionMarginMs;
 
@@ -171,8 +183,9 @@ public sealed class AssemblyConfig
                 LateRetentionMsKey => new AssemblyConfig(c) { LateRetentionMs = ParseLong(key, value) },
                 LateMaxBytesKey => new AssemblyConfig(c) { LateMaxBytes = ParseLong(key, value) },
                 ChangelogRetentionMsKey => new AssemblyConfig(c) { ChangelogRetentionMs = string.IsNullOrWhiteSpace(value) ? null : ParseLong(key, value) },
+                TraceIdStrictKey => new AssemblyConfig(c) { TraceIdStrict = ParseBool(key, value) },
                 _ => throw new ArgumentException($"unknown setting '{key}'; assembly keys are {GapMsKey}, {MaxTraceDurationMsKey}, {RootGraceMsKey}, "
-                    + $"{MaxSpansPerTraceKey}, {MaxOpenBytesKey}, {MaxOpenTracesKey}, {LateRetentionMsKey}, {LateMaxBytesKey}, {ChangelogRetentionMsKey}", nameof(settings)),
+                    + $"{MaxSpansPerTraceKey}, {MaxOpenBytesKey}, {MaxOpenTracesKey}, {LateRetentionMsKey}, {LateMaxBytesKey}, {ChangelogRetentionMsKey}, {TraceIdStrictKey}", nameof(settings)),
             };
         }
         return c.Validate();
@@ -192,12 +205,18 @@ public sealed class AssemblyConfig
         LateRetentionMs = other.LateRetentionMs;
         LateMaxBytes = other.LateMaxBytes;
         ChangelogRetentionMs = other.ChangelogRetentionMs;
+        TraceIdStrict = other.TraceIdStrict;
     }
 
     private static long ParseLong(string key, string value) =>
         long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v)
             ? v
             : throw new ArgumentException($"{key}: '{value}' is not an integer", key);
+
+    private static bool ParseBool(string key, string value) =>
+        bool.TryParse(value.Trim(), out bool v)
+            ? v
+            : throw new ArgumentException($"{key}: '{value}' is not true or false", key);
 
     private static ArgumentException Invalid(string key, long value, string rule) =>
         new($"{key} = {value.ToString(CultureInfo.InvariantCulture)} {rule}", key);

@@ -15,7 +15,7 @@ namespace StreamAnalytics.Features.Assembly;
 /// <remarks>
 /// <para>
 /// Layout: open spans live in a chunked slab of 64-byte slots chained per trace (<see cref="SpanSlotBytes"/> each);
-/// spans of emitted traces kept for late spans live in a <see cref="RetentionRing"/>; each trace has one ~120-byte entry
+/// spans of emitted traces kept for late spans live in a <see cref="RetentionRing"/>; each trace has one 128-byte entry
 /// in chunked arrays, found through an open-addressing index (<see cref="TraceEntryBytes"/> with its index share). No
 /// object is allocated per span or per trace while adding.
 /// </para>
@@ -46,6 +46,7 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
     private readonly StringTable _strings;
     private readonly TimeProvider _timeProvider;
     private readonly bool _ownsMetrics;
+    private readonly bool _strictTraceId;
     private TraceTable _table = new();
     private SpanSlab _slab = new();
     private RetentionRing _ring;
@@ -85,6 +86,7 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         _config = config.Validate();
+        _strictTraceId = config.TraceIdStrict;
         _strings = strings;
         _timeProvider = timeProvider;
         _ownsMetrics = metrics is null;
@@ -151,9 +153,9 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
         int start = 0;
         while (start < spans.Length)
         {
-            TraceId id = spans[start].TraceId;
+            TraceId key = JoinKey(spans[start].TraceId);
             int end = start + 1;
-            while (end < spans.Length && spans[end].TraceId == id) end++;
+            while (end < spans.Length && JoinKey(spans[end].TraceId) == key) end++;
             AddOutcome outcome = AddGroup(spans[start..end]);
             if (Rank(outcome) > Rank(result)) result = outcome;
             start = end;
@@ -162,10 +164,10 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
         return result;
     }
 
-    /// <summary>Bookkeeping of an open trace, or false when <paramref name="traceId"/> is not open.</summary>
+    /// <summary>Bookkeeping of an open trace, or false when <paramref name="traceId"/> is not open (either form of the id when not strict).</summary>
     public bool TryGetOpenTrace(TraceId traceId, out OpenTraceInfo info)
     {
-        int h = _table.Find(traceId);
+        int h = _table.Find(JoinKey(traceId));
         if (h < 0 || _table[h].State != EntryState.Open)
         {
             info = default;
@@ -173,7 +175,7 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
         }
         ref TraceEntry e = ref _table[h];
         bool root = (e.Flags & EntryFlags.RootSeen) != 0;
-        info = new OpenTraceInfo(e.TraceId, e.SpanCount, e.Dropped, (e.Flags & EntryFlags.Truncated) != 0, e.Revision, root,
+        info = new OpenTraceInfo(ReportedId(ref e), e.SpanCount, e.Dropped, (e.Flags & EntryFlags.Truncated) != 0, e.Revision, root,
             e.FirstStreamMs, e.LastStreamMs, e.FirstWallMs, e.LastWallMs, root ? e.RootStreamMs : -1, root ? e.RootWallMs : -1);
         return true;
     }
@@ -182,13 +184,13 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
     public void CopyOpenTraceIds(List<TraceId> destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        for (int h = _age.Head; h >= 0; h = _table[h].Next[TraceEntry.AgeList]) destination.Add(_table[h].TraceId);
+        for (int h = _age.Head; h >= 0; h = _table[h].Next[TraceEntry.AgeList]) destination.Add(ReportedId(ref _table[h]));
     }
 
     /// <summary>The spans an open trace holds, in arrival order (a copy; for inspection and tests).</summary>
     public ModelSpan[] GetOpenSpans(TraceId traceId)
     {
-        int h = _table.Find(traceId);
+        int h = _table.Find(JoinKey(traceId));
         if (h < 0 || _table[h].State != EntryState.Open) return [];
         var result = new ModelSpan[_table[h].SpanCount];
         _slab.Gather(_table[h].Head, ref result);
@@ -224,7 +226,13 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
         if (duplicates > 0) Metrics.Dropped[(int)SpanDropReason.Duplicate] += duplicates;
 
         CompletionReason emitted = e.Revision > 0 ? CompletionReason.Late : reason;
-        var trace = new Trace(e.TraceId, spans, count, _strings)
+        TraceId reported = ReportedId(ref e);
+        if (!_strictTraceId)
+        {
+            // One id per trace downstream, as Zipkin's merge rewrites the 64-bit spans of a joined trace.
+            for (int i = 0; i < count; i++) spans[i].TraceId = reported;
+        }
+        var trace = new Trace(reported, spans, count, _strings)
         {
             Truncated = (e.Flags & EntryFlags.Truncated) != 0,
             DroppedSpans = e.Dropped,
@@ -254,7 +262,7 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
 
     private AddOutcome AddGroup(ReadOnlySpan<ModelSpan> group)
     {
-        TraceId id = group[0].TraceId;
+        TraceId id = JoinKey(group[0].TraceId);
         if (id.IsEmpty)
         {
             Metrics.Dropped[(int)SpanDropReason.InvalidTraceId] += group.Length;
@@ -361,6 +369,7 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
         else e.Head = slot;
         e.Tail = slot;
         e.SpanCount++;
+        if (e.ReportedHigh == 0) e.ReportedHigh = span.TraceId.High; // the first 128-bit form names a joined trace
         if (span.IsRoot && (e.Flags & EntryFlags.RootSeen) == 0)
         {
             e.Flags |= EntryFlags.RootSeen;
@@ -370,6 +379,14 @@ public sealed partial class OpenTraceStore : IStateStore, IChangelogTopicConfig
         }
         return slot;
     }
+
+    /// <summary>The index key of a span's trace: its id, or the lower 64 bits of it under <c>assembly.trace.id.strict=false</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private TraceId JoinKey(TraceId id) => Repartition.TraceIdKey.JoinKey(id, _strictTraceId);
+
+    /// <summary>The id a trace is reported by: its key, with the high half of the first 128-bit span id when the key has none.</summary>
+    private static TraceId ReportedId(ref TraceEntry e) =>
+        e.TraceId.High != 0 ? e.TraceId : new TraceId(e.ReportedHigh, e.TraceId.Low);
 
     /// <summary>
     /// Copies the chain into <paramref name="destination"/> in arrival order, unlinking and freeing exact duplicates

@@ -15,7 +15,8 @@ namespace StreamAnalytics.Features.Assembly;
 /// Wiring: <c>AddStateStore(new OpenTraceStore(config, StringTable.Shared, timeProvider, new AssemblyMetrics(taskId)), "assemble")</c>
 /// and <c>AddProcessor("assemble", () =&gt; new TraceAssemblyProcessor(), "spans-by-trace-source")</c>; the source's key
 /// deserializer reads the 16-byte key (<see cref="TraceIdKey.TryReadKey"/>) and its value deserializer passes
-/// the bytes through. The key is informational: spans are grouped by their own trace ids.
+/// the bytes through. The key is informational: the store groups spans by their own trace ids (by the lower 64 bits of
+/// them under <c>assembly.trace.id.strict=false</c>, the same <see cref="TraceIdKey.JoinKey"/> the decode step keys by).
 /// </para>
 /// <para>
 /// Clocks: stream time is the larger of the task's stream time and the record's timestamp (the Kafka record

@@ -34,7 +34,7 @@ internal struct Links
 }
 
 /// <summary>
-/// The compact per-trace record (about 120 bytes). Lives in <see cref="TraceTable"/>'s chunks and is addressed by an
+/// The compact per-trace record (128 bytes). Lives in <see cref="TraceTable"/>'s chunks and is addressed by an
 /// int handle, so an open trace costs no object of its own.
 /// </summary>
 /// <remarks>
@@ -48,7 +48,13 @@ internal struct TraceEntry
     public const int AgeList = 1;      // open: by first arrival; retained: all retained entries, by emission
     public const int RootList = 2;     // open: by root arrival
 
+    /// <summary>The index key (<see cref="Repartition.TraceIdKey.JoinKey"/>): the trace id, or its lower 64 bits when not strict.</summary>
     public TraceId TraceId;
+    /// <summary>
+    /// High half of the first span id that had one: a trace keyed by its lower 64 bits reports this 128-bit form.
+    /// Rebuilt by restore (spans are re-added) and kept across revisions.
+    /// </summary>
+    public ulong ReportedHigh;
     public long FirstStreamMs;
     public long FirstWallMs;
     public long LastStreamMs;

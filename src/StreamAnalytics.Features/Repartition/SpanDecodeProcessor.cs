@@ -28,14 +28,19 @@ public sealed class SpanDecodeProcessor : IProcessor<byte[]?, byte[]?, TraceId, 
     private readonly ISpanDecoder _decoder;
     private readonly StringTable _strings;
     private readonly SpanBatch _batch = new(256);
-    private readonly TraceSplitter _splitter = new();
+    private readonly TraceSplitter _splitter;
     private readonly SpanCodec _codec = new();
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly DecodeMetrics.Tally _tally;
     private IProcessorContext<TraceId, ReadOnlyMemory<byte>>? _context;
 
-    public SpanDecodeProcessor(SpanFormat format, StringTable strings, DecoderOptions? options = null)
+    /// <param name="format">Wire format of the source records.</param>
+    /// <param name="strings">Interned names.</param>
+    /// <param name="options">Decoder limits.</param>
+    /// <param name="strictTraceId"><c>assembly.trace.id.strict</c>: false keys records by the lower 64 bits of the trace id (<see cref="TraceIdKey.JoinKey"/>).</param>
+    public SpanDecodeProcessor(SpanFormat format, StringTable strings, DecoderOptions? options = null, bool strictTraceId = true)
     {
+        _splitter = new TraceSplitter(strictTraceId);
         _strings = strings;
         DecodeMetrics.Track(strings);
         _decoder = SpanDecoders.Create(format, strings, options ?? DecoderOptions.Default);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using StreamAnalytics.Formats.Model;
 
 namespace StreamAnalytics.Features.Repartition;
@@ -11,7 +12,13 @@ namespace StreamAnalytics.Features.Repartition;
 /// <remarks>
 /// <para>
 /// Key = the 16 raw bytes of the trace id, big-endian (<see cref="TraceId.WriteBytes"/>); a 64-bit id is written with a
-/// zero high half, so a 64-bit and a 128-bit form of the same id share a key. Keys are not hex, to halve their size.
+/// zero high half. Keys are not hex, to halve their size.
+/// </para>
+/// <para>
+/// Which id is written is the <see cref="JoinKey"/>: the trace id itself by default, so a 64-bit id and a 128-bit id
+/// with the same lower half are two keys (two traces, possibly on two partitions). With
+/// <c>assembly.trace.id.strict=false</c> it is the lower 64 bits, so both forms share a key, a partition and an
+/// open-trace entry, as Zipkin joins them with <c>STRICT_TRACE_ID=false</c>.
 /// </para>
 /// <para>
 /// Partition: Kafka's murmur2 of the key, as the Java client's default partitioner and Kafka Streams place it. The
@@ -25,6 +32,13 @@ public static class TraceIdKey
 {
     /// <summary>Length of a key in bytes.</summary>
     public const int KeyLength = 16;
+
+    /// <summary>
+    /// The id spans are grouped, keyed and partitioned by: <paramref name="traceId"/> when <paramref name="strict"/>,
+    /// else its lower 64 bits (a zero high half), so the 64-bit and 128-bit forms of one id meet.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TraceId JoinKey(TraceId traceId, bool strict) => strict ? traceId : new TraceId(0, traceId.Low);
 
     /// <summary>Writes the 16-byte key of <paramref name="traceId"/>.</summary>
     public static void WriteKey(TraceId traceId, Span<byte> destination16) => traceId.WriteBytes(destination16);

@@ -13,15 +13,22 @@ namespace StreamAnalytics.Features.Repartition;
 /// Groups come out in order of each trace's first span, and spans keep their input order inside a group, so arrival
 /// order survives the hop. A counting sort over reused buffers: after warm-up a split allocates nothing.
 /// Not thread-safe; one per task. The groups are valid until the next <see cref="Split(SpanBatch)"/>.
+/// Spans are grouped by <see cref="TraceIdKey.JoinKey"/>: with <c>assembly.trace.id.strict=false</c> the 64-bit and
+/// 128-bit forms of one id are one group, whose <see cref="GroupTraceId"/> is the 64-bit key; the spans keep their ids.
 /// </remarks>
 public sealed class TraceSplitter
 {
+    private readonly bool _strictTraceId;
     private readonly Dictionary<TraceId, int> _groupByTrace = new();
     private TraceId[] _groupTraceIds = new TraceId[16];
     private int[] _groupStart = new int[17];
     private int[] _groupOfSpan = new int[256];
     private ModelSpan[] _sorted = new ModelSpan[256];
     private int[] _cursor = new int[16];
+
+    /// <summary>Creates a splitter.</summary>
+    /// <param name="strictTraceId"><c>assembly.trace.id.strict</c>: false groups by the lower 64 bits of the trace id.</param>
+    public TraceSplitter(bool strictTraceId = true) => _strictTraceId = strictTraceId;
 
     /// <summary>Number of groups found by the last <see cref="Split(SpanBatch)"/>.</summary>
     public int GroupCount { get; private set; }
@@ -47,7 +54,7 @@ public sealed class TraceSplitter
         int previousGroup = -1;
         for (int i = 0; i < spans.Length; i++)
         {
-            TraceId id = spans[i].TraceId;
+            TraceId id = TraceIdKey.JoinKey(spans[i].TraceId, _strictTraceId);
             int g;
             if (previousGroup >= 0 && id == previous)
             {
@@ -85,7 +92,7 @@ public sealed class TraceSplitter
         return groups;
     }
 
-    /// <summary>The trace id of group <paramref name="group"/>.</summary>
+    /// <summary>The key of group <paramref name="group"/>: its trace id (the lower 64 bits of it when not strict).</summary>
     public TraceId GroupTraceId(int group)
     {
         if ((uint)group >= (uint)GroupCount) throw new ArgumentOutOfRangeException(nameof(group));

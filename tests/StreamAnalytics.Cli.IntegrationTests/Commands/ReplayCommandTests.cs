@@ -150,4 +150,29 @@ public class ReplayCommandTests
         Assert.Contains("unknown --format 'avro'", stderr);
         Assert.Contains("otlp_proto", stderr);
     }
+
+    [Fact]
+    public async Task Trace_id_strict_false_joins_a_64_bit_and_a_128_bit_form_of_one_id_into_one_trace()
+    {
+        // Zipkin JSON, one line per message: web's half of a call with the 128-bit id, app's shared half with the lower 64 bits.
+        string dir = Directory.CreateTempSubdirectory("replay-ids-").FullName;
+        string input = Path.Combine(dir, "mixed.zipkin.json");
+        File.WriteAllLines(input,
+        [
+            """[{"traceId":"463ac35c9f6413ad48485a3953bb6124","id":"00000000000000a1","kind":"SERVER","name":"get /","timestamp":1767225600000000,"duration":100000,"localEndpoint":{"serviceName":"web"}},{"traceId":"463ac35c9f6413ad48485a3953bb6124","parentId":"00000000000000a1","id":"00000000000000b2","kind":"CLIENT","name":"get /api","timestamp":1767225600010000,"duration":80000,"localEndpoint":{"serviceName":"web"}}]""",
+            """[{"traceId":"48485a3953bb6124","parentId":"00000000000000a1","id":"00000000000000b2","kind":"SERVER","name":"get /api","timestamp":1767225600012000,"duration":70000,"shared":true,"localEndpoint":{"serviceName":"app"}}]""",
+        ]);
+
+        var (code, stdout, stderr) = await CliProcess.RunAsync(["replay", "-i", input, "-f", "zipkin_json", "-o", Path.Combine(dir, "strict")], TimeSpan.FromMinutes(1));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("2 traces", stdout);
+
+        (code, stdout, stderr) = await CliProcess.RunAsync(["replay", "-i", input, "-f", "zipkin_json", "-o", Path.Combine(dir, "joined"), "--trace-id-strict", "false"], TimeSpan.FromMinutes(1));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("1 traces", stdout);
+        JsonElement trace = Assert.Single(ReadLines(Path.Combine(dir, "joined", "traces.ndjson")));
+        Assert.Equal("463ac35c9f6413ad48485a3953bb6124", trace.GetProperty("traceId").GetString());
+        JsonElement edge = Assert.Single(trace.GetProperty("edges").EnumerateArray());
+        Assert.Equal(("web", "app"), (edge.GetProperty("client").GetString(), edge.GetProperty("server").GetString()));
+    }
 }

@@ -8,6 +8,7 @@ using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Sinks;
+using StreamAnalytics.Sinks.Documents;
 using StreamAnalytics.Streams.Testing;
 
 namespace StreamAnalytics.Cli.Tests.Pipeline;
@@ -116,7 +117,7 @@ public class MixedWidthTraceIdTopologyTests
     private sealed class CollectingSink : ISink
     {
         public List<TraceFeatures> Features { get; } = new();
-        public void Add(TraceFeatures features, CancellationToken cancellationToken = default) => Features.Add(features);
+        public void Add(FeaturesDocument document, CancellationToken cancellationToken = default) => Features.Add(document.Features);
         public void Add(AggregateDocument aggregate, CancellationToken cancellationToken = default) { }
         public void Flush(CancellationToken cancellationToken) { }
     }

@@ -82,6 +82,7 @@ internal sealed class LinkBuilder
         ReadOnlySpan<int> parent = tree.Parent;
         for (int i = 0; i < spans.Length; i++)
         {
+            if (IsPieceOfEarlierSpan(tree, spans, i)) continue;
             ref readonly Span s = ref spans[i];
             int p = parent[i];
             if (p >= 0 && spans[p].Service != s.Service)
@@ -113,6 +114,7 @@ internal sealed class LinkBuilder
         ReadOnlySpan<int> parent = tree.Parent;
         for (int i = 0; i < spans.Length; i++)
         {
+            if (IsPieceOfEarlierSpan(tree, spans, i)) continue; // the connector keys spans by id: one call per span
             ref readonly Span s = ref spans[i];
             int p = parent[i];
             if (IsCallerKind(s.Kind))
@@ -252,6 +254,20 @@ internal sealed class LinkBuilder
         }
     }
 
+    /// <summary>
+    /// True when span <paramref name="i"/> reuses the id of an earlier span with the same shared flag and a compatible
+    /// service: one span reported in pieces (a Zipkin span whose parent id arrives in a later report), which every rule
+    /// set counts once. A duplicate id in another service is a collision and counts on its own.
+    /// </summary>
+    private static bool IsPieceOfEarlierSpan(TraceTree tree, ReadOnlySpan<Span> spans, int i)
+    {
+        if (tree.DuplicateCount == 0) return false;
+        int d = tree.DuplicateOf[i];
+        if (d < 0) return false;
+        bool sameShared = (spans[i].Flags & SpanFlags.Shared) == (spans[d].Flags & SpanFlags.Shared);
+        return sameShared && (spans[i].Service == spans[d].Service || !Known(spans[i].Service) || !Known(spans[d].Service));
+    }
+
     /// <summary>Zipkin merges spans reported in pieces (same id, same shared flag, compatible service): count once.</summary>
     private void MergeDuplicates(TraceTree tree, ReadOnlySpan<Span> spans)
     {
@@ -259,11 +275,8 @@ internal sealed class LinkBuilder
         ReadOnlySpan<int> duplicateOf = tree.DuplicateOf;
         for (int i = 0; i < spans.Length; i++)
         {
+            if (!IsPieceOfEarlierSpan(tree, spans, i)) continue;
             int d = duplicateOf[i];
-            if (d < 0) continue;
-            bool sameShared = (spans[i].Flags & SpanFlags.Shared) == (spans[d].Flags & SpanFlags.Shared);
-            bool compatible = spans[i].Service == spans[d].Service || !Known(spans[i].Service) || !Known(spans[d].Service);
-            if (!sameShared || !compatible) continue;
             _merged[i] = true;
             _zerror[d] |= _zerror[i];
             if (_zkind[d] == SpanKind.Unspecified) _zkind[d] = _zkind[i] == SpanKind.Internal ? SpanKind.Unspecified : _zkind[i];

@@ -44,6 +44,52 @@ public class ZipkinJsonLinkTests
         Assert.Equal(Expected(name), Actual(features));
     }
 
+    /// <summary>
+    /// The shared server half reported in two pieces (without, then with its parent id) is one span under every rule
+    /// set, in any arrival order: before, <c>parent</c> counted <c>web -&gt; app</c> twice and <c>opentelemetry</c>
+    /// added a <c>user -&gt; app</c> call from the parentless piece, depending on which piece came first.
+    /// </summary>
+    [Theory]
+    [InlineData("zipkin", "app->db:direct:1/1 web->app:direct:1/0")]
+    [InlineData("parent", "app->db:virtual:1/1 web->app:direct:1/0")]
+    [InlineData("opentelemetry", "app->db:virtual:1/1 user->web:virtual:1/0 web->app:direct:1/0")]
+    public void A_span_reported_in_two_pieces_counts_once_in_any_order(string semantics, string expected)
+    {
+        var strings = new StringTable();
+        var batch = new SpanBatch();
+        Assert.True(SpanDecoders.Create(SpanFormat.ZipkinJson, strings)
+            .TryDecode(File.ReadAllBytes(Path.Combine(Dir, "shared-span-server-half-parent-id-arrives-later.json")), batch, out _));
+        Span[] spans = batch.Spans.ToArray();
+        var extractor = new TraceFeatureExtractor(FeatureConfig.FromProperties(
+            new Dictionary<string, string> { [FeatureConfig.LinkSemanticsKey] = semantics }));
+        var results = new HashSet<string>();
+        foreach (int[] order in Orders(spans.Length))
+        {
+            Span[] arrived = order.Select(i => spans[i]).ToArray();
+            var features = extractor.Extract(new Trace(arrived[0].TraceId, arrived, arrived.Length, strings));
+            results.Add(string.Join(" ", features.Edges.Select(e => $"{e.Client}->{e.Server}:{e.ConnectionType}:{e.Calls}/{e.Errors}")));
+        }
+        Assert.Equal([expected], results);
+    }
+
+    private static IEnumerable<int[]> Orders(int n)
+    {
+        if (n == 1)
+        {
+            yield return [0];
+            yield break;
+        }
+        foreach (int[] shorter in Orders(n - 1))
+        {
+            for (int at = 0; at <= shorter.Length; at++)
+            {
+                var order = new List<int>(shorter);
+                order.Insert(at, n - 1);
+                yield return order.ToArray();
+            }
+        }
+    }
+
     private static TraceFeatures Extract(string name)
     {
         var strings = new StringTable();

@@ -26,6 +26,7 @@ internal sealed class StreamTask
     private readonly StreamsMetrics _metrics;
     private readonly ILogger _logger;
     private readonly List<ProcessorNode> _nodes = new();
+    private readonly List<IBackPressure> _backPressure = new();
     private readonly List<IReadOnlySet<string>> _nodeStores = new();
     private readonly Dictionary<string, ISourceNode> _sourceByTopic = new(StringComparer.Ordinal);
     private readonly Dictionary<TopicPartition, RecordQueue> _queues = new();
@@ -60,6 +61,7 @@ internal sealed class StreamTask
             foreach (var p in f.Parents) byName[p].Children.Add(node);
             _nodes.Add(node);
             _nodeStores.Add(f.StoreNames);
+            if (node is IFlushableNode { BackPressure: { } bp }) _backPressure.Add(bp);
             if (f is ISourceNodeFactory src)
             {
                 foreach (var t in src.Topics) _sourceByTopic[t.Resolve(settings.ApplicationId)] = (ISourceNode)node;
@@ -126,6 +128,23 @@ internal sealed class StreamTask
             int n = 0;
             foreach (var q in _queueList) n += q.Count;
             return n;
+        }
+    }
+
+    /// <summary>
+    /// True while the task runs and one of its processors asks not to be fed (<see cref="IBackPressure.IsBlocked"/>):
+    /// the thread then pauses its partitions instead of processing.
+    /// </summary>
+    public bool IsBackPressured
+    {
+        get
+        {
+            if (State != StreamTaskState.Running) return false;
+            for (int i = 0; i < _backPressure.Count; i++)
+            {
+                if (_backPressure[i].IsBlocked) return true;
+            }
+            return false;
         }
     }
 
@@ -257,14 +276,24 @@ internal sealed class StreamTask
         {
             if (node is IFlushableNode { Flushable: { } flushable })
             {
+                bool confirmed;
                 try
                 {
-                    flushable.Flush(cancellationToken);
+                    // A back-pressured processor waits a bounded time: its destination may be down for hours, and the
+                    // stream thread must get back to polling long before max.poll.interval.ms.
+                    if (flushable is IBackPressure bp) confirmed = bp.TryFlush(TimeSpan.FromMilliseconds(_settings.FlushTimeoutMs), cancellationToken);
+                    else
+                    {
+                        flushable.Flush(cancellationToken);
+                        confirmed = true;
+                    }
                 }
                 catch (Exception ex)
                 {
                     throw new StreamsException($"task {Id}: flush of processor '{node.Name}' failed, commit skipped: {ex.Message}", ex, Id);
                 }
+                if (!confirmed)
+                    throw new FlushPendingException($"task {Id}: processor '{node.Name}' has not confirmed its outputs within {_settings.FlushTimeoutMs} ms; commit skipped, offsets stay at the last commit", Id);
             }
         }
         if (!CommitNeeded) return [];

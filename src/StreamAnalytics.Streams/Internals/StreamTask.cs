@@ -89,7 +89,17 @@ internal sealed class StreamTask
     /// <summary>Largest timestamp (ms) of the records processed; -1 before the first.</summary>
     public long StreamTimeMs { get; private set; } = -1;
 
-    public long WallClockMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+    /// <summary>
+    /// The task's wall clock: the runtime's clock minus the time the task spent paused by back-pressure
+    /// (<see cref="ExcludeFromWallClock"/>). While paused it stands still, so a wall-clock rule ("no span for the gap")
+    /// does not fire on resume for records that waited unread in Kafka only because of the pause.
+    /// </summary>
+    public long WallClockMs => _time.GetUtcNow().ToUnixTimeMilliseconds() - _pausedMs;
+
+    private long _pausedMs;
+
+    /// <summary>Back-pressure held the task for <paramref name="ms"/> more: its wall clock does not count that time.</summary>
+    public void ExcludeFromWallClock(long ms) => _pausedMs += ms;
 
     /// <summary>Metadata of the record being processed, null otherwise (in punctuations, between records).</summary>
     /// <remarks>
@@ -255,11 +265,11 @@ internal sealed class StreamTask
         return _streamTimePunctuations.MaybePunctuate(StreamTimeMs, _fire);
     }
 
-    /// <summary>Fires wall-clock punctuations due at <paramref name="wallClockNowMs"/>, whether or not records arrived.</summary>
+    /// <summary>Fires wall-clock punctuations due at <paramref name="wallClockNowMs"/> (the runtime clock; the task subtracts its paused time), whether or not records arrived.</summary>
     public bool MaybePunctuateSystemTime(long wallClockNowMs)
     {
         if (State != StreamTaskState.Running) return false;
-        return _wallClockPunctuations.MaybePunctuate(wallClockNowMs, _fire);
+        return _wallClockPunctuations.MaybePunctuate(wallClockNowMs - _pausedMs, _fire);
     }
 
     public void RequestCommit() => CommitRequested = true;

@@ -279,13 +279,13 @@ internal sealed class TaskManager
                     "A sink cannot take more documents: paused {Partitions}; polling continues, offsets stay at the last commit until it drains",
                     string.Join(", ", pause));
             }
-            if (_backPressureSinceMs >= 0) _metrics.RecordBackPressure(Math.Max(0, wallClockNowMs - _backPressureSinceMs));
+            if (_backPressureSinceMs >= 0) RecordBackPressure(wallClockNowMs);
             _backPressureSinceMs = wallClockNowMs;
             return true;
         }
         if (_backPressureSinceMs >= 0)
         {
-            _metrics.RecordBackPressure(Math.Max(0, wallClockNowMs - _backPressureSinceMs));
+            RecordBackPressure(wallClockNowMs);
             _backPressureSinceMs = -1;
         }
         if (_pausedForBackPressure.Count == 0) return false;
@@ -299,6 +299,15 @@ internal sealed class TaskManager
         _pausedForBackPressure.Clear();
         _logger.LogInformation("The sinks take documents again: resumed {Partitions}", string.Join(", ", resume));
         return false;
+    }
+
+    /// <summary>Counts the time since the last check as paused, on the metric and on every task's wall clock.</summary>
+    private void RecordBackPressure(long wallClockNowMs)
+    {
+        long ms = Math.Max(0, wallClockNowMs - _backPressureSinceMs);
+        if (ms == 0) return;
+        _metrics.RecordBackPressure(ms);
+        foreach (var task in _tasks.Values) task.ExcludeFromWallClock(ms);
     }
 
     private void ForgetBackPressurePause(TopicPartition tp)

@@ -74,7 +74,7 @@ public sealed class ElasticsearchBackPressureTests(ITestOutputHelper output) : I
         var (readyStatus, readyBody) = await MetricsScraper.GetStatusAsync(engine.MetricsPort, "/readyz");
         output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} during the outage: paused partitions up to {maxPaused}, back-pressure {backpressureSeconds:F1} s, " +
                          $"committed repartition offsets {commits.FirstOrDefault()} .. {commits.LastOrDefault()}, rebalances {rebalancesDuring}; /readyz {readyStatus} {readyBody.Trim()}");
-        Assert.Equal(0, es.Documents.Count);
+        Assert.Empty(es.Documents);
         Assert.True(maxPaused > 0, "the sink never blocked: the assembly thread did not pause its partitions (buffer too large for the load?)");
         Assert.True(backpressureSeconds > MaxPollIntervalMs / 1000.0, $"paused for {backpressureSeconds} s only, not longer than max.poll.interval.ms");
         Assert.True(commits.Count > 10 && commits.Min() == commits.Max(), $"the assembly group committed repartition offsets while Elasticsearch acknowledged nothing: {string.Join(",", commits)}");

@@ -37,7 +37,7 @@ public sealed class ElasticsearchSinkConfig
         ConfigKey.Integer("elasticsearch.max.retries", Defaults.MaxRetries, 0, 1000, "Retries of a failed bulk item before the flush fails (offsets are then not committed)."),
         ConfigKey.Integer("elasticsearch.backoff.base.ms", Defaults.BackoffBaseMs, 1, 600_000, "First retry delay; doubles per retry, with jitter."),
         ConfigKey.Integer("elasticsearch.backoff.max.ms", Defaults.BackoffMaxMs, 1, 600_000, "Largest retry delay."),
-        ConfigKey.Integer("elasticsearch.max.buffered.bytes", Defaults.MaxBufferedBytes, MinBulkBytes, long.MaxValue, "Buffer limit; when full, processing waits (back-pressure)."),
+        ConfigKey.Integer("elasticsearch.max.buffered.bytes", Defaults.MaxBufferedBytes, MinBulkBytes, long.MaxValue, "Buffer limit; from three quarters of it the stream threads pause their input and keep polling (back-pressure) until it drains to half."),
         ConfigKey.Integer("elasticsearch.max.block.ms", Defaults.MaxBlockMs, 0, 600_000, "Longest Add waits for space in a full buffer (once per full spell) before it takes the document above the bound; the stream runtime pauses input earlier, at three quarters of the buffer."),
         ConfigKey.Integer("elasticsearch.request.timeout.ms", Defaults.RequestTimeoutMs, 100, 600_000, "Timeout of one HTTP request."),
     ];

@@ -238,7 +238,13 @@ internal sealed class TaskManager
 
     public void PunctuateWallClock(long wallClockNowMs)
     {
-        foreach (var task in _tasks.Values) task.MaybePunctuateSystemTime(wallClockNowMs);
+        foreach (var task in _tasks.Values)
+        {
+            // One punctuation may emit many outputs (every trace whose gap expired): once a sink is blocked, the other
+            // tasks' punctuations wait for the resume, so the overshoot past the sink's pause mark stays one task's.
+            if (task.IsBackPressured) return;
+            task.MaybePunctuateSystemTime(wallClockNowMs);
+        }
     }
 
     public bool CommitRequested => _tasks.Values.Any(t => t.CommitRequested);

@@ -63,8 +63,67 @@ public class BackPressureTests(ITestOutputHelper testOutput)
         }
     }
 
+    [Fact]
+    public async Task Partitions_assigned_while_blocked_are_paused_too_and_every_record_is_processed_after_the_resume()
+    {
+        using var kafka = new KafkaFixture();
+        string input = kafka.CreateTopic("bp-move-in", 4);
+        string appId = "bp-move-" + Guid.NewGuid().ToString("N")[..8];
+        var gate = new Gate(); // one sink shared by both instances: blocked for both
+        var topology = new Topology()
+            .AddSource("in", Deserializers.Utf8, Deserializers.Utf8, input)
+            .AddProcessor("gated", () => new GatedProcessor(gate), "in");
+        var logs = new TestLoggerFactory();
+        var a = Build(kafka, topology, Config(kafka, appId), b => b.SetLoggerFactory(logs));
+        IKafkaStreams? b = null;
+        try
+        {
+            Produce(kafka, input, Enumerable.Range(0, 16).Select(i => ($"k{i}", $"a{i}")));
+            a.Start();
+            await WaitUntil(() => gate.Distinct == 16, TimeSpan.FromSeconds(30), "the first records processed");
+            gate.Blocked = true;
+            await Task.Delay(500);
+            int processed = gate.Processed;
+
+            // A second instance joins while blocked: its new tasks must not process.
+            b = Build(kafka, topology, Config(kafka, appId), c => c.SetLoggerFactory(logs));
+            b.Start();
+            await WaitUntil(() => Owned(a) == 2 && Owned(b) == 2, TimeSpan.FromSeconds(60), "the partitions spread over both instances");
+            Produce(kafka, input, Enumerable.Range(0, 16).Select(i => ($"k{i}", $"b{i}")));
+            await Task.Delay(2000);
+            Assert.Equal(processed, gate.Processed);
+
+            // It leaves: the partitions it hands back to the first instance must be paused there too.
+            await b.DisposeAsync();
+            b = null;
+            await WaitUntil(() => Owned(a) == 4, TimeSpan.FromSeconds(60), "every partition back on the first instance");
+            Produce(kafka, input, Enumerable.Range(0, 16).Select(i => ($"k{i}", $"c{i}")));
+            await Task.Delay(2000);
+            Assert.Equal(processed, gate.Processed);
+
+            gate.Blocked = false;
+            await WaitUntil(() => gate.Distinct == 48, TimeSpan.FromSeconds(30), "every record processed after the resume");
+            Assert.Equal(KafkaStreamsState.Running, a.State);
+        }
+        finally
+        {
+            if (b is not null) await b.DisposeAsync();
+            await a.DisposeAsync();
+            logs.Dump(testOutput);
+        }
+    }
+
+    private static int Owned(IKafkaStreams streams) => streams.GetStatus().AssignedPartitions.Count;
+
     private sealed class Gate
     {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _values = new();
+
+        /// <summary>Distinct record values processed (a rewind may process one twice: at-least-once).</summary>
+        public int Distinct => _values.Count;
+
+        public void Saw(string value) => _values.TryAdd(value, true);
+
         public volatile bool Blocked;
         private int _processed, _punctuations;
         private long _lastWallClockMs;
@@ -95,7 +154,11 @@ public class BackPressureTests(ITestOutputHelper testOutput)
             context.Schedule(TimeSpan.FromSeconds(10), PunctuationType.WallClockTime, new Punctuator(gate));
         }
 
-        public void Process(Record<string, string> record) => gate.Record(_context!.CurrentSystemTimeMs);
+        public void Process(Record<string, string> record)
+        {
+            gate.Saw(record.Value);
+            gate.Record(_context!.CurrentSystemTimeMs);
+        }
 
         public void Flush(CancellationToken cancellationToken) { }
 

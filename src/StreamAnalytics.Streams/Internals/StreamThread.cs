@@ -181,8 +181,8 @@ internal sealed class StreamThread
         bool busy = (!blocked && _taskManager.HasProcessableRecords(now)) || _reader.HasRestoring;
         Poll(busy ? TimeSpan.Zero : TimeSpan.FromMilliseconds(_config.PollMs));
         if (_taskManager.ReviveNeeded) _taskManager.ReviveTasks();
-        // Partitions assigned by that poll are paused at once.
-        if (blocked) blocked = _taskManager.ApplyBackPressure(NowMs());
+        // Partitions assigned by that poll are paused at once, and tasks it created see a sink that is already blocked.
+        blocked = _taskManager.ApplyBackPressure(NowMs());
 
         if (_reader.HasRestoring)
         {

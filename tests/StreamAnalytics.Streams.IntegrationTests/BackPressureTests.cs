@@ -89,17 +89,22 @@ public class BackPressureTests(ITestOutputHelper testOutput)
             b = Build(kafka, topology, Config(kafka, appId), c => c.SetLoggerFactory(logs));
             b.Start();
             await WaitUntil(() => Owned(a) == 2 && Owned(b) == 2, TimeSpan.FromSeconds(60), "the partitions spread over both instances");
+            long consumed = a.GetStatus().RecordsConsumed + b.GetStatus().RecordsConsumed;
             Produce(kafka, input, Enumerable.Range(0, 16).Select(i => ($"k{i}", $"b{i}")));
             await Task.Delay(2000);
             Assert.Equal(processed, gate.Processed);
+            // Paused, not just unprocessed: nothing is even fetched into the input queues.
+            Assert.Equal(consumed, a.GetStatus().RecordsConsumed + b.GetStatus().RecordsConsumed);
 
             // It leaves: the partitions it hands back to the first instance must be paused there too.
             await b.DisposeAsync();
             b = null;
             await WaitUntil(() => Owned(a) == 4, TimeSpan.FromSeconds(60), "every partition back on the first instance");
+            consumed = a.GetStatus().RecordsConsumed;
             Produce(kafka, input, Enumerable.Range(0, 16).Select(i => ($"k{i}", $"c{i}")));
             await Task.Delay(2000);
             Assert.Equal(processed, gate.Processed);
+            Assert.Equal(consumed, a.GetStatus().RecordsConsumed);
 
             gate.Blocked = false;
             await WaitUntil(() => gate.Distinct == 48, TimeSpan.FromSeconds(30), "every record processed after the resume");

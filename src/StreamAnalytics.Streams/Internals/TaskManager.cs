@@ -127,8 +127,7 @@ internal sealed class TaskManager
         }
         foreach (var tp in partitions)
         {
-            if (_byPartition.Remove(tp, out var task)) task.RemovePartition(tp);
-            ForgetBackPressurePause(tp);
+            if (_byPartition.Remove(tp, out var task)) ReleasePartition(task, tp);
         }
         foreach (var task in affected)
         {
@@ -151,8 +150,7 @@ internal sealed class TaskManager
         }
         foreach (var tp in partitions)
         {
-            if (_byPartition.Remove(tp, out var task)) task.RemovePartition(tp);
-            ForgetBackPressurePause(tp);
+            if (_byPartition.Remove(tp, out var task)) ReleasePartition(task, tp);
         }
         foreach (var task in _tasks.Values.Where(t => t.Partitions.Count == 0).ToList()) CloseTask(task);
         if (_tasks.Count == 0) _reviveNeeded = false;
@@ -316,9 +314,30 @@ internal sealed class TaskManager
         foreach (var task in _tasks.Values) task.ExcludeFromWallClock(ms);
     }
 
-    private void ForgetBackPressurePause(TopicPartition tp)
+    /// <summary>
+    /// A partition leaves this thread (revoked or lost): it is resumed if this thread paused it, because librdkafka
+    /// keeps a partition's pause across a rebalance, so one assigned back later would stay paused with nobody to resume it.
+    /// </summary>
+    private void ReleasePartition(StreamTask task, TopicPartition tp)
     {
-        if (_pausedForBackPressure.Remove(tp)) _metrics.RecordPausedPartitions(-1);
+        bool queuePaused = task.QueueOf(tp) is { Paused: true };
+        task.RemovePartition(tp);
+        ForgetBackPressurePause(tp, resumed: false, queuePaused);
+    }
+
+    private void ForgetBackPressurePause(TopicPartition tp, bool resumed, bool queuePaused = false)
+    {
+        bool pausedHere = _pausedForBackPressure.Remove(tp);
+        if (pausedHere) _metrics.RecordPausedPartitions(-1);
+        if (resumed || !(pausedHere || queuePaused)) return;
+        try
+        {
+            Consumer?.Resume([tp]);
+        }
+        catch (KafkaException ex)
+        {
+            _logger.LogDebug("Resuming {Partition} as it leaves failed: {Error}", tp, ex.Error);
+        }
     }
 
     /// <summary>Resumes partitions whose queues drained below half.</summary>
@@ -449,7 +468,7 @@ internal sealed class TaskManager
         {
             consumer.Resume(paused);
             // Resumed here: if a sink is still blocked, ApplyBackPressure pauses them again.
-            foreach (var tp in paused) ForgetBackPressurePause(tp);
+            foreach (var tp in paused) ForgetBackPressurePause(tp, resumed: true);
         }
         HandleAssignedWithoutMetrics(partitions);
     }

@@ -7,7 +7,7 @@ namespace StreamAnalytics.Sinks;
 /// Step 6 for aggregates: hands each closed window's documents to the external sinks. A terminal node; flushed before
 /// each commit like <see cref="FeaturesSinkProcessor"/>.
 /// </summary>
-public sealed class AggregatesSinkProcessor : IProcessor<string, AggregateDocument, string, AggregateDocument>, IFlushable
+public sealed class AggregatesSinkProcessor : IProcessor<string, AggregateDocument, string, AggregateDocument>, IBackPressure
 {
     private readonly IReadOnlyList<ISink> _sinks;
     private readonly IReadOnlySet<AggregateKind>? _kinds;
@@ -32,6 +32,12 @@ public sealed class AggregatesSinkProcessor : IProcessor<string, AggregateDocume
     {
         for (int i = 0; i < _sinks.Count; i++) _sinks[i].Flush(cancellationToken);
     }
+
+    /// <summary>True while a sink that can fall behind (Elasticsearch) asks not to be fed; see <see cref="IBackPressure"/>.</summary>
+    public bool IsBlocked => SinkBackPressure.AnyBlocked(_sinks);
+
+    /// <inheritdoc/>
+    public bool TryFlush(TimeSpan timeout, CancellationToken cancellationToken) => SinkBackPressure.TryFlushAll(_sinks, timeout, cancellationToken);
 
     public void Close() { }
 }

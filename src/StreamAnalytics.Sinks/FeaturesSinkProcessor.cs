@@ -17,7 +17,7 @@ namespace StreamAnalytics.Sinks;
 /// acknowledged the trace's document (at-least-once). The sinks are shared by the tasks of the process; flushing one
 /// flushes everything buffered so far, which is what a commit needs. Runs on the task's thread.
 /// </remarks>
-public sealed class FeaturesSinkProcessor : IProcessor<TraceId, CompletedTrace, TraceId, FeaturesDocument>, IFlushable
+public sealed class FeaturesSinkProcessor : IProcessor<TraceId, CompletedTrace, TraceId, FeaturesDocument>, IBackPressure
 {
     private readonly IReadOnlyList<ISink> _sinks;
     private readonly DerivedMetrics? _metrics;
@@ -61,6 +61,12 @@ public sealed class FeaturesSinkProcessor : IProcessor<TraceId, CompletedTrace, 
     {
         for (int i = 0; i < _sinks.Count; i++) _sinks[i].Flush(cancellationToken);
     }
+
+    /// <summary>True while a sink that can fall behind (Elasticsearch) asks not to be fed; see <see cref="IBackPressure"/>.</summary>
+    public bool IsBlocked => SinkBackPressure.AnyBlocked(_sinks);
+
+    /// <inheritdoc/>
+    public bool TryFlush(TimeSpan timeout, CancellationToken cancellationToken) => SinkBackPressure.TryFlushAll(_sinks, timeout, cancellationToken);
 
     public void Close() { }
 }

@@ -37,6 +37,10 @@ internal static class SinkMetrics
     private static readonly Counter<long> BlockedAdds = Meter.CreateCounter<long>(
         "trace_analytics_sink_backpressure_total", null, "Times Add waited because the sink buffer was full (back-pressure).");
 
+    private static readonly Counter<long> OverBudgetAdds = Meter.CreateCounter<long>(
+        "trace_analytics_sink_over_budget_total", null,
+        "Documents a sink took above its buffer bound after waiting its max block time, instead of stalling the stream thread.");
+
     public static void Document(string sink, string outcome, long count = 1) => Documents.Add(count, new("sink", sink), new("outcome", outcome));
 
     public static void Retry(string sink, string reason) => Retries.Add(1, new("sink", sink), new("reason", reason));
@@ -62,4 +66,6 @@ internal static class SinkMetrics
     public static void Bulk(string sink, double seconds) => BulkDuration.Record(seconds, new KeyValuePair<string, object?>("sink", sink));
 
     public static void Blocked(string sink) => BlockedAdds.Add(1, new KeyValuePair<string, object?>("sink", sink));
+
+    public static void OverBudget(string sink) => OverBudgetAdds.Add(1, new KeyValuePair<string, object?>("sink", sink));
 }

@@ -32,6 +32,12 @@ public sealed class SinkDocument
     /// <summary>The UTF-8 JSON source (one line, no trailing newline).</summary>
     public ReadOnlyMemory<byte> Source { get; }
 
+    /// <summary>
+    /// The Elasticsearch sink's flush generation when the document was buffered (its acknowledgement tracking). A
+    /// document instance is buffered by one sink at a time; each sink builds its own from the features or aggregate.
+    /// </summary>
+    internal long FlushGeneration { get; set; }
+
     /// <summary>Bytes this document holds in a sink buffer (source plus an estimate of its action line).</summary>
     public int BufferedBytes => Source.Length + Index.Length + Id.Length + 64;
 

@@ -8,6 +8,7 @@ using StreamAnalytics.Features.Aggregate;
 using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Sinks.Documents;
 using StreamAnalytics.Sinks.Prometheus;
+using StreamAnalytics.Streams.Api;
 
 namespace StreamAnalytics.Sinks.Elasticsearch;
 
@@ -31,14 +32,21 @@ namespace StreamAnalytics.Sinks.Elasticsearch;
 /// <para><b>At-least-once.</b> <see cref="Flush"/> blocks until every document added before it is acknowledged; if
 /// documents still fail after <c>elasticsearch.max.retries</c> it throws <see cref="BulkIndexException"/> and keeps
 /// them buffered, so the runtime does not commit and a later flush retries them.</para>
-/// <para><b>Bounded memory.</b> At most <c>elasticsearch.max.buffered.bytes</c> of documents are held; when full,
-/// <c>Add</c> blocks the calling (stream) thread until the sender frees space, which stops consumption instead of
-/// growing without limit (counted in <c>trace_analytics_sink_backpressure_total</c>).</para>
+/// <para><b>Bounded memory, back-pressure.</b> At most <c>elasticsearch.max.buffered.bytes</c> of documents are held.
+/// From three quarters of that bound until the buffer drains to half of it, <see cref="IsBlocked"/> is true: the stream
+/// runtime then pauses its input partitions and keeps polling (<see cref="IBackPressure"/>), so an outage of any length
+/// holds offsets without blocking the stream thread. The last quarter is headroom for what one record or punctuation
+/// emits after the check. Should that still overflow the bound, <c>Add</c> waits for space at most
+/// <c>elasticsearch.max.block.ms</c> once per full spell (counted in <c>trace_analytics_sink_backpressure_total</c>),
+/// then accepts the document above the bound (counted in <c>trace_analytics_sink_over_budget_total</c>) rather than
+/// stall the thread past <c>max.poll.interval.ms</c>.</para>
+/// <para><b>Commits.</b> <see cref="TryFlush"/> waits a bounded time until every document added before the call is
+/// acknowledged; the retries themselves run on the background sender, never on the stream thread.</para>
 /// <para><b>Secrets.</b> The Authorization header is set on the client and never logged; URLs are logged without
 /// user info; exceptions and metrics carry statuses and Elasticsearch's reasons only.</para>
 /// <para>Thread-safety: <c>Add</c> and <see cref="Flush"/> may be called from any thread.</para>
 /// </remarks>
-public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
+public sealed class ElasticsearchSink : ISink, IBackPressure, IAsyncDisposable, IDisposable
 {
     private const string SinkName = "elasticsearch";
 
@@ -60,6 +68,14 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
     private int _nextUrl;
     private volatile string? _lastError;
     private int _waitingAdds;
+    // Back-pressure state, under _lock: IsBlocked from the high-water mark down to the low one; whether an Add of the
+    // current full spell already waited its elasticsearch.max.block.ms.
+    private volatile bool _blocked;
+    private bool _blockWaitSpent;
+    // Acknowledgement tracking for TryFlush, under _lock: each document carries the flush generation current when it
+    // was added; the count of unacknowledged documents per generation (few entries: one per flush with adds between).
+    private long _generation;
+    private readonly Dictionary<long, int> _pendingByGeneration = new();
 
     /// <summary>Creates the sink; call <see cref="StartAsync"/> before adding documents.</summary>
     /// <param name="config">Settings; validated here.</param>
@@ -133,7 +149,10 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
     public void Add(AggregateDocument aggregate, CancellationToken cancellationToken = default) =>
         Add(SinkDocument.ForAggregate(aggregate, _config.AggregatesIndexPrefix), cancellationToken);
 
-    /// <summary>Buffers a document; blocks while the buffer is full (see remarks of the class).</summary>
+    /// <summary>
+    /// Buffers a document. While the buffer is full it waits for space, at most <c>elasticsearch.max.block.ms</c> per
+    /// full spell, then takes the document above the bound (see remarks of the class).
+    /// </summary>
     public void Add(SinkDocument document, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(document);
@@ -142,6 +161,7 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
         lock (_lock)
         {
             bool counted = false;
+            long deadline = 0;
             // A document bigger than the whole budget is still accepted into an empty buffer, or it could never be sent.
             while (_bufferedBytes > 0 && _bufferedBytes + size > _config.MaxBufferedBytes)
             {
@@ -149,13 +169,26 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
                 {
                     SinkMetrics.Blocked(SinkName);
                     counted = true;
+                    deadline = Stopwatch.GetTimestamp() + _config.MaxBlockMs * Stopwatch.Frequency / 1000;
+                }
+                long leftMs = (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+                if (_blockWaitSpent || leftMs <= 0)
+                {
+                    // The runtime pauses input at the high-water mark, so this is the tail of one record or punctuation:
+                    // taking it is bounded, stalling the stream thread past max.poll.interval.ms is not.
+                    if (!_blockWaitSpent)
+                        _logger.LogWarning("elasticsearch buffer full for {Ms} ms (elasticsearch.max.buffered.bytes={Max}); accepting documents above the bound until it drains",
+                            _config.MaxBlockMs, _config.MaxBufferedBytes);
+                    _blockWaitSpent = true;
+                    SinkMetrics.OverBudget(SinkName);
+                    break;
                 }
                 Wake();
                 cancellationToken.ThrowIfCancellationRequested();
                 _waitingAdds++;
                 try
                 {
-                    Monitor.Wait(_lock, 100);
+                    Monitor.Wait(_lock, (int)Math.Min(leftMs, 100));
                 }
                 finally
                 {
@@ -164,11 +197,62 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
             }
             _queue.Add(document);
             _queuedBytes += size;
-            Interlocked.Add(ref _bufferedBytes, size);
-            wakeSender = _queue.Count >= _config.BulkMaxDocs || _queuedBytes >= _config.BulkMaxBytes;
+            long buffered = Interlocked.Add(ref _bufferedBytes, size);
+            document.FlushGeneration = _generation;
+            _pendingByGeneration[_generation] = _pendingByGeneration.GetValueOrDefault(_generation) + 1;
+            if (!_blocked && buffered >= HighWaterBytes) _blocked = true;
+            wakeSender = _blocked || _queue.Count >= _config.BulkMaxDocs || _queuedBytes >= _config.BulkMaxBytes;
         }
         SinkMetrics.BufferedBytes(SinkName, size);
         if (wakeSender) Wake();
+    }
+
+    /// <summary>
+    /// True from the moment the buffer holds three quarters of <c>elasticsearch.max.buffered.bytes</c> until it has
+    /// drained to half: the stream runtime pauses its input meanwhile (<see cref="IBackPressure"/>).
+    /// </summary>
+    public bool IsBlocked => _blocked;
+
+    private long HighWaterBytes => _config.MaxBufferedBytes - _config.MaxBufferedBytes / 4;
+
+    private long LowWaterBytes => _config.MaxBufferedBytes / 2;
+
+    /// <summary>
+    /// Waits at most <paramref name="timeout"/> until every document added before this call is acknowledged (indexed,
+    /// obsolete or dead-lettered); true if so. Does not send or retry itself: it wakes the background sender, which
+    /// retries with back-off for as long as it takes, so the caller (the stream thread) is never held longer.
+    /// </summary>
+    public bool TryFlush(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(Math.Max(0, timeout.TotalSeconds) * Stopwatch.Frequency);
+        long target;
+        lock (_lock)
+        {
+            // Documents added from now on belong to the next generation and are not waited for.
+            target = _generation++;
+            if (!HasPendingUpTo(target)) return true;
+        }
+        Wake();
+        lock (_lock)
+        {
+            while (HasPendingUpTo(target))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                long leftMs = (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+                if (leftMs <= 0) return false;
+                Monitor.Wait(_lock, (int)Math.Min(leftMs, 100));
+            }
+        }
+        return true;
+    }
+
+    private bool HasPendingUpTo(long generation)
+    {
+        foreach (var g in _pendingByGeneration.Keys)
+        {
+            if (g <= generation) return true;
+        }
+        return false;
     }
 
     /// <summary>Blocks until every document added so far is acknowledged (indexed, obsolete or dead-lettered).</summary>
@@ -279,7 +363,18 @@ public sealed class ElasticsearchSink : ISink, IAsyncDisposable, IDisposable
         int size = document.BufferedBytes;
         lock (_lock)
         {
-            Interlocked.Add(ref _bufferedBytes, -size);
+            long buffered = Interlocked.Add(ref _bufferedBytes, -size);
+            long g = document.FlushGeneration;
+            if (_pendingByGeneration.TryGetValue(g, out int n))
+            {
+                if (n <= 1) _pendingByGeneration.Remove(g);
+                else _pendingByGeneration[g] = n - 1;
+            }
+            if (buffered <= LowWaterBytes)
+            {
+                _blocked = false;
+                _blockWaitSpent = false;
+            }
             Monitor.PulseAll(_lock);
         }
         SinkMetrics.BufferedBytes(SinkName, -size);

@@ -37,7 +37,8 @@ public sealed class ElasticsearchSinkConfig
         ConfigKey.Integer("elasticsearch.max.retries", Defaults.MaxRetries, 0, 1000, "Retries of a failed bulk item before the flush fails (offsets are then not committed)."),
         ConfigKey.Integer("elasticsearch.backoff.base.ms", Defaults.BackoffBaseMs, 1, 600_000, "First retry delay; doubles per retry, with jitter."),
         ConfigKey.Integer("elasticsearch.backoff.max.ms", Defaults.BackoffMaxMs, 1, 600_000, "Largest retry delay."),
-        ConfigKey.Integer("elasticsearch.max.buffered.bytes", Defaults.MaxBufferedBytes, MinBulkBytes, long.MaxValue, "Buffer limit; when full, processing waits (back-pressure)."),
+        ConfigKey.Integer("elasticsearch.max.buffered.bytes", Defaults.MaxBufferedBytes, MinBulkBytes, long.MaxValue, "Buffer limit; from three quarters of it the stream threads pause their input and keep polling (back-pressure) until it drains to half."),
+        ConfigKey.Integer("elasticsearch.max.block.ms", Defaults.MaxBlockMs, 0, 600_000, "Longest Add waits for space in a full buffer (once per full spell) before it takes the document above the bound; the stream runtime pauses input earlier, at three quarters of the buffer."),
         ConfigKey.Integer("elasticsearch.request.timeout.ms", Defaults.RequestTimeoutMs, 100, 600_000, "Timeout of one HTTP request."),
     ];
 
@@ -89,6 +90,13 @@ public sealed class ElasticsearchSinkConfig
     /// <summary><c>elasticsearch.max.buffered.bytes</c>: documents held before <see cref="ElasticsearchSink.Add(Documents.SinkDocument, CancellationToken)"/> blocks. Default 64 MiB.</summary>
     public long MaxBufferedBytes { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// <c>elasticsearch.max.block.ms</c>: longest <c>Add</c> waits for space in a full buffer, once per full spell, before
+    /// it takes the document above <see cref="MaxBufferedBytes"/> (the stream runtime pauses input at three quarters of
+    /// the buffer, so only what one record or punctuation emits gets here). Default 1000.
+    /// </summary>
+    public int MaxBlockMs { get; init; } = 1000;
+
     /// <summary><c>elasticsearch.request.timeout.ms</c>: timeout of one HTTP request. Default 30000.</summary>
     public int RequestTimeoutMs { get; init; } = 30_000;
 
@@ -122,6 +130,7 @@ public sealed class ElasticsearchSinkConfig
                 ? long.TryParse(mb, NumberStyles.Integer, CultureInfo.InvariantCulture, out long l) ? l : throw new ArgumentException($"elasticsearch.max.buffered.bytes: '{mb}' is not an integer")
                 : d.MaxBufferedBytes,
             RequestTimeoutMs = Int(p, "elasticsearch.request.timeout.ms", d.RequestTimeoutMs),
+            MaxBlockMs = Int(p, "elasticsearch.max.block.ms", d.MaxBlockMs),
         };
         config.Validate();
         return config;
@@ -153,6 +162,7 @@ public sealed class ElasticsearchSinkConfig
         if (BackoffBaseMs < 0) throw new ArgumentException($"elasticsearch.backoff.base.ms must not be negative (got {BackoffBaseMs})");
         if (BackoffMaxMs < BackoffBaseMs) throw new ArgumentException($"elasticsearch.backoff.max.ms ({BackoffMaxMs}) must be at least elasticsearch.backoff.base.ms ({BackoffBaseMs})");
         if (MaxBufferedBytes < BulkMaxBytes) throw new ArgumentException($"elasticsearch.max.buffered.bytes ({MaxBufferedBytes}) must be at least elasticsearch.bulk.max.bytes ({BulkMaxBytes})");
+        if (MaxBlockMs < 0) throw new ArgumentException($"elasticsearch.max.block.ms must not be negative (got {MaxBlockMs})");
         if (RequestTimeoutMs < 1) throw new ArgumentException($"elasticsearch.request.timeout.ms must be positive (got {RequestTimeoutMs})");
     }
 
@@ -166,7 +176,7 @@ public sealed class ElasticsearchSinkConfig
         sb.Append(", index.features=").Append(FeaturesIndexPrefix).Append(", index.aggregates=").Append(AggregatesIndexPrefix);
         sb.Append(CultureInfo.InvariantCulture, $", bulk.max.docs={BulkMaxDocs}, bulk.max.bytes={BulkMaxBytes}, flush.interval.ms={FlushIntervalMs}");
         sb.Append(CultureInfo.InvariantCulture, $", max.retries={MaxRetries}, backoff.base.ms={BackoffBaseMs}, backoff.max.ms={BackoffMaxMs}");
-        sb.Append(CultureInfo.InvariantCulture, $", max.buffered.bytes={MaxBufferedBytes}, request.timeout.ms={RequestTimeoutMs} }}");
+        sb.Append(CultureInfo.InvariantCulture, $", max.buffered.bytes={MaxBufferedBytes}, max.block.ms={MaxBlockMs}, request.timeout.ms={RequestTimeoutMs} }}");
         return sb.ToString();
     }
 

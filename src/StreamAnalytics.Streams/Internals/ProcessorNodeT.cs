@@ -12,6 +12,8 @@ internal sealed class ProcessorNode<TKeyIn, TValueIn, TKeyOut, TValueOut>(string
 
     public IFlushable? Flushable => processor as IFlushable;
 
+    public IBackPressure? BackPressure => processor as IBackPressure;
+
     public override void Init(StreamTask task, IReadOnlySet<string> storeNames)
     {
         _context = new ProcessorContextImpl<TKeyOut, TValueOut>(task, this, storeNames);
@@ -54,4 +56,7 @@ internal sealed class ProcessorNode<TKeyIn, TValueIn, TKeyOut, TValueOut>(string
 internal interface IFlushableNode
 {
     IFlushable? Flushable { get; }
+
+    /// <summary>The processor, when it can ask the runtime to stop feeding it (see <see cref="IBackPressure"/>).</summary>
+    IBackPressure? BackPressure { get; }
 }

@@ -26,6 +26,7 @@ internal sealed class StreamTask
     private readonly StreamsMetrics _metrics;
     private readonly ILogger _logger;
     private readonly List<ProcessorNode> _nodes = new();
+    private readonly List<IBackPressure> _backPressure = new();
     private readonly List<IReadOnlySet<string>> _nodeStores = new();
     private readonly Dictionary<string, ISourceNode> _sourceByTopic = new(StringComparer.Ordinal);
     private readonly Dictionary<TopicPartition, RecordQueue> _queues = new();
@@ -60,6 +61,7 @@ internal sealed class StreamTask
             foreach (var p in f.Parents) byName[p].Children.Add(node);
             _nodes.Add(node);
             _nodeStores.Add(f.StoreNames);
+            if (node is IFlushableNode { BackPressure: { } bp }) _backPressure.Add(bp);
             if (f is ISourceNodeFactory src)
             {
                 foreach (var t in src.Topics) _sourceByTopic[t.Resolve(settings.ApplicationId)] = (ISourceNode)node;
@@ -87,7 +89,17 @@ internal sealed class StreamTask
     /// <summary>Largest timestamp (ms) of the records processed; -1 before the first.</summary>
     public long StreamTimeMs { get; private set; } = -1;
 
-    public long WallClockMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+    /// <summary>
+    /// The task's wall clock: the runtime's clock minus the time the task spent paused by back-pressure
+    /// (<see cref="ExcludeFromWallClock"/>). While paused it stands still, so a wall-clock rule ("no span for the gap")
+    /// does not fire on resume for records that waited unread in Kafka only because of the pause.
+    /// </summary>
+    public long WallClockMs => _time.GetUtcNow().ToUnixTimeMilliseconds() - _pausedMs;
+
+    private long _pausedMs;
+
+    /// <summary>Back-pressure held the task for <paramref name="ms"/> more: its wall clock does not count that time.</summary>
+    public void ExcludeFromWallClock(long ms) => _pausedMs += ms;
 
     /// <summary>Metadata of the record being processed, null otherwise (in punctuations, between records).</summary>
     /// <remarks>
@@ -126,6 +138,23 @@ internal sealed class StreamTask
             int n = 0;
             foreach (var q in _queueList) n += q.Count;
             return n;
+        }
+    }
+
+    /// <summary>
+    /// True while the task runs and one of its processors asks not to be fed (<see cref="IBackPressure.IsBlocked"/>):
+    /// the thread then pauses its partitions instead of processing.
+    /// </summary>
+    public bool IsBackPressured
+    {
+        get
+        {
+            if (State != StreamTaskState.Running) return false;
+            for (int i = 0; i < _backPressure.Count; i++)
+            {
+                if (_backPressure[i].IsBlocked) return true;
+            }
+            return false;
         }
     }
 
@@ -236,11 +265,11 @@ internal sealed class StreamTask
         return _streamTimePunctuations.MaybePunctuate(StreamTimeMs, _fire);
     }
 
-    /// <summary>Fires wall-clock punctuations due at <paramref name="wallClockNowMs"/>, whether or not records arrived.</summary>
+    /// <summary>Fires wall-clock punctuations due at <paramref name="wallClockNowMs"/> (the runtime clock; the task subtracts its paused time), whether or not records arrived.</summary>
     public bool MaybePunctuateSystemTime(long wallClockNowMs)
     {
         if (State != StreamTaskState.Running) return false;
-        return _wallClockPunctuations.MaybePunctuate(wallClockNowMs, _fire);
+        return _wallClockPunctuations.MaybePunctuate(wallClockNowMs - _pausedMs, _fire);
     }
 
     public void RequestCommit() => CommitRequested = true;
@@ -257,14 +286,24 @@ internal sealed class StreamTask
         {
             if (node is IFlushableNode { Flushable: { } flushable })
             {
+                bool confirmed;
                 try
                 {
-                    flushable.Flush(cancellationToken);
+                    // A back-pressured processor waits a bounded time: its destination may be down for hours, and the
+                    // stream thread must get back to polling long before max.poll.interval.ms.
+                    if (flushable is IBackPressure bp) confirmed = bp.TryFlush(TimeSpan.FromMilliseconds(_settings.FlushTimeoutMs), cancellationToken);
+                    else
+                    {
+                        flushable.Flush(cancellationToken);
+                        confirmed = true;
+                    }
                 }
                 catch (Exception ex)
                 {
                     throw new StreamsException($"task {Id}: flush of processor '{node.Name}' failed, commit skipped: {ex.Message}", ex, Id);
                 }
+                if (!confirmed)
+                    throw new FlushPendingException($"task {Id}: processor '{node.Name}' has not confirmed its outputs within {_settings.FlushTimeoutMs} ms; commit skipped, offsets stay at the last commit", Id);
             }
         }
         if (!CommitNeeded) return [];

@@ -79,8 +79,11 @@ internal sealed class StreamThread
             () => new ConsumerBuilder<byte[], byte[]>(restoreConfig).SetErrorHandler((_, e) => LogClientError("restore consumer", e)).Build(),
             timeout, metrics, _logger);
 
-        var settings = TaskSettings.From(config) with { DeferDeletesUntilCommit = !eos };
         var consumerConfig = ClientConfigs.MainConsumer(config, Name + "-consumer", subtopology);
+        // A commit waits for a back-pressured sink at most a quarter of max.poll.interval.ms (librdkafka's default 5 min):
+        // the member must poll again long before librdkafka leaves the group on its behalf.
+        int flushTimeoutMs = Math.Max(1, Math.Min(config.CommitTimeoutMs, (consumerConfig.MaxPollIntervalMs ?? 300_000) / 4));
+        var settings = TaskSettings.From(config) with { DeferDeletesUntilCommit = !eos, FlushTimeoutMs = flushTimeoutMs };
         _taskManager = new TaskManager(
             subtopologyByTopic,
             (id, partitions) => new StreamTask(id, topology.Subtopologies[id.Subtopology], partitions, settings, _collector, time, deserializationHandler, metrics,
@@ -172,9 +175,14 @@ internal sealed class StreamThread
     internal void RunOnce()
     {
         long now = NowMs();
-        bool busy = _taskManager.HasProcessableRecords(now) || _reader.HasRestoring;
+        // Back-pressure (IBackPressure): while a sink is blocked the partitions are paused and the loop only polls (so
+        // the member stays in the group), restores and waits; no processing, no wall-clock punctuation, no commit.
+        bool blocked = _taskManager.ApplyBackPressure(now);
+        bool busy = (!blocked && _taskManager.HasProcessableRecords(now)) || _reader.HasRestoring;
         Poll(busy ? TimeSpan.Zero : TimeSpan.FromMilliseconds(_config.PollMs));
         if (_taskManager.ReviveNeeded) _taskManager.ReviveTasks();
+        // Partitions assigned by that poll are paused at once, and tasks it created see a sink that is already blocked.
+        blocked = _taskManager.ApplyBackPressure(NowMs());
 
         if (_reader.HasRestoring)
         {
@@ -184,6 +192,7 @@ internal sealed class StreamThread
             MaybeSetRunning();
         }
 
+        if (blocked) return;
         now = NowMs();
         _taskManager.Process(now, MaxRecordsPerProcessPhase);
         _taskManager.PunctuateWallClock(NowMs());

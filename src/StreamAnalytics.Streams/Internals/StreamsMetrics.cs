@@ -21,6 +21,8 @@ namespace StreamAnalytics.Streams.Internals;
 /// <item><term>streams.produced</term><description>observable counter By, tag topic: their key and value bytes, before compression.</description></item>
 /// <item><term>streams.consumer.lag</term><description>gauge {record}, tags topic, partition: high watermark minus committed offset.</description></item>
 /// <item><term>streams.queue.size</term><description>gauge {record}, tags topic, partition: records waiting in the input queue.</description></item>
+/// <item><term>streams.paused.partitions</term><description>gauge {partition}: input partitions paused because a sink is blocked (back-pressure, see <c>IBackPressure</c>).</description></item>
+/// <item><term>streams.backpressure</term><description>observable counter s: stream-thread time spent paused by a blocked sink (summed over threads).</description></item>
 /// <item><term>streams.tasks.owned</term><description>gauge {task}, tag subtopology: tasks this instance runs, per sub-topology (0 included), so an operator sees how the groups spread the work.</description></item>
 /// </list>
 /// Thread-safe.
@@ -36,6 +38,7 @@ internal sealed class StreamsMetrics : IDisposable
     private readonly Counter<long> _restored;
     private readonly ConcurrentDictionary<string, ProducedTally> _produced = new(StringComparer.Ordinal);
     private long _consumedTotal, _processedTotal, _deadLetteredTotal, _skippedTotal, _tooLargeTotal, _commitsTotal, _commitFailuresTotal, _rebalancesTotal, _restoredTotal;
+    private long _pausedPartitions, _backPressureMs;
 
     public StreamsMetrics(string applicationId, Func<IEnumerable<PartitionStatus>>? partitions = null, Func<IReadOnlyList<int>>? tasksPerSubtopology = null)
     {
@@ -54,6 +57,10 @@ internal sealed class StreamsMetrics : IDisposable
         Count("streams.commits", () => Commits, "Successful commits", "{commit}");
         Count("streams.commit.failures", () => CommitFailures, "Failed commits", "{commit}");
         Count("streams.rebalances", () => Rebalances, "Partition assignment and revocation callbacks", "{rebalance}");
+        _meter.CreateObservableGauge("streams.paused.partitions", () => new Measurement<long>(PausedPartitions, _app), "{partition}",
+            "Input partitions paused because a sink is blocked (back-pressure); the consumer keeps polling");
+        _meter.CreateObservableCounter("streams.backpressure", () => new Measurement<double>(BackPressureMs / 1000.0, _app), "s",
+            "Stream-thread time spent paused by a blocked sink, summed over threads");
         // Per topic, so an operator sees what the job writes to Kafka for each input record (repartition, changelogs,
         // outputs): observable, because the send path runs per record and only adds to a tally.
         _meter.CreateObservableCounter("streams.records.produced", () => ObserveProduced(static t => t.Records), "{record}",
@@ -80,6 +87,8 @@ internal sealed class StreamsMetrics : IDisposable
     public long CommitFailures => Interlocked.Read(ref _commitFailuresTotal);
     public long Rebalances => Interlocked.Read(ref _rebalancesTotal);
     public long Restored => Interlocked.Read(ref _restoredTotal);
+    public long PausedPartitions => Interlocked.Read(ref _pausedPartitions);
+    public long BackPressureMs => Interlocked.Read(ref _backPressureMs);
 
     public void RecordConsumed(int n = 1) => Add(_consumed, ref _consumedTotal, n);
     public void RecordProcessed() => Add(_processed, ref _processedTotal, 1);
@@ -89,6 +98,8 @@ internal sealed class StreamsMetrics : IDisposable
     public void RecordCommit() => Interlocked.Increment(ref _commitsTotal);
     public void RecordCommitFailure() => Interlocked.Increment(ref _commitFailuresTotal);
     public void RecordRebalance() => Interlocked.Increment(ref _rebalancesTotal);
+    public void RecordPausedPartitions(int delta) => Interlocked.Add(ref _pausedPartitions, delta);
+    public void RecordBackPressure(long ms) => Interlocked.Add(ref _backPressureMs, ms);
     public void RecordRestored(int n) => Add(_restored, ref _restoredTotal, n);
 
     /// <summary>The tally of one output topic (one per topic name, shared by the stream threads; topics come from the topology, so few).</summary>

@@ -31,6 +31,10 @@ internal sealed class TaskManager
     private readonly StreamsMetrics _metrics;
     private readonly ILogger _logger;
     private bool _reviveNeeded;
+    // Partitions this thread paused because a sink is blocked (IBackPressure), apart from the queue-full pauses of
+    // RecordQueue.Paused: resuming after back-pressure must not resume a partition whose queue is still full.
+    private readonly HashSet<TopicPartition> _pausedForBackPressure = new();
+    private long _backPressureSinceMs = -1;
 
     public TaskManager(
         Dictionary<string, int> subtopologyByTopic, Func<TaskId, IReadOnlyList<TopicPartition>, StreamTask> createTask, StoreChangelogReader reader,
@@ -123,7 +127,7 @@ internal sealed class TaskManager
         }
         foreach (var tp in partitions)
         {
-            if (_byPartition.Remove(tp, out var task)) task.RemovePartition(tp);
+            if (_byPartition.Remove(tp, out var task)) ReleasePartition(task, tp);
         }
         foreach (var task in affected)
         {
@@ -146,7 +150,7 @@ internal sealed class TaskManager
         }
         foreach (var tp in partitions)
         {
-            if (_byPartition.Remove(tp, out var task)) task.RemovePartition(tp);
+            if (_byPartition.Remove(tp, out var task)) ReleasePartition(task, tp);
         }
         foreach (var task in _tasks.Values.Where(t => t.Partitions.Count == 0).ToList()) CloseTask(task);
         if (_tasks.Count == 0) _reviveNeeded = false;
@@ -203,6 +207,8 @@ internal sealed class TaskManager
             progress = false;
             foreach (var task in _tasks.Values)
             {
+                // A blocked sink stops the whole phase (the sinks are shared by the thread's tasks); see ApplyBackPressure.
+                if (task.IsBackPressured) return total;
                 int n = 0;
                 while (n < maxPerTaskTurn && task.Process(wallClockNowMs))
                 {
@@ -230,10 +236,109 @@ internal sealed class TaskManager
 
     public void PunctuateWallClock(long wallClockNowMs)
     {
-        foreach (var task in _tasks.Values) task.MaybePunctuateSystemTime(wallClockNowMs);
+        foreach (var task in _tasks.Values)
+        {
+            // One punctuation may emit many outputs (every trace whose gap expired): once a sink is blocked, the other
+            // tasks' punctuations wait for the resume, so the overshoot past the sink's pause mark stays one task's.
+            if (task.IsBackPressured) return;
+            task.MaybePunctuateSystemTime(wallClockNowMs);
+        }
     }
 
     public bool CommitRequested => _tasks.Values.Any(t => t.CommitRequested);
+
+    /// <summary>True between the iteration that found a task back-pressured and the one that found none.</summary>
+    public bool BackPressured => _backPressureSinceMs >= 0;
+
+    /// <summary>
+    /// Back-pressure (<see cref="IBackPressure"/>): while any running task has a blocked processor, pauses every owned
+    /// partition not paused yet (so partitions assigned during the pause are paused too) and adds the time since the
+    /// last call to <c>streams.backpressure</c>; once none is blocked, resumes what it paused (except partitions whose
+    /// queue is still full: <see cref="ResumeDrained"/> resumes those). Returns true while blocked: the thread then
+    /// polls but does not process, punctuate or commit.
+    /// </summary>
+    public bool ApplyBackPressure(long wallClockNowMs)
+    {
+        bool blocked = false;
+        foreach (var task in _tasks.Values)
+        {
+            if (task.IsBackPressured)
+            {
+                blocked = true;
+                break;
+            }
+        }
+        if (blocked)
+        {
+            List<TopicPartition>? pause = null;
+            foreach (var tp in _byPartition.Keys)
+            {
+                if (_pausedForBackPressure.Add(tp)) (pause ??= new()).Add(tp);
+            }
+            if (pause is not null)
+            {
+                Consumer!.Pause(pause);
+                _metrics.RecordPausedPartitions(pause.Count);
+                _logger.Log(_backPressureSinceMs < 0 ? LogLevel.Warning : LogLevel.Information,
+                    "A sink cannot take more documents: paused {Partitions}; polling continues, offsets stay at the last commit until it drains",
+                    string.Join(", ", pause));
+            }
+            if (_backPressureSinceMs >= 0) RecordBackPressure(wallClockNowMs);
+            _backPressureSinceMs = wallClockNowMs;
+            return true;
+        }
+        if (_backPressureSinceMs >= 0)
+        {
+            RecordBackPressure(wallClockNowMs);
+            _backPressureSinceMs = -1;
+        }
+        if (_pausedForBackPressure.Count == 0) return false;
+        var resume = new List<TopicPartition>(_pausedForBackPressure.Count);
+        foreach (var tp in _pausedForBackPressure)
+        {
+            if (_byPartition.TryGetValue(tp, out var owner) && owner.QueueOf(tp) is { Paused: false }) resume.Add(tp);
+        }
+        if (resume.Count > 0) Consumer!.Resume(resume);
+        _metrics.RecordPausedPartitions(-_pausedForBackPressure.Count);
+        _pausedForBackPressure.Clear();
+        _logger.LogInformation("The sinks take documents again: resumed {Partitions}", string.Join(", ", resume));
+        return false;
+    }
+
+    /// <summary>Counts the time since the last check as paused, on the metric and on every task's wall clock.</summary>
+    private void RecordBackPressure(long wallClockNowMs)
+    {
+        long ms = Math.Max(0, wallClockNowMs - _backPressureSinceMs);
+        if (ms == 0) return;
+        _metrics.RecordBackPressure(ms);
+        foreach (var task in _tasks.Values) task.ExcludeFromWallClock(ms);
+    }
+
+    /// <summary>
+    /// A partition leaves this thread (revoked or lost): it is resumed if this thread paused it, because librdkafka
+    /// keeps a partition's pause across a rebalance, so one assigned back later would stay paused with nobody to resume it.
+    /// </summary>
+    private void ReleasePartition(StreamTask task, TopicPartition tp)
+    {
+        bool queuePaused = task.QueueOf(tp) is { Paused: true };
+        task.RemovePartition(tp);
+        ForgetBackPressurePause(tp, resumed: false, queuePaused);
+    }
+
+    private void ForgetBackPressurePause(TopicPartition tp, bool resumed, bool queuePaused = false)
+    {
+        bool pausedHere = _pausedForBackPressure.Remove(tp);
+        if (pausedHere) _metrics.RecordPausedPartitions(-1);
+        if (resumed || !(pausedHere || queuePaused)) return;
+        try
+        {
+            Consumer?.Resume([tp]);
+        }
+        catch (KafkaException ex)
+        {
+            _logger.LogDebug("Resuming {Partition} as it leaves failed: {Error}", tp, ex.Error);
+        }
+    }
 
     /// <summary>Resumes partitions whose queues drained below half.</summary>
     public void ResumeDrained()
@@ -359,7 +464,12 @@ internal sealed class TaskManager
         {
             consumer.Seek(tpo.Offset.IsSpecial ? new TopicPartitionOffset(tpo.TopicPartition, _resetOffset) : tpo);
         }
-        if (paused.Count > 0) consumer.Resume(paused);
+        if (paused.Count > 0)
+        {
+            consumer.Resume(paused);
+            // Resumed here: if a sink is still blocked, ApplyBackPressure pauses them again.
+            foreach (var tp in paused) ForgetBackPressurePause(tp, resumed: true);
+        }
         HandleAssignedWithoutMetrics(partitions);
     }
 
@@ -476,6 +586,12 @@ internal sealed class TaskManager
     private bool FailCommit(Exception ex, bool revive)
     {
         _metrics.RecordCommitFailure();
+        if (ex is FlushPendingException)
+        {
+            // A sink is still waiting for its destination: expected during an outage, and retried at the next interval.
+            _logger.LogInformation("Commit postponed: {Error}", ex.Message);
+            return false;
+        }
         if (!revive && IsRebalanceInProgress(ex))
         {
             // Expected while the group rebalances (another thread or instance joins or leaves): no stack trace, no warning.

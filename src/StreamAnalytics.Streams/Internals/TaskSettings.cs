@@ -8,7 +8,12 @@ namespace StreamAnalytics.Streams.Internals;
 /// True under at_least_once in the stream threads: <see cref="State.IChangelog.AppendTombstoneAfterCommit"/> holds deletes
 /// until the next successful commit. False under exactly_once_v2 and in the test driver (no commit cycle).
 /// </param>
-internal sealed record TaskSettings(string ApplicationId, int BufferedRecordsPerPartition, long MaxTaskIdleMs, bool DeferDeletesUntilCommit = false)
+/// <param name="FlushTimeoutMs">
+/// Longest a commit waits for a back-pressured processor (<see cref="Api.IBackPressure.TryFlush"/>) to confirm its
+/// outputs; the stream thread keeps it well below <c>max.poll.interval.ms</c>.
+/// </param>
+internal sealed record TaskSettings(string ApplicationId, int BufferedRecordsPerPartition, long MaxTaskIdleMs, bool DeferDeletesUntilCommit = false,
+    int FlushTimeoutMs = 30_000)
 {
     public string DeadLetterTopic => ApplicationId + Errors.DeadLetterHeaders.TopicSuffix;
 

@@ -43,6 +43,9 @@ public sealed class FakeElasticsearch : IDisposable
     /// <summary>(index, id) → source of the last accepted write.</summary>
     public ConcurrentDictionary<(string Index, string Id), string> Documents { get; } = new();
 
+    /// <summary>(index, id) → how many writes of it were accepted (a re-processed trace is written again).</summary>
+    public ConcurrentDictionary<(string Index, string Id), int> AcceptedWrites { get; } = new();
+
     public long BulkRequests => Interlocked.Read(ref _bulkRequests);
 
     /// <summary>Bulk requests answered with an error (whole request or items).</summary>
@@ -92,6 +95,7 @@ public sealed class FakeElasticsearch : IDisposable
                 if (mode == BulkMode.Accept)
                 {
                     Documents[(index, id)] = lines[i + 1];
+                    AcceptedWrites.AddOrUpdate((index, id), 1, static (_, n) => n + 1);
                     sb.Append($$$"""{"index":{"_index":"{{{index}}}","_id":"{{{id}}}","status":201,"result":"created","_version":1}}""");
                 }
                 else

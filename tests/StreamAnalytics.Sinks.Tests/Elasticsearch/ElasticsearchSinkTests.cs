@@ -288,7 +288,8 @@ public sealed class ElasticsearchSinkTests : IAsyncLifetime
     {
         await using var sink = Sink(new ElasticsearchSinkConfig
         {
-            Urls = [_es.Url], BulkMaxBytes = 1024, MaxBufferedBytes = 4096, FlushIntervalMs = 3_600_000,
+            // Waits up to max.block.ms; long here so that the wait, not its end, is what this test sees.
+            Urls = [_es.Url], BulkMaxBytes = 1024, MaxBufferedBytes = 4096, FlushIntervalMs = 3_600_000, MaxBlockMs = 600_000,
         });
         int perDoc = SinkDocument.ForFeatures(TestDocuments.Features(1), "trace-features").BufferedBytes;
         int fitting = (int)(4096 / perDoc);

@@ -25,6 +25,9 @@ internal static class InProcessBenchmark
     public static AssemblyConfig Assembly(long gapMs) => new() { GapMs = gapMs };
 
     /// <summary>The job's topology offline (<see cref="OfflineRun"/>: decode, repartition by trace, assemble, extract, aggregate), spans per second.</summary>
+    /// <param name="data">The generated data.</param>
+    /// <param name="gapMs">Assembly gap.</param>
+    /// <param name="traces">Feature documents of the last pass.</param>
     /// <param name="cpuNsPerSpan">
     /// The process's CPU per span over the cheaper pass, ns: on a machine shared with other work the wall-clock figure
     /// moves with the load, CPU time much less (the pipeline is one thread; GC and JIT threads are included).

@@ -54,7 +54,7 @@ public static class TraceTopologyFactory
         if (s.FeaturesTopic is not null)
             topology.AddSink("features-sink", s.FeaturesTopic, TopicSerializers.TraceIdHex, TopicSerializers.FeaturesDocument, "documents");
         topology.AddProcessor("aggregate", () => new AggregationProcessor(s.Assembly.GapMs), "extract");
-        topology.AddStateStore(() => new WindowStore(new WindowedAggregator(s.Aggregate)), "aggregate");
+        topology.AddStateStore(() => new WindowStore(new WindowedAggregator(s.Aggregate, kinds: s.AggregateKinds)), "aggregate");
         topology.AddProcessor("aggregates", () => new AggregatesSinkProcessor(sinks, s.AggregateKinds), "aggregate");
         return topology;
     }

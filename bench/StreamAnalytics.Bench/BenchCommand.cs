@@ -111,12 +111,35 @@ internal static class BenchCommand
         long latencySpans = Math.Clamp(spans / 10, 1000, 200_000);
         var latencyData = BenchDataSet.Generate(latencySpans, seed + 1);
 
-        double inProcess = Step("in-process pipeline", () => InProcessBenchmark.PipelineSpansPerSecond(data, GapMs, out _));
-        double decode = Step("decode only", () => InProcessBenchmark.DecodeSpansPerSecond(data));
-        double bytesPerSpan = Step("heap per open span", () => InProcessBenchmark.BytesPerOpenSpan(data));
+        // BENCH_ONLY (diagnostics, for profiling one path): "inprocess" stops after the phases without Kafka; "book" runs
+        // only the book-job phase. Neither writes the report.
+        string? only = Environment.GetEnvironmentVariable("BENCH_ONLY");
+        if (only is not null and not "inprocess" and not "book")
+        {
+            await Console.Error.WriteLineAsync($"error: BENCH_ONLY must be 'inprocess' or 'book', not '{only}'");
+            return 2;
+        }
+        if (only is not null) Console.WriteLine($"BENCH_ONLY={only}: a partial run, no report");
+        double inProcess = 0, inProcessCpu = 0, decode = 0, bytesPerSpan = 0;
+        if (only is null or "inprocess")
+        {
+            inProcess = Step("in-process pipeline", () => InProcessBenchmark.PipelineSpansPerSecond(data, GapMs, out _, out inProcessCpu));
+            decode = Step("decode only", () => InProcessBenchmark.DecodeSpansPerSecond(data));
+            bytesPerSpan = Step("heap per open span", () => InProcessBenchmark.BytesPerOpenSpan(data));
+        }
+        if (only is "inprocess")
+        {
+            Console.WriteLine($"  in process {inProcess:N0} spans/s ({inProcessCpu:F0} ns CPU per span), decode only {decode:N0} spans/s (ratio {inProcess / decode:F2}), {bytesPerSpan:F1} bytes per open span");
+            return 0;
+        }
 
         using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(Environment.GetEnvironmentVariable("BENCH_LOG_LEVEL") is { } level ? Enum.Parse<LogLevel>(level) : LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
         using var kafka = KafkaBenchmark.Start(loggerFactory);
+        if (only is "book")
+        {
+            await RunBookAsync(kafka, loggerFactory, bookSpans, bookRuns, seed);
+            return 0;
+        }
         Console.WriteLine($"kafka: {(kafka.Embedded ? "embedded cluster" : "KAFKA_BOOTSTRAP")} {kafka.Bootstrap}, topic {kafka.Topic} ({KafkaBenchmark.Partitions} partitions)");
         await kafka.CreateTopicAsync();
         long kafkaSpans = Math.Min(spans, kafkaSpansOption ?? (kafka.Embedded ? EmbeddedKafkaSpans : spans));
@@ -139,19 +162,7 @@ internal static class BenchCommand
         var restore = Step("restore of every open trace by a new owner", () => kafka.RestoreAsync(kafkaData).GetAwaiter().GetResult());
         Console.WriteLine($"  restore: {restore.OpenTraces:N0} open traces ({kafkaData.Spans:N0} spans) from {restore.ChangelogRecords:N0} changelog records in {restore.Seconds:F2} s");
 
-        BookFigures? book = null;
-        if (bookSpans > 0)
-        {
-            var bookData = Step("book-job data (jaeger_proto, one span per message)", () => BookDataSet.Generate(bookSpans, seed + 3));
-            var bookWarmUp = BookDataSet.Generate(Math.Clamp(bookSpans / 4, 1000, 60_000), seed + 4);
-            // Streamiz 1.8.2 depends on Confluent.Kafka 2.15.1, the product's version: one librdkafka in the process.
-            Console.WriteLine($"  book job: {bookData.Spans:N0} spans, {bookData.Traces:N0} traces, {bookData.Bytes / (double)bookData.Spans:F0} bytes per span; librdkafka {Confluent.Kafka.Library.VersionString}" +
-                (kafka.Embedded ? $" ({LibrdkafkaLocator.LoadedPath})" : ""));
-            Console.WriteLine("  book job (bare consumer, then ours and Streamiz.Kafka.Net, each after a warm-up on its own topic) ...");
-            var bookWatch = Stopwatch.StartNew();
-            book = await new BookJobBenchmark(kafka, loggerFactory).RunAsync(bookData, bookWarmUp, bookRuns);
-            Console.WriteLine($"  book job: {bookWatch.Elapsed.TotalSeconds:F1} s");
-        }
+        BookFigures? book = bookSpans > 0 ? await RunBookAsync(kafka, loggerFactory, bookSpans, bookRuns, seed) : null;
 
         double longRunSeconds = LongRunSeconds(kafkaData.Spans);
         var longRun = Step($"restore after a {longRunSeconds:F0} s run", () => kafka.LongRunRestoreAsync(kafkaData, longRunSeconds, GapMs).GetAwaiter().GetResult());
@@ -163,6 +174,7 @@ internal static class BenchCommand
         var report = new BenchReport
         {
             InProcessSpansPerSec = inProcess,
+            InProcessCpuNsPerSpan = inProcessCpu,
             DecodeOnlySpansPerSec = decode,
             RawConsumeSpansPerSec = raw,
             EndToEndSpansPerSec = job.EndToEndSpansPerSec,
@@ -209,6 +221,22 @@ internal static class BenchCommand
             Console.WriteLine($"bench: figures written to {jsonFile.FullName}");
         }
         return 0;
+    }
+
+    private static async Task<BookFigures> RunBookAsync(KafkaBenchmark kafka, ILoggerFactory loggerFactory, long bookSpans, int bookRuns, int seed)
+    {
+        var bookData = Step("book-job data (jaeger_proto, one span per message)", () => BookDataSet.Generate(bookSpans, seed + 3));
+        var bookWarmUp = BookDataSet.Generate(Math.Clamp(bookSpans / 4, 1000, 60_000), seed + 4);
+        // Streamiz 1.8.2 depends on Confluent.Kafka 2.15.1, the product's version: one librdkafka in the process.
+        Console.WriteLine($"  book job: {bookData.Spans:N0} spans, {bookData.Traces:N0} traces, {bookData.Bytes / (double)bookData.Spans:F0} bytes per span; librdkafka {Confluent.Kafka.Library.VersionString}" +
+            (kafka.Embedded ? $" ({LibrdkafkaLocator.LoadedPath})" : ""));
+        Console.WriteLine("  book job (bare consumer, then ours and Streamiz.Kafka.Net, each after a warm-up on its own topic) ...");
+        var bookWatch = Stopwatch.StartNew();
+        var book = await new BookJobBenchmark(kafka, loggerFactory).RunAsync(bookData, bookWarmUp, bookRuns);
+        Console.WriteLine($"  book job: {bookWatch.Elapsed.TotalSeconds:F1} s; medians: bare {book.Bare.SpansPerSec:N0}, ours {book.Ours.SpansPerSec:N0} " +
+            $"({book.Ours.CpuUsPerSpan:F2} µs CPU per span), Streamiz {book.Streamiz.SpansPerSec:N0} ({book.Streamiz.CpuUsPerSpan:F2} µs) spans/s; " +
+            $"ours/bare {book.OursVsBare:F2}, ours/Streamiz {book.OursVsStreamiz:F2}");
+        return book;
     }
 
     private static T Step<T>(string name, Func<T> run)

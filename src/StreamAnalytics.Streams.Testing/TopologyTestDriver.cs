@@ -37,7 +37,12 @@ public sealed class TopologyTestDriver : IDisposable
     private readonly SortedDictionary<TaskId, StreamTask> _tasks = new(Comparer<TaskId>.Create((a, b) => a.Subtopology != b.Subtopology ? a.Subtopology.CompareTo(b.Subtopology) : a.Partition.CompareTo(b.Partition)));
     private readonly Dictionary<string, List<TestRecord>> _written = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _readPosition = new(StringComparer.Ordinal);
-    private readonly Dictionary<TopicPartition, long> _inputOffsets = new();
+    // Per input (topic, partition): its TopicPartition, task, queue and next offset, found once (Enqueue runs per record,
+    // and each TopicPartition lookup hashes the topic name).
+    private readonly Dictionary<(string Topic, int Partition), InputPartition> _inputs = new();
+    // The tasks in id order, as an array replaced when a task is added (RunUntilIdle walks it per record; a task created
+    // during the walk is picked up by the next pass).
+    private StreamTask[] _taskOrder = [];
     private readonly Queue<TestRecord> _feedback = new();
     private readonly List<TestRecord> _changelog = new();
     private readonly List<TestRecord> _restoreFrom;
@@ -150,7 +155,7 @@ public sealed class TopologyTestDriver : IDisposable
         ThrowIfDisposed();
         Time.Advance(by);
         long now = Time.GetUtcNow().ToUnixTimeMilliseconds();
-        foreach (var task in _tasks.Values.ToList()) task.MaybePunctuateSystemTime(now);
+        foreach (var task in _taskOrder) task.MaybePunctuateSystemTime(now);
         RunUntilIdle();
     }
 
@@ -200,10 +205,15 @@ public sealed class TopologyTestDriver : IDisposable
 
     private void Enqueue(string topic, int partition, byte[]? key, byte[]? value, long timestampMs, IReadOnlyList<KeyValuePair<string, byte[]>>? headers)
     {
-        var tp = new TopicPartition(topic, new Partition(partition));
-        var task = GetOrCreateTask(tp);
-        long offset = _inputOffsets.GetValueOrDefault(tp);
-        _inputOffsets[tp] = offset + 1;
+        if (!_inputs.TryGetValue((topic, partition), out var input) || input.Queue.Detached)
+        {
+            var tp = new TopicPartition(topic, new Partition(partition));
+            var owner = GetOrCreateTask(tp);
+            input = new InputPartition(owner, owner.QueueOf(tp)!) { NextOffset = input?.NextOffset ?? 0 };
+            _inputs[(topic, partition)] = input;
+        }
+        var task = input.Task;
+        long offset = input.NextOffset++;
         Headers? h = null;
         if (headers is { Count: > 0 })
         {
@@ -217,7 +227,7 @@ public sealed class TopologyTestDriver : IDisposable
             Offset = new Offset(offset),
             Message = new Message<byte[], byte[]> { Key = key!, Value = value!, Timestamp = new Timestamp(timestampMs, TimestampType.CreateTime), Headers = h },
         };
-        while (!task.TryEnqueue(raw))
+        while (!input.Queue.TryEnqueue(raw))
         {
             if (!task.Process(Time.GetUtcNow().ToUnixTimeMilliseconds())) throw new InvalidOperationException($"task {task.Id} is full and cannot process");
             task.MaybePunctuateStreamTime();
@@ -230,9 +240,13 @@ public sealed class TopologyTestDriver : IDisposable
         while (progress)
         {
             progress = false;
-            foreach (var task in _tasks.Values.ToList())
+            StreamTask[] tasks = _taskOrder;
+            for (int i = 0; i < tasks.Length; i++)
             {
-                while (task.Process(Time.GetUtcNow().ToUnixTimeMilliseconds()))
+                StreamTask task = tasks[i];
+                // The clock is read once per task turn: only AdvanceWallClockTime (or a test) moves it.
+                long now = Time.GetUtcNow().ToUnixTimeMilliseconds();
+                while (task.Process(now))
                 {
                     task.MaybePunctuateStreamTime();
                     progress = true;
@@ -271,6 +285,7 @@ public sealed class TopologyTestDriver : IDisposable
         task = new StreamTask(id, _topology.Subtopologies[sub], [tp], _settings, _collector, Time, _deserializationHandler, _metrics,
             _loggerFactory.CreateLogger("StreamAnalytics.Streams.StreamTask"));
         _tasks[id] = task;
+        _taskOrder = [.. _tasks.Values];
         task.InitializeStateStores();
         foreach (var store in task.StateManager.Stores)
         {
@@ -301,7 +316,12 @@ public sealed class TopologyTestDriver : IDisposable
                 break;
             }
         }
-        var hs = headers is null ? [] : headers.Select(h => new KeyValuePair<string, byte[]>(h.Key, h.GetValueBytes())).ToArray();
+        KeyValuePair<string, byte[]>[] hs = [];
+        if (headers is { Count: > 0 })
+        {
+            hs = new KeyValuePair<string, byte[]>[headers.Count];
+            for (int i = 0; i < hs.Length; i++) hs[i] = new(headers[i].Key, headers[i].GetValueBytes());
+        }
         var record = new TestRecord(topic, p, offset, key, value, timestampMs, hs);
         if (_subtopologyByTopic.ContainsKey(topic)) _feedback.Enqueue(record);
         if (_retainOutput is not null && !_retainOutput(record))
@@ -319,6 +339,14 @@ public sealed class TopologyTestDriver : IDisposable
         uint hash = 2166136261;
         foreach (byte b in bytes) hash = (hash ^ b) * 16777619;
         return hash;
+    }
+
+    /// <summary>One input partition as the driver feeds it.</summary>
+    private sealed class InputPartition(StreamTask task, RecordQueue queue)
+    {
+        public StreamTask Task { get; } = task;
+        public RecordQueue Queue { get; } = queue;
+        public long NextOffset { get; set; }
     }
 
     private sealed class Collector(TopologyTestDriver driver) : IRecordCollector

@@ -39,7 +39,7 @@ public static class TraceTopologyFactory
         else
         {
             topology.AddRepartition(RepartitionName, new Serde<TraceId>(TraceIdKeySerde.Instance, TraceIdKeySerde.Instance),
-                new Serde<ReadOnlyMemory<byte>>(MemorySerializer.Instance, SpanCodecValueDeserializer.Instance), ["decode"],
+                new Serde<SpanGroup>(SpanGroupSerializer.Instance, SpanCodecValueDeserializer.Instance), ["decode"],
                 partitions: s.RepartitionPartitions > 0 ? s.RepartitionPartitions : null); // the runtime's producer places keys by murmur2, as Kafka Streams does
             assembleParent = RepartitionName;
         }
@@ -54,15 +54,8 @@ public static class TraceTopologyFactory
         if (s.FeaturesTopic is not null)
             topology.AddSink("features-sink", s.FeaturesTopic, TopicSerializers.TraceIdHex, TopicSerializers.FeaturesDocument, "documents");
         topology.AddProcessor("aggregate", () => new AggregationProcessor(s.Assembly.GapMs), "extract");
-        topology.AddStateStore(() => new WindowStore(new WindowedAggregator(s.Aggregate)), "aggregate");
+        topology.AddStateStore(() => new WindowStore(new WindowedAggregator(s.Aggregate, kinds: s.AggregateKinds)), "aggregate");
         topology.AddProcessor("aggregates", () => new AggregatesSinkProcessor(sinks, s.AggregateKinds), "aggregate");
         return topology;
-    }
-
-    /// <summary>Copies the repartition value (spans of one trace, SpanCodec bytes) into the produced record.</summary>
-    private sealed class MemorySerializer : ISerializer<ReadOnlyMemory<byte>>
-    {
-        public static readonly MemorySerializer Instance = new();
-        public byte[] Serialize(ReadOnlyMemory<byte> data, SerializationContext context) => data.ToArray();
     }
 }

@@ -39,10 +39,9 @@ public sealed class OfflineRun : IDisposable
     private const string SourceTopic = "spans";
 
     /// <summary>
-    /// Messages between the driver's commits (store changelogs written, processors flushed), as the job commits by
-    /// <c>commit.interval.ms</c> rather than per record; offline nothing reads the changelog, so this only saves work.
+    /// Messages between the driver's commits (store changelogs written, processors flushed); see <see cref="MaybeCommit"/>.
     /// </summary>
-    private const int CommitEvery = 100;
+    private const int MessagesBetweenCommits = 1_000;
 
     private readonly ISpanDecoder _timestampDecoder;
     private readonly SpanBatch _batch = new(1024);
@@ -58,6 +57,7 @@ public sealed class OfflineRun : IDisposable
     private long _streamTimeMs = -1;
     private long _latestSpanEndMs = -1;
     private long _produceTimeMs = -1;
+    private int _messagesSinceCommit;
     private bool _completed;
 
     /// <param name="format">Format of every message.</param>
@@ -76,7 +76,7 @@ public sealed class OfflineRun : IDisposable
         _onDeadLetter = onDeadLetter;
         _timestampDecoder = SpanDecoders.Create(format, strings);
         _sinks = sinks;
-        // The driver commits after every message; the sinks are flushed once at the end instead (no offsets here).
+        // The driver commits every MessagesBetweenCommits messages; the sinks are flushed once at the end instead (no offsets here).
         var allSinks = new List<ISink>(sinks.Count + 1) { _counter };
         for (int i = 0; i < sinks.Count; i++) allSinks.Add(new NoCommitFlushSink(sinks[i]));
         var kinds = new HashSet<AggregateKind>();
@@ -164,6 +164,26 @@ public sealed class OfflineRun : IDisposable
         TopologyTestDriver driver = _driver ??= CreateDriver(_streamTimeMs);
         driver.PipeInput(SourceTopic, key: null, message, Math.Max(0, _streamTimeMs));
         AdvanceWallClockTo(_streamTimeMs);
+        MaybeCommit(driver);
+    }
+
+    /// <summary>Commits every <see cref="MessagesBetweenCommits"/> messages (about 100,000 spans of OTLP batches).</summary>
+    /// <remarks>
+    /// The job commits by <c>commit.interval.ms</c> (1 s), about every 500,000 spans at its throughput; the driver
+    /// committed every 100 messages (50 by its count: the clock's move after each message counted too), and each commit
+    /// writes the open-traces record cache and the aggregates to changelogs that offline nobody reads: 8 % of the
+    /// in-process profile. Not by the driver's clock: it follows the records' timestamps, and a file's data time runs
+    /// faster than a live job's clock (tried: by the driver's clock every commit.interval.ms the bench cost more than with
+    /// 100 messages, 1,617 ns per span). What a commit releases stays bounded between commits (the record cache by the open traces, the aggregates
+    /// by their windows; the driver defers no deletes). Measured with <c>BENCH_ONLY=inprocess streamanalytics-bench
+    /// --spans 1000000</c>, with the driver's per-record lookups removed in the same step: 1,592 ns of CPU per span before,
+    /// 1,340 after; 10,000 messages gave 1,347.
+    /// </remarks>
+    private void MaybeCommit(TopologyTestDriver driver)
+    {
+        if (++_messagesSinceCommit < MessagesBetweenCommits) return;
+        driver.Commit();
+        _messagesSinceCommit = 0;
     }
 
     /// <summary>End of input: completes every trace, closes every window, flushes the sinks.</summary>
@@ -199,7 +219,8 @@ public sealed class OfflineRun : IDisposable
     private TopologyTestDriver CreateDriver(long firstTimestampMs)
     {
         var start = firstTimestampMs >= 0 ? DateTimeOffset.FromUnixTimeMilliseconds(firstTimestampMs) : TopologyTestDriver.DefaultWallClockStart;
-        var driver = new TopologyTestDriver(_topology, _streams, initialWallClock: start, retainOutput: Written, commitEvery: CommitEvery);
+        // The driver never commits by itself: MaybeCommit does, by message count.
+        var driver = new TopologyTestDriver(_topology, _streams, initialWallClock: start, retainOutput: Written, commitEvery: int.MaxValue);
         _clock.Driver = driver;
         return driver;
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using StreamAnalytics.Features.Repartition;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;
@@ -6,8 +7,9 @@ using StreamAnalytics.Streams.Api;
 namespace StreamAnalytics.Features.Assembly;
 
 /// <summary>
-/// Step 3 of the trace topology: reads <c>{app}-spans-by-trace</c> records (key = trace id, value = <see cref="SpanCodec"/>
-/// bytes of spans of that trace), assembles traces in the <see cref="OpenTraceStore"/> named in the constructor, and
+/// Step 3 of the trace topology: reads <c>{app}-spans-by-trace</c> records (key = trace id, value = the spans of that
+/// trace as a <see cref="SpanGroup"/>: <see cref="SpanCodec"/> bytes after the repartition hop, or spans lent by the
+/// decode processor when the input is keyed by trace id), assembles traces in the <see cref="OpenTraceStore"/> named in the constructor, and
 /// forwards each completed <see cref="Trace"/> keyed by trace id, with the trace's end time (ms) as timestamp.
 /// </summary>
 /// <remarks>
@@ -30,12 +32,13 @@ namespace StreamAnalytics.Features.Assembly;
 /// stop the partition for good on a poison record. Runs on the task's thread (all calls, punctuations included).
 /// </para>
 /// </remarks>
-public sealed class TraceAssemblyProcessor : IProcessor<TraceId, ReadOnlyMemory<byte>, TraceId, Trace>
+public sealed class TraceAssemblyProcessor : IProcessor<TraceId, SpanGroup, TraceId, Trace>
 {
     private readonly string _storeName;
     private readonly List<Trace> _completed = new();
     private readonly SpanCodec _codec = new();
     private readonly SpanBatch _batch = new(64);
+    private ArrayBufferWriter<byte>? _reencode;
     private IProcessorContext<TraceId, Trace>? _context;
     private TraceAssembler? _assembler;
     private OpenTraceStore? _store;
@@ -66,18 +69,39 @@ public sealed class TraceAssemblyProcessor : IProcessor<TraceId, ReadOnlyMemory<
     }
 
     /// <inheritdoc/>
-    public void Process(Record<TraceId, ReadOnlyMemory<byte>> record)
+    public void Process(Record<TraceId, SpanGroup> record)
     {
         var context = _context ?? throw new InvalidOperationException("TraceAssemblyProcessor.Init has not been called");
-        _batch.Clear();
-        if (!_codec.TryDecode(record.Value.Span, _store!.Strings, _batch, out _))
+        SpanGroup group = record.Value;
+        ReadOnlySpan<Span> spans;
+        if (group.IsDecoded && ReferenceEquals(group.Strings, _store!.Strings))
         {
-            _store.Metrics.DecodeErrorsCount++;
-            return;
+            // Lent by the decode processor in this task, names in the store's table: used as they are (AddRange copies).
+            spans = group.Spans;
+        }
+        else
+        {
+            _batch.Clear();
+            if (!TryDecode(group))
+            {
+                _store!.Metrics.DecodeErrorsCount++;
+                return;
+            }
+            spans = _batch.Spans;
         }
         long streamTimeMs = Math.Max(context.CurrentStreamTimeMs, record.TimestampMs);
-        _assembler!.AddRange(_batch.Spans, streamTimeMs, context.CurrentSystemTimeMs, _completed);
+        _assembler!.AddRange(spans, streamTimeMs, context.CurrentSystemTimeMs, _completed);
         ForwardCompleted(context);
+    }
+
+    /// <summary>Into <see cref="_batch"/>, names in the store's table: SpanCodec bytes, or lent spans of another table (re-interned through the codec).</summary>
+    private bool TryDecode(SpanGroup group)
+    {
+        if (!group.IsDecoded) return _codec.TryDecode(group.Encoded.Span, _store!.Strings, _batch, out _);
+        var buffer = _reencode ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        _codec.Encode(group.Spans, group.Strings!, buffer);
+        return _codec.TryDecode(buffer.WrittenSpan, _store!.Strings, _batch, out _);
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Buffers;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;
 using StreamAnalytics.Streams.Api;
@@ -7,8 +6,8 @@ namespace StreamAnalytics.Features.Repartition;
 
 /// <summary>
 /// Steps 1–2 of the trace topology: decodes a raw span message of the configured <see cref="SpanFormat"/>, splits it
-/// per trace and forwards one record per trace (key = trace id, value = <see cref="SpanCodec"/> bytes), keeping the
-/// source record's timestamp. Its child is the repartition sink (<c>{app}-spans-by-trace-repartition</c>) for batch
+/// per trace and forwards one record per trace (key = trace id, value = the group's spans, lent as a
+/// <see cref="SpanGroup"/> for the duration of the forward), keeping the source record's timestamp. Its child is the repartition sink (<c>{app}-spans-by-trace-repartition</c>) for batch
 /// formats, or the assembler directly when the source is already keyed by trace id.
 /// </summary>
 /// <remarks>
@@ -17,7 +16,7 @@ namespace StreamAnalytics.Features.Repartition;
 /// <c>NoSpans</c>), so nothing leaves the source without features or a reason. The partition keeps going. Runs on the
 /// task's thread.
 /// </remarks>
-public sealed class SpanDecodeProcessor : IProcessor<byte[]?, byte[]?, TraceId, ReadOnlyMemory<byte>>
+public sealed class SpanDecodeProcessor : IProcessor<byte[]?, byte[]?, TraceId, SpanGroup>
 {
     /// <summary>Decode-error kind of a well-formed message that holds no spans.</summary>
     public const string NoSpansKind = "NoSpans";
@@ -29,10 +28,8 @@ public sealed class SpanDecodeProcessor : IProcessor<byte[]?, byte[]?, TraceId, 
     private readonly StringTable _strings;
     private readonly SpanBatch _batch = new(256);
     private readonly TraceSplitter _splitter;
-    private readonly SpanCodec _codec = new();
-    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly DecodeMetrics.Tally _tally;
-    private IProcessorContext<TraceId, ReadOnlyMemory<byte>>? _context;
+    private IProcessorContext<TraceId, SpanGroup>? _context;
 
     /// <param name="format">Wire format of the source records.</param>
     /// <param name="strings">Interned names.</param>
@@ -47,7 +44,7 @@ public sealed class SpanDecodeProcessor : IProcessor<byte[]?, byte[]?, TraceId, 
         _tally = DecodeMetrics.For(format);
     }
 
-    public void Init(IProcessorContext<TraceId, ReadOnlyMemory<byte>> context) => _context = context;
+    public void Init(IProcessorContext<TraceId, SpanGroup> context) => _context = context;
 
     public void Process(Record<byte[]?, byte[]?> record)
     {
@@ -78,10 +75,9 @@ public sealed class SpanDecodeProcessor : IProcessor<byte[]?, byte[]?, TraceId, 
         int groups = _splitter.Split(_batch);
         for (int g = 0; g < groups; g++)
         {
-            _buffer.ResetWrittenCount();
-            _codec.Encode(_splitter.Group(g), _strings, _buffer);
-            // The record outlives this call (the sink serializes it later), so it gets its own copy.
-            context.Forward(new Record<TraceId, ReadOnlyMemory<byte>>(_splitter.GroupTraceId(g), _buffer.WrittenSpan.ToArray(), record.TimestampMs));
+            // Lent, not encoded: the repartition sink encodes the group inside this call, and with keyed input the
+            // assembler copies the spans into its store without a SpanCodec round trip (see SpanGroup).
+            context.Forward(new Record<TraceId, SpanGroup>(_splitter.GroupTraceId(g), SpanGroup.Lend(_splitter.GroupMemory(g), _strings), record.TimestampMs));
         }
     }
 

@@ -31,15 +31,15 @@ public sealed class TraceIdKeySerde : ISerializer<TraceId>, IDeserializer<TraceI
 
 /// <summary>
 /// Value deserializer of <c>{app}-spans-by-trace</c>: copies the <see cref="SpanCodec"/> bytes (the input span is only
-/// valid during the call) for <see cref="Assembly.TraceAssemblyProcessor"/> to decode. A null value becomes empty, which
-/// the processor counts as a decode error.
+/// valid during the call) into an encoded <see cref="SpanGroup"/> for <see cref="Assembly.TraceAssemblyProcessor"/> to
+/// decode. A null value becomes an empty group, which the processor counts as a decode error.
 /// </summary>
-public sealed class SpanCodecValueDeserializer : IDeserializer<ReadOnlyMemory<byte>>
+public sealed class SpanCodecValueDeserializer : IDeserializer<SpanGroup>
 {
     /// <summary>The shared instance.</summary>
     public static SpanCodecValueDeserializer Instance { get; } = new();
 
     /// <inheritdoc/>
-    public ReadOnlyMemory<byte> Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context) =>
-        isNull ? ReadOnlyMemory<byte>.Empty : data.ToArray();
+    public SpanGroup Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context) =>
+        SpanGroup.FromEncoded(isNull ? ReadOnlyMemory<byte>.Empty : data.ToArray());
 }

@@ -47,6 +47,7 @@ public sealed class TraceSplitter
             _groupOfSpan = new int[Math.Max(spans.Length, _groupOfSpan.Length * 2)];
             _sorted = new ModelSpan[_groupOfSpan.Length];
         }
+        if (spans.Length > 0 && OneGroup(spans)) return SplitOneGroup(spans);
 
         // Pass 1: group id of each span and the size of each group (kept in _groupStart[g + 1]).
         int groups = 0;
@@ -92,6 +93,28 @@ public sealed class TraceSplitter
         return groups;
     }
 
+    /// <summary>True when every span has the first span's key (one span per message, as Jaeger's writer sends).</summary>
+    private bool OneGroup(ReadOnlySpan<ModelSpan> spans)
+    {
+        TraceId first = TraceIdKey.JoinKey(spans[0].TraceId, _strictTraceId);
+        for (int i = 1; i < spans.Length; i++)
+        {
+            if (TraceIdKey.JoinKey(spans[i].TraceId, _strictTraceId) != first) return false;
+        }
+        return true;
+    }
+
+    /// <summary>One group, in input order: no lookup table and no scatter.</summary>
+    private int SplitOneGroup(ReadOnlySpan<ModelSpan> spans)
+    {
+        _groupTraceIds[0] = TraceIdKey.JoinKey(spans[0].TraceId, _strictTraceId);
+        _groupStart[0] = 0;
+        _groupStart[1] = spans.Length;
+        spans.CopyTo(_sorted);
+        GroupCount = 1;
+        return 1;
+    }
+
     /// <summary>The key of group <paramref name="group"/>: its trace id (the lower 64 bits of it when not strict).</summary>
     public TraceId GroupTraceId(int group)
     {
@@ -100,9 +123,12 @@ public sealed class TraceSplitter
     }
 
     /// <summary>The spans of group <paramref name="group"/>, in input order.</summary>
-    public ReadOnlySpan<ModelSpan> Group(int group)
+    public ReadOnlySpan<ModelSpan> Group(int group) => GroupMemory(group).Span;
+
+    /// <summary>As <see cref="Group"/>, as memory (to lend in a <see cref="SpanGroup"/>; valid until the next split).</summary>
+    public ReadOnlyMemory<ModelSpan> GroupMemory(int group)
     {
         if ((uint)group >= (uint)GroupCount) throw new ArgumentOutOfRangeException(nameof(group));
-        return _sorted.AsSpan(_groupStart[group], _groupStart[group + 1] - _groupStart[group]);
+        return _sorted.AsMemory(_groupStart[group], _groupStart[group + 1] - _groupStart[group]);
     }
 }

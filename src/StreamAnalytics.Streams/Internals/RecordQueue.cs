@@ -45,6 +45,23 @@ internal sealed class RecordQueue
     /// </summary>
     public bool Rewound { get; set; }
 
+    /// <summary>Offset after the last record processed from this queue; -1 before the first (what the next commit covers).</summary>
+    /// <remarks>A field of the queue, not a dictionary entry by partition: the task sets it for every record (issue 21).</remarks>
+    public long NextOffset { get; set; } = -1;
+
+    /// <summary>
+    /// True once the queue no longer belongs to a running task (its partition was removed, or the task closed): a
+    /// routing shortcut that remembered it must look the partition up again.
+    /// </summary>
+    public bool Detached { get; private set; }
+
+    /// <summary>Marks the queue as out of use (see <see cref="Detached"/>) and drops its records.</summary>
+    public void Detach()
+    {
+        Detached = true;
+        Clear();
+    }
+
     /// <summary>Timestamp (ms) of the head record; only valid when not empty.</summary>
     public long HeadTimestampMs => _ring[_head]!.Message.Timestamp.UnixTimestampMs;
 

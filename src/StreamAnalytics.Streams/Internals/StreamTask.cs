@@ -31,7 +31,6 @@ internal sealed class StreamTask
     private readonly Dictionary<string, ISourceNode> _sourceByTopic = new(StringComparer.Ordinal);
     private readonly Dictionary<TopicPartition, RecordQueue> _queues = new();
     private readonly List<RecordQueue> _queueList = new();
-    private readonly Dictionary<TopicPartition, long> _nextOffsets = new();
     private readonly Dictionary<TopicPartition, long> _committedOffsets = new();
     private readonly PunctuationQueue _streamTimePunctuations = new();
     private readonly PunctuationQueue _wallClockPunctuations = new();
@@ -90,12 +89,21 @@ internal sealed class StreamTask
     public long StreamTimeMs { get; private set; } = -1;
 
     /// <summary>
-    /// The task's wall clock: the runtime's clock minus the time the task spent paused by back-pressure
-    /// (<see cref="ExcludeFromWallClock"/>). While paused it stands still, so a wall-clock rule ("no span for the gap")
-    /// does not fire on resume for records that waited unread in Kafka only because of the pause.
+    /// The task's wall clock as processors see it (<c>CurrentSystemTimeMs</c>): the runtime's clock minus the time the
+    /// task spent paused by back-pressure (<see cref="ExcludeFromWallClock"/>). While paused it stands still, so a
+    /// wall-clock rule ("no span for the gap") does not fire on resume for records that waited unread in Kafka only
+    /// because of the pause. While a record is processed it is the time the stream thread read before its processing
+    /// phase, passed to <see cref="Process"/>; otherwise the clock, read now.
     /// </summary>
-    public long WallClockMs => _time.GetUtcNow().ToUnixTimeMilliseconds() - _pausedMs;
+    /// <remarks>
+    /// Kafka Streams caches the system time the same way (once per loop iteration): a processor that asks for it per
+    /// record then costs no clock read (the book job's assembler asked once per span: a few % of the stream thread,
+    /// and a lock per read under the test driver's fake clock). The value is at most one processing phase old.
+    /// </remarks>
+    public long WallClockMs =>
+        (_processingWallClockMs >= 0 ? _processingWallClockMs : _time.GetUtcNow().ToUnixTimeMilliseconds()) - _pausedMs;
 
+    private long _processingWallClockMs = -1;
     private long _pausedMs;
 
     /// <summary>Back-pressure held the task for <paramref name="ms"/> more: its wall clock does not count that time.</summary>
@@ -176,7 +184,7 @@ internal sealed class StreamTask
     {
         if (!_queues.Remove(tp, out var q)) return;
         _queueList.Remove(q);
-        _nextOffsets.Remove(tp);
+        q.Detach();
         _committedOffsets.Remove(tp);
     }
 
@@ -224,6 +232,7 @@ internal sealed class StreamTask
         CurrentRecord = raw;
         _currentMetadata = null;
         CurrentTimestampMs = ts;
+        _processingWallClockMs = wallClockNowMs;
         try
         {
             // The queue knows its source node: no lookup by topic name per record.
@@ -237,8 +246,9 @@ internal sealed class StreamTask
         {
             CurrentRecord = null;
             _currentMetadata = null;
+            _processingWallClockMs = -1;
         }
-        _nextOffsets[queue.Partition] = raw.Offset.Value + 1;
+        queue.NextOffset = raw.Offset.Value + 1;
         CommitNeeded = true;
         _metrics.RecordProcessed();
         return true;
@@ -307,10 +317,11 @@ internal sealed class StreamTask
             }
         }
         if (!CommitNeeded) return [];
-        var offsets = new List<TopicPartitionOffset>(_nextOffsets.Count);
-        foreach (var kv in _nextOffsets)
+        var offsets = new List<TopicPartitionOffset>(_queueList.Count);
+        foreach (var q in _queueList)
         {
-            if (!_committedOffsets.TryGetValue(kv.Key, out long done) || done != kv.Value) offsets.Add(new TopicPartitionOffset(kv.Key, kv.Value));
+            if (q.NextOffset < 0) continue;
+            if (!_committedOffsets.TryGetValue(q.Partition, out long done) || done != q.NextOffset) offsets.Add(new TopicPartitionOffset(q.Partition, q.NextOffset));
         }
         return offsets;
     }
@@ -330,7 +341,10 @@ internal sealed class StreamTask
     /// <summary>The offsets from <see cref="PrepareCommit"/> are committed.</summary>
     public void PostCommit()
     {
-        foreach (var kv in _nextOffsets) _committedOffsets[kv.Key] = kv.Value;
+        foreach (var q in _queueList)
+        {
+            if (q.NextOffset >= 0) _committedOffsets[q.Partition] = q.NextOffset;
+        }
         CommitNeeded = false;
         CommitRequested = false;
     }
@@ -364,7 +378,7 @@ internal sealed class StreamTask
         {
             _logger.LogWarning(ex, "Task {TaskId}: closing stores failed", Id);
         }
-        foreach (var q in _queueList) q.Clear();
+        foreach (var q in _queueList) q.Detach();
         State = StreamTaskState.Closed;
     }
 

@@ -159,16 +159,23 @@ internal sealed class TaskManager
     /// <summary>Queues a polled record in its task; pauses the partition when its queue is full.</summary>
     public void Route(ConsumeResult<byte[], byte[]> record)
     {
-        var tp = record.TopicPartition;
-        if (!_byPartition.TryGetValue(tp, out var task))
+        // Polls return runs of one partition: the queue of the last record is checked first (an int and a short string
+        // compared), before ConsumeResult.TopicPartition (a new object on every read) is hashed into the partition map.
+        // A queue taken from its task (revoked, lost, task closed or revived) is Detached and never reused.
+        var queue = _lastRouted;
+        if (queue is null || queue.Detached || queue.Partition.Partition.Value != record.Partition.Value
+            || !string.Equals(queue.Partition.Topic, record.Topic, StringComparison.Ordinal))
         {
-            _logger.LogDebug("Dropping {Coordinates}: no task owns the partition", record.TopicPartitionOffset);
-            return;
+            var tp = record.TopicPartition;
+            if (!_byPartition.TryGetValue(tp, out var task))
+            {
+                _logger.LogDebug("Dropping {Coordinates}: no task owns the partition", record.TopicPartitionOffset);
+                return;
+            }
+            queue = task.QueueOf(tp)!;
+            _lastRouted = queue;
         }
         _consumedSincePublish++;
-        // The queue is enqueued directly, not found again by the task: ConsumeResult.TopicPartition is a new object on
-        // every read, and each lookup hashes the topic name.
-        var queue = task.QueueOf(tp)!;
         if (!queue.TryEnqueue(record))
         {
             Pause(queue);
@@ -177,7 +184,7 @@ internal sealed class TaskManager
                 // Read it again after resume rather than growing the queue.
                 Consumer!.Seek(record.TopicPartitionOffset);
                 queue.Rewound = true;
-                _logger.LogDebug("Queue of {Partition} full: paused and rewound to {Offset}", tp, record.Offset);
+                _logger.LogDebug("Queue of {Partition} full: paused and rewound to {Offset}", queue.Partition, record.Offset);
             }
             return;
         }
@@ -196,6 +203,7 @@ internal sealed class TaskManager
     }
 
     private int _consumedSincePublish;
+    private RecordQueue? _lastRouted;
 
     /// <summary>Processes records round-robin over running tasks, up to <paramref name="maxRecords"/>; fires stream-time punctuations after each.</summary>
     public int Process(long wallClockNowMs, int maxRecords, int maxPerTaskTurn = 100)

@@ -29,6 +29,30 @@ public class WindowedAggregatorTests
     }
 
     [Fact]
+    public void Only_the_kinds_kept_are_computed_and_emitted_and_the_kept_ones_are_unchanged()
+    {
+        var all = new WindowedAggregator(Config);
+        var spanCountsOnly = new WindowedAggregator(Config, kinds: new HashSet<AggregateKind> { AggregateKind.SpanCount });
+        var (t, f) = Checkout(1, T0 + 5_000);
+        all.Add(t, f);
+        spanCountsOnly.Add(t, f);
+
+        var expected = all.FlushAll().Where(d => d.Kind == AggregateKind.SpanCount).Select(Describe).OrderBy(x => x, StringComparer.Ordinal).ToList();
+        var kept = spanCountsOnly.FlushAll();
+
+        Assert.NotEmpty(expected);
+        Assert.All(kept, d => Assert.Equal(AggregateKind.SpanCount, d.Kind));
+        Assert.Equal(expected, kept.Select(Describe).OrderBy(x => x, StringComparer.Ordinal).ToList());
+    }
+
+    private static string Describe(AggregateDocument d)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream)) AggregateDocumentJson.Write(writer, d);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    [Fact]
     public void A_window_is_emitted_once_when_stream_time_passes_its_end_plus_grace()
     {
         var aggregator = new WindowedAggregator(Config);

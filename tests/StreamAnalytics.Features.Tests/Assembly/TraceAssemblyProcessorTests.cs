@@ -36,7 +36,7 @@ public sealed class TraceAssemblyProcessorTests
             Span(_strings, Tid(1), 2, parent: 1, startMs: 1_200),
         };
         ctx.CurrentStreamTimeMs = 1_300;
-        processor.Process(new Record<TraceId, ReadOnlyMemory<byte>>(Tid(1), Encode(spans), 1_300));
+        processor.Process(new Record<TraceId, SpanGroup>(Tid(1), SpanGroup.FromEncoded(Encode(spans)), 1_300));
         Assert.Empty(ctx.Forwarded);
 
         _time.Advance(TimeSpan.FromMilliseconds(1_999));
@@ -58,7 +58,7 @@ public sealed class TraceAssemblyProcessorTests
         var (processor, ctx) = Started(Config());
         var spans = new[] { Child(_strings, Tid(1), 1), Child(_strings, Tid(2), 1), Child(_strings, Tid(1), 2) };
         ctx.CurrentStreamTimeMs = 0;
-        processor.Process(new Record<TraceId, ReadOnlyMemory<byte>>(Tid(1), Encode(spans), 0));
+        processor.Process(new Record<TraceId, SpanGroup>(Tid(1), SpanGroup.FromEncoded(Encode(spans)), 0));
 
         ctx.CurrentStreamTimeMs = 10_000;
         ctx.Punctuate(PunctuationType.StreamTime);
@@ -68,12 +68,50 @@ public sealed class TraceAssemblyProcessorTests
     }
 
     [Fact]
+    public void Lent_spans_are_assembled_without_a_codec_round_trip_and_keep_their_names()
+    {
+        var (processor, ctx) = Started(Config());
+        var spans = new[] { Span(_strings, Tid(1), 1, startMs: 1_000), Span(_strings, Tid(1), 2, parent: 1, startMs: 1_200) };
+        processor.Process(new Record<TraceId, SpanGroup>(Tid(1), SpanGroup.Lend(spans, _strings), 1_300));
+        // The lender reuses its buffer for the next group: the store must have copied the spans.
+        spans[0] = default;
+        spans[1] = default;
+
+        processor.CompleteAll();
+
+        var trace = Assert.Single(ctx.Forwarded).Value;
+        Assert.Equal(2, trace.Count);
+        Assert.Equal([1UL, 2UL], trace.Spans.ToArray().Select(s => s.SpanId.Value).Order());
+        Assert.All(trace.Spans.ToArray(), s => Assert.Equal(Span(_strings, Tid(1), 1).Service, s.Service));
+    }
+
+    [Fact]
+    public void Lent_spans_of_another_string_table_are_reinterned_into_the_stores_table()
+    {
+        var (processor, ctx) = Started(Config());
+        var other = new StringTable();
+        other.Intern("padding-so-the-ids-differ");
+        other.Intern("more-padding");
+        var spans = new[] { Span(other, Tid(1), 1), Span(other, Tid(1), 2, parent: 1) };
+
+        processor.Process(new Record<TraceId, SpanGroup>(Tid(1), SpanGroup.Lend(spans, other), 0));
+        processor.CompleteAll();
+
+        var trace = Assert.Single(ctx.Forwarded).Value;
+        foreach (var s in trace.Spans.ToArray())
+        {
+            Assert.Equal(other[spans[0].Service], _strings[s.Service]);
+            Assert.Equal(other[spans[0].Operation], _strings[s.Operation]);
+        }
+    }
+
+    [Fact]
     public void An_undecodable_record_is_counted_and_skipped()
     {
         var (processor, ctx) = Started(Config());
         var store = ctx.GetStateStore<OpenTraceStore>(OpenTraceStore.DefaultName);
 
-        processor.Process(new Record<TraceId, ReadOnlyMemory<byte>>(Tid(1), new byte[] { 1, 0xFF, 0xFF }, 0));
+        processor.Process(new Record<TraceId, SpanGroup>(Tid(1), SpanGroup.FromEncoded(new byte[] { 1, 0xFF, 0xFF }), 0));
 
         Assert.Equal(1, store.Metrics.DecodeErrors);
         Assert.Equal(0, store.OpenTraceCount);
@@ -84,7 +122,7 @@ public sealed class TraceAssemblyProcessorTests
     public void Complete_all_forwards_open_traces_as_end_of_input()
     {
         var (processor, ctx) = Started(Config());
-        processor.Process(new Record<TraceId, ReadOnlyMemory<byte>>(Tid(1), Encode([Child(_strings, Tid(1), 1)]), 0));
+        processor.Process(new Record<TraceId, SpanGroup>(Tid(1), SpanGroup.FromEncoded(Encode([Child(_strings, Tid(1), 1)])), 0));
 
         processor.CompleteAll();
 

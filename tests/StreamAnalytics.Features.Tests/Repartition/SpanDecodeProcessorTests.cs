@@ -12,15 +12,10 @@ namespace StreamAnalytics.Features.Tests.Repartition;
 
 public class SpanDecodeProcessorTests
 {
-    private sealed class MemorySerializer : ISerializer<ReadOnlyMemory<byte>>
-    {
-        public byte[] Serialize(ReadOnlyMemory<byte> data, SerializationContext context) => data.ToArray();
-    }
-
     private static TopologyTestDriver Driver(StringTable strings) => new(new Topology()
         .AddSource("in", "spans")
         .AddProcessor("decode", () => new SpanDecodeProcessor(SpanFormat.OtlpJson, strings), "in")
-        .AddSink("out", "by-trace", TraceIdKeySerde.Instance, new MemorySerializer(), "decode"));
+        .AddSink("out", "by-trace", TraceIdKeySerde.Instance, SpanGroupSerializer.Instance, "decode"));
 
     private static LogicalSpan Span(string traceId, string spanId) => new()
     {
@@ -74,7 +69,7 @@ public class SpanDecodeProcessorTests
         using var driver = new TopologyTestDriver(new Topology()
             .AddSource("in", "spans")
             .AddProcessor("decode", () => new SpanDecodeProcessor(SpanFormat.OtlpProto, new StringTable(), new DecoderOptions { Framing = framing }), "in")
-            .AddSink("out", "by-trace", TraceIdKeySerde.Instance, new MemorySerializer(), "decode"));
+            .AddSink("out", "by-trace", TraceIdKeySerde.Instance, SpanGroupSerializer.Instance, "decode"));
         byte[] payload = SpanEncoders.Encode(SpanFormat.OtlpProto, [Span("0000000000000000000000000000000a", "0000000000000001")]).Single();
         byte[] framed = [0, 0, 0, 0, 7, 0, .. payload]; // magic, schema id 7, message index [0]
         driver.PipeInput("spans", null, framed, 1000, partition: 0);

@@ -27,6 +27,23 @@ public sealed class TraceSplitterTests
     }
 
     [Fact]
+    public void A_batch_of_one_trace_is_one_group_in_input_order_even_after_a_split_of_many()
+    {
+        var splitter = new TraceSplitter();
+        Assert.Equal(2, splitter.Split(new[] { S(1, 1), S(2, 1), S(1, 2) }));
+
+        Assert.Equal(1, splitter.Split(new[] { S(5, 3), S(5, 1), S(5, 2) }));
+        Assert.Equal(new TraceId(0, 5), splitter.GroupTraceId(0));
+        Assert.Equal(new ulong[] { 3, 1, 2 }, Ids(splitter.Group(0)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => splitter.Group(1));
+
+        // And the general path still works after the shortcut (its lookup table was left clean).
+        Assert.Equal(2, splitter.Split(new[] { S(5, 1), S(6, 1), S(5, 2) }));
+        Assert.Equal(new ulong[] { 1, 2 }, Ids(splitter.Group(0)));
+        Assert.Equal(new ulong[] { 1 }, Ids(splitter.GroupMemory(1).Span));
+    }
+
+    [Fact]
     public void A_splitter_is_reused_and_a_later_smaller_split_forgets_earlier_groups()
     {
         var splitter = new TraceSplitter();

@@ -154,6 +154,26 @@ public class TopologyTestDriverTests
     }
 
     [Fact]
+    public void While_a_record_is_processed_the_wall_clock_is_the_one_read_before_it_and_outside_processing_it_is_read_now()
+    {
+        var seen = new List<(long Before, long After)>();
+        TopologyTestDriver? driverRef = null;
+        var topology = new Topology()
+            .AddSource("in", "in")
+            .AddProcessor("clock", () => new ClockReader(seen, () => driverRef!.Time.Advance(TimeSpan.FromSeconds(5))), "in");
+        using var driver = new TopologyTestDriver(topology);
+        driverRef = driver;
+        long start = driver.Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+        driver.PipeInput("in", null, null, 1);
+        driver.PipeInput("in", null, null, 2);
+
+        // The clock moved 5 s inside each Process: the processor still sees the time its record started with
+        // (as Kafka Streams caches currentSystemTimeMs per loop), and the next record sees the moved clock.
+        Assert.Equal([(start, start), (start + 5_000, start + 5_000)], seen);
+    }
+
+    [Fact]
     public void Dead_lettering_outside_of_process_is_refused()
     {
         var topology = new Topology()
@@ -257,6 +277,22 @@ public class TopologyTestDriverTests
         {
             if (record.Value % 2 == 1) _context!.DeadLetter($"odd value {record.Value}");
             else _context!.Forward(record);
+        }
+
+        public void Close() { }
+    }
+
+    private sealed class ClockReader(List<(long Before, long After)> seen, Action moveClock) : IProcessor<byte[]?, byte[]?, byte[]?, byte[]?>
+    {
+        private IProcessorContext<byte[]?, byte[]?>? _context;
+
+        public void Init(IProcessorContext<byte[]?, byte[]?> context) => _context = context;
+
+        public void Process(Record<byte[]?, byte[]?> record)
+        {
+            long before = _context!.CurrentSystemTimeMs;
+            moveClock();
+            seen.Add((before, _context.CurrentSystemTimeMs));
         }
 
         public void Close() { }

@@ -17,4 +17,13 @@ public interface ITopicAdmin
 
     /// <summary>Creates the topics that do not exist yet; existing topics are left as they are (the caller checks partition counts).</summary>
     void CreateTopics(IReadOnlyList<InternalTopicSpec> topics);
+
+    /// <summary>
+    /// The smallest <c>max.message.bytes</c> among <paramref name="topics"/> (those that exist), or null when the broker
+    /// does not say. The runtime lowers its producers' <c>message.max.bytes</c> to it, so a record a topic would refuse
+    /// is refused by the client, where it becomes a dead letter, instead of by the broker, where under exactly_once_v2
+    /// it dooms the transaction and the replay meets the same refusal.
+    /// </summary>
+    /// <remarks>The default answers null (the producer's own limit stands): an admin that cannot describe configs.</remarks>
+    int? GetMaxMessageBytes(IReadOnlyList<string> topics) => null;
 }

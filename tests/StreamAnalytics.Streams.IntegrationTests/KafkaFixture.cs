@@ -35,8 +35,11 @@ public sealed class KafkaFixture : IDisposable
     /// <summary>How a KafkaStreams instance should create internal topics here: null (AdminClient) on real Kafka, the embedded admin otherwise.</summary>
     public ITopicAdmin? TopicAdmin => _embedded is null ? null : new EmbeddedTopicAdmin(_embedded);
 
-    /// <summary>Creates a uniquely named topic with the given partitions and returns its name.</summary>
-    public string CreateTopic(string prefix, int partitions)
+    /// <summary>
+    /// Creates a uniquely named topic with the given partitions and returns its name. <paramref name="configs"/> apply on
+    /// real Kafka only (the embedded brokers keep no topic configs).
+    /// </summary>
+    public string CreateTopic(string prefix, int partitions, IReadOnlyDictionary<string, string>? configs = null)
     {
         string name = $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 200)];
         if (_embedded is not null)
@@ -46,7 +49,8 @@ public sealed class KafkaFixture : IDisposable
         else
         {
             using var admin = new Confluent.Kafka.AdminClientBuilder(new Confluent.Kafka.AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
-            admin.CreateTopicsAsync([new Confluent.Kafka.Admin.TopicSpecification { Name = name, NumPartitions = partitions, ReplicationFactor = 1 }])
+            admin.CreateTopicsAsync([new Confluent.Kafka.Admin.TopicSpecification { Name = name, NumPartitions = partitions, ReplicationFactor = 1,
+                Configs = configs?.ToDictionary(kv => kv.Key, kv => kv.Value) }])
                 .GetAwaiter().GetResult();
         }
         return name;

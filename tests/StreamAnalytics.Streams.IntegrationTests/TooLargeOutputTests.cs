@@ -2,6 +2,7 @@ using System.Text;
 using Confluent.Kafka;
 using StreamAnalytics.Streams.Api;
 using StreamAnalytics.Streams.Errors;
+using StreamAnalytics.Streams.Internals;
 using Xunit.Abstractions;
 using static StreamAnalytics.TestSupport.StreamsTestKit;
 
@@ -53,6 +54,109 @@ public class TooLargeOutputTests(ITestOutputHelper testOutput)
         finally
         {
             logs.Dump(testOutput);
+        }
+    }
+
+    [Theory]
+    [InlineData(ProcessingGuarantee.AtLeastOnce)]
+    [InlineData(ProcessingGuarantee.ExactlyOnceV2)]
+    public async Task An_output_over_the_topics_max_message_bytes_is_dead_lettered_by_the_client_not_refused_by_the_broker(ProcessingGuarantee guarantee)
+    {
+        // The topic's limit (20,000) is far below the producer's (librdkafka's default, 1,000,000). A broker that refuses
+        // the 50,000-byte record would doom an exactly_once_v2 transaction, and its replay would meet the same refusal;
+        // the runtime asks the admin for the limit and lowers its producer to it, so the client refuses instead. The
+        // embedded brokers keep no topic configs, so the admin reports the limit here (RealKafka_… below lets a real
+        // broker enforce it); without the fit the embedded broker accepts the record and it arrives.
+        using var kafka = new KafkaFixture();
+        string input = kafka.CreateTopic("limit-in", 1);
+        string output = kafka.CreateTopic("limit-out", 1);
+        string appId = "limit-" + Guid.NewGuid().ToString("N")[..8];
+        var topology = new Topology()
+            .AddSource("in", Deserializers.Utf8, Deserializers.Int32, input)
+            .AddProcessor("inflate", () => new Inflate(), "in")
+            .AddSink("out", output, Serializers.Utf8, Serializers.Utf8, "inflate");
+        Produce(kafka, input, [("small-1", 100), ("huge", 50_000), ("small-2", 100)]);
+        var config = Config(kafka, appId, guarantee);
+        var admin = new ReportedLimitAdmin(kafka.TopicAdmin!, output, 20_000);
+        var logs = new TestLoggerFactory();
+        try
+        {
+            await using var streams = new KafkaStreamsBuilder(topology, config).SetLoggerFactory(logs).SetTopicAdmin(admin).Build();
+            streams.Start();
+            await ExpectDeadLetteredHugeAsync(kafka, streams, output, appId, guarantee == ProcessingGuarantee.ExactlyOnceV2);
+            Assert.Contains(admin.Asked, topics => topics.Contains(output) && topics.Contains(appId + DeadLetterHeaders.TopicSuffix));
+            Assert.Contains(logs.Lines, l => l.Contains("message.max.bytes 19872", StringComparison.Ordinal));
+        }
+        finally
+        {
+            logs.Dump(testOutput);
+        }
+    }
+
+    [Fact]
+    public void The_admin_client_answers_unknown_where_the_broker_cannot_describe_topic_configs()
+    {
+        // The embedded brokers do not implement DescribeConfigs: the job must start with the producer's own limit, not
+        // fail or wait. On a real broker the same call reads the topic's config (the RealKafka_ test below).
+        using var kafka = new KafkaFixture();
+        if (kafka.IsRealKafka) return;
+        string output = kafka.CreateTopic("limit-out", 1);
+        var admin = new KafkaTopicAdmin(new AdminClientConfig { BootstrapServers = kafka.BootstrapServers }, TimeSpan.FromSeconds(5));
+        Assert.Null(admin.GetMaxMessageBytes([output, "absent-" + Guid.NewGuid().ToString("N")]));
+    }
+
+    [RealKafkaFact("topic configs (max.message.bytes)")]
+    public async Task RealKafka_a_topic_limit_below_the_producers_is_found_and_a_larger_output_is_dead_lettered_under_exactly_once()
+    {
+        using var kafka = new KafkaFixture();
+        string input = kafka.CreateTopic("limit-in", 1);
+        string output = kafka.CreateTopic("limit-out", 1, new Dictionary<string, string> { ["max.message.bytes"] = "20000" });
+        string appId = "limit-" + Guid.NewGuid().ToString("N")[..8];
+        var topology = new Topology()
+            .AddSource("in", Deserializers.Utf8, Deserializers.Int32, input)
+            .AddProcessor("inflate", () => new Inflate(), "in")
+            .AddSink("out", output, Serializers.Utf8, Serializers.Utf8, "inflate");
+        Produce(kafka, input, [("small-1", 100), ("huge", 50_000), ("small-2", 100)]);
+        var config = Config(kafka, appId, ProcessingGuarantee.ExactlyOnceV2);
+        var logs = new TestLoggerFactory();
+        try
+        {
+            await using var streams = Build(kafka, topology, config, b => b.SetLoggerFactory(logs));
+            streams.Start();
+            await ExpectDeadLetteredHugeAsync(kafka, streams, output, appId, committedOnly: true);
+        }
+        finally
+        {
+            logs.Dump(testOutput);
+        }
+    }
+
+    private static async Task ExpectDeadLetteredHugeAsync(KafkaFixture kafka, IKafkaStreams streams, string output, string appId, bool committedOnly)
+    {
+        var outputs = ReadAll(kafka, output, r => r.Count >= 2, TimeSpan.FromSeconds(30), committedOnly);
+        Assert.Equal(["small-1", "small-2"], outputs.Select(r => Encoding.UTF8.GetString(r.Message.Key)));
+        var dead = ReadAll(kafka, appId + DeadLetterHeaders.TopicSuffix, r => r.Count >= 1, TimeSpan.FromSeconds(30), committedOnly);
+        var letter = Assert.Single(dead);
+        Assert.Equal("huge", Encoding.UTF8.GetString(letter.Message.Key));
+        Assert.Equal(output, Header(letter, DeadLetterHeaders.TargetTopic));
+        Assert.Equal("record-too-large", Header(letter, DeadLetterHeaders.ErrorKind));
+        await WaitUntil(() => streams.GetStatus().AssignedPartitions.Sum(p => p.CommittedOffset) == 3, TimeSpan.FromSeconds(15), "all three offsets committed");
+        Assert.Equal(KafkaStreamsState.Running, streams.State);
+    }
+
+    /// <summary>The embedded admin, reporting a <c>max.message.bytes</c> for one topic as a real broker's DescribeConfigs would.</summary>
+    private sealed class ReportedLimitAdmin(ITopicAdmin inner, string topic, int limit) : ITopicAdmin
+    {
+        public List<IReadOnlyList<string>> Asked { get; } = [];
+
+        public int? GetPartitionCount(string name) => inner.GetPartitionCount(name);
+
+        public void CreateTopics(IReadOnlyList<InternalTopicSpec> topics) => inner.CreateTopics(topics);
+
+        public int? GetMaxMessageBytes(IReadOnlyList<string> topics)
+        {
+            lock (Asked) Asked.Add(topics);
+            return topics.Contains(topic) ? limit : null;
         }
     }
 

@@ -88,6 +88,28 @@ public class StreamsConfigTests
     }
 
     [Fact]
+    public void A_topic_limit_below_the_producers_lowers_message_max_bytes_and_batch_size_under_it()
+    {
+        var producer = ClientConfigs.Producer(Valid(), "id", transactionalId: null, topicLimit: 20_000);
+        Assert.Equal(20_000 - ClientConfigs.BatchOverheadBytes, producer.MessageMaxBytes);
+        Assert.Equal(20_000 - ClientConfigs.BatchOverheadBytes, producer.BatchSize);
+
+        // Unknown, or above what the producer is set to: the producer's own settings stand.
+        Assert.Null(ClientConfigs.Producer(Valid(), "id", transactionalId: null, topicLimit: null).MessageMaxBytes);
+        var c = Valid();
+        c["producer.message.max.bytes"] = "10000";
+        c["producer.batch.size"] = "5000";
+        c.Validate();
+        var own = ClientConfigs.Producer(c, "id", transactionalId: null, topicLimit: 20_000);
+        Assert.Equal(10_000, own.MessageMaxBytes);
+        Assert.Equal(5_000, own.BatchSize);
+        Assert.False(ClientConfigs.FitTopicLimit(own, 20_000));
+
+        // librdkafka's floor for message.max.bytes is 1000.
+        Assert.Equal(1000, ClientConfigs.Producer(Valid(), "id", transactionalId: null, topicLimit: 500).MessageMaxBytes);
+    }
+
+    [Fact]
     public void Exactly_once_makes_the_consumer_read_committed_and_the_producer_transactional()
     {
         var c = Valid();

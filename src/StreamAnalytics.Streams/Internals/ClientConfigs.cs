@@ -82,7 +82,26 @@ internal static class ClientConfigs
         return c;
     }
 
-    public static ProducerConfig Producer(StreamsConfig config, string clientId, string? transactionalId)
+    /// <summary>librdkafka's default <c>message.max.bytes</c> (and <c>batch.size</c>).</summary>
+    internal const int DefaultMessageMaxBytes = 1_000_000;
+
+    /// <summary>
+    /// Room left under a topic's <c>max.message.bytes</c>, which the broker applies to a whole record batch: librdkafka
+    /// checks a record's key, value and headers against <c>message.max.bytes</c>, without the batch header (61 bytes)
+    /// and the record's own framing (up to about 25).
+    /// </summary>
+    internal const int BatchOverheadBytes = 128;
+
+    /// <summary>The stream thread's producer: the runtime's settings, then the user's <c>producer.</c> keys, then the reserved ones.</summary>
+    /// <param name="config">The application's config.</param>
+    /// <param name="clientId">The producer's client id.</param>
+    /// <param name="transactionalId">The thread's transactional id under exactly_once_v2, else null.</param>
+    /// <param name="topicLimit">
+    /// The smallest <c>max.message.bytes</c> of the topics the producer writes (<see cref="ITopicAdmin.GetMaxMessageBytes"/>),
+    /// or null: when it is below the producer's <c>message.max.bytes</c> (or <c>batch.size</c>), both are lowered to it
+    /// less <see cref="BatchOverheadBytes"/>, so the client refuses what the broker would (see <see cref="RecordCollector"/>).
+    /// </param>
+    public static ProducerConfig Producer(StreamsConfig config, string clientId, string? transactionalId, int? topicLimit = null)
     {
         var c = new ProducerConfig
         {
@@ -105,7 +124,28 @@ internal static class ClientConfigs
             c.TransactionalId = transactionalId;
             c.EnableIdempotence = true;
         }
+        FitTopicLimit(c, topicLimit);
         return c;
+    }
+
+    /// <summary>Lowers <c>message.max.bytes</c> and <c>batch.size</c> to fit <paramref name="topicLimit"/>; true if it lowered anything.</summary>
+    internal static bool FitTopicLimit(ProducerConfig c, int? topicLimit)
+    {
+        if (topicLimit is not { } limit) return false;
+        // librdkafka refuses message.max.bytes below 1000; a topic that small refuses nearly everything anyway.
+        int fit = Math.Max(1000, limit - BatchOverheadBytes);
+        bool lowered = false;
+        if ((c.MessageMaxBytes ?? DefaultMessageMaxBytes) > fit)
+        {
+            c.MessageMaxBytes = fit;
+            lowered = true;
+        }
+        if ((c.BatchSize ?? DefaultMessageMaxBytes) > fit)
+        {
+            c.BatchSize = fit;
+            lowered = true;
+        }
+        return lowered;
     }
 
     public static AdminClientConfig Admin(StreamsConfig config)

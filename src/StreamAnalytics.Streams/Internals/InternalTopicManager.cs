@@ -64,4 +64,21 @@ internal static class InternalTopicManager
         }
         admin.CreateTopics(missing);
     }
+
+    /// <summary>
+    /// Every topic sub-topology <paramref name="subtopology"/>'s threads write: its sinks (internal or not), its stores'
+    /// changelogs and the dead-letter topic. Their smallest <c>max.message.bytes</c> bounds the threads' producer.
+    /// </summary>
+    public static IReadOnlyList<string> OutputTopics(Topology topology, int subtopology, string appId)
+    {
+        var sub = topology.Subtopologies[subtopology];
+        var topics = new List<string>();
+        foreach (var t in sub.SinkTopics) topics.Add(t.Resolve(appId));
+        foreach (var store in sub.Stores)
+        {
+            if (store.LoggingEnabled) topics.Add(store.ChangelogTopic(appId));
+        }
+        topics.Add(appId + DeadLetterHeaders.TopicSuffix);
+        return topics.Distinct(StringComparer.Ordinal).ToList();
+    }
 }

@@ -39,6 +39,24 @@ internal sealed class KafkaStreams : IKafkaStreams
         _rebalanceWatch = new RebalanceWatch(time, _logger, DescribeRebalanceWait);
     }
 
+    /// <summary>
+    /// The smallest <c>max.message.bytes</c> of the topics sub-topology <paramref name="sub"/> writes, when it is below
+    /// the producer's <c>message.max.bytes</c> (logged: the producer is lowered to it), else null.
+    /// </summary>
+    private int? OutputTopicLimit(int sub)
+    {
+        var topics = InternalTopicManager.OutputTopics(_topology, sub, _config.ApplicationId!);
+        int? limit = _topicAdmin.GetMaxMessageBytes(topics);
+        var probe = ClientConfigs.Producer(_config, "probe", null);
+        int configured = probe.MessageMaxBytes ?? ClientConfigs.DefaultMessageMaxBytes;
+        if (!ClientConfigs.FitTopicLimit(probe, limit)) return null;
+        _logger.LogWarning(
+            "Sub-topology {Subtopology} writes a topic whose max.message.bytes is {TopicLimit} (smallest of {Topics}), below the producer's message.max.bytes {Configured}: " +
+            "its producers use message.max.bytes {Fitted} and batch.size {Batch}, so a larger record becomes a dead letter instead of a broker refusal",
+            sub, limit, string.Join(", ", topics), configured, probe.MessageMaxBytes, probe.BatchSize);
+        return limit;
+    }
+
     /// <summary>Distinguishes instances of one application (part of transactional ids).</summary>
     public string ProcessId { get; }
 
@@ -71,10 +89,11 @@ internal sealed class KafkaStreams : IKafkaStreams
         var finalCommits = threads > 1 ? new CountdownEvent(threads) : null;
         for (int sub = 0; sub < subtopologies; sub++)
         {
+            int? topicLimit = OutputTopicLimit(sub);
             for (int i = 0; i < _config.NumStreamThreads; i++)
             {
                 _threads.Add(new StreamThread(_threads.Count + 1, sub, _topology, _config, ProcessId, _time, _loggerFactory, _deserializationHandler, _metrics,
-                    OnThreadStateChanged, finalCommits));
+                    OnThreadStateChanged, finalCommits, topicLimit));
             }
         }
         SetState(KafkaStreamsState.Rebalancing);

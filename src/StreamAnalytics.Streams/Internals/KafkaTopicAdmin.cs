@@ -36,6 +36,40 @@ internal sealed class KafkaTopicAdmin(AdminClientConfig config, TimeSpan timeout
         }
     }
 
+    public int? GetMaxMessageBytes(IReadOnlyList<string> topics)
+    {
+        if (topics.Count == 0) return null;
+        using var admin = new AdminClientBuilder(config).Build();
+        int? smallest = null;
+        foreach (string topic in topics)
+        {
+            List<DescribeConfigsResult> results;
+            try
+            {
+                results = admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Topic, Name = topic }], new DescribeConfigsOptions { RequestTimeout = timeout })
+                    .GetAwaiter().GetResult();
+            }
+            catch (DescribeConfigsException)
+            {
+                continue; // the topic does not exist (yet) or may not be described: its broker enforces what it enforces
+            }
+            catch (KafkaException)
+            {
+                return smallest; // the broker does not implement DescribeConfigs (the embedded cluster) or did not answer
+            }
+            foreach (var result in results)
+            {
+                if (result.Entries.TryGetValue("max.message.bytes", out var entry)
+                    && int.TryParse(entry.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int bytes)
+                    && (smallest is null || bytes < smallest))
+                {
+                    smallest = bytes;
+                }
+            }
+        }
+        return smallest;
+    }
+
     /// <summary>Partition count from all-topic metadata (asking for one topic could auto-create it).</summary>
     internal static int? PartitionCount(IAdminClient admin, string topic, TimeSpan timeout)
     {

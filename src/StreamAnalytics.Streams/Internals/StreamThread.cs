@@ -47,7 +47,7 @@ internal sealed class StreamThread
     public StreamThread(
         int index, int subtopology, Topology topology, StreamsConfig config, string processId, TimeProvider time, ILoggerFactory loggerFactory,
         IDeserializationExceptionHandler deserializationHandler, StreamsMetrics metrics, Action<StreamThread, StreamThreadState, StreamThreadState> onStateChange,
-        CountdownEvent? finalCommits = null)
+        CountdownEvent? finalCommits = null, int? topicLimit = null)
     {
         Index = index;
         Subtopology = subtopology;
@@ -69,7 +69,7 @@ internal sealed class StreamThread
 
         // EOS v2: one transactional id per thread; the process id keeps two instances of one application apart.
         string? transactionalId = eos ? $"{appId}-{processId}-{index}" : null;
-        var producer = new ProducerBuilder<byte[], byte[]>(ClientConfigs.Producer(config, Name + "-producer", transactionalId))
+        var producer = new ProducerBuilder<byte[], byte[]>(ClientConfigs.Producer(config, Name + "-producer", transactionalId, topicLimit))
             .SetErrorHandler((_, e) => LogClientError("producer", e))
             .Build();
         _collector = new RecordCollector(producer, eos, timeout, _logger, metrics, appId + DeadLetterHeaders.TopicSuffix);

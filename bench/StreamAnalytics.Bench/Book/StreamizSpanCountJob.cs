@@ -43,6 +43,9 @@ internal static class StreamizSpanCountJob
             AutoOffsetReset = AutoOffsetReset.Earliest,
             StateDir = stateDir,
             Logger = loggerFactory,
+            // The same fetcher setting as ours and the bare consumer: librdkafka's default (1000 ms) stalls the fetcher
+            // for a second whenever the prefetch queue fills.
+            FetchQueueBackoffMs = 10,
         };
         if (fetchWaitMaxMs is { } wait) config.FetchWaitMaxMs = wait;
         SpanCountTransformer.Settings = (gapMs, progress);

@@ -17,15 +17,8 @@ public class TooLargeOutputTests(ITestOutputHelper testOutput)
     public async Task An_output_over_message_max_bytes_becomes_a_small_dead_letter_and_processing_continues(ProcessingGuarantee guarantee)
     {
         using var kafka = new KafkaFixture();
-        string input = kafka.CreateTopic("big-in", 1);
-        string output = kafka.CreateTopic("big-out", 1);
-        string appId = "big-" + Guid.NewGuid().ToString("N")[..8];
-        var topology = new Topology()
-            .AddSource("in", Deserializers.Utf8, Deserializers.Int32, input)
-            .AddProcessor("inflate", () => new Inflate(), "in")
-            .AddSink("out", output, Serializers.Utf8, Serializers.Utf8, "inflate");
         // 10,000 bytes is the producer's limit below: 50,000 is refused at Produce, 100 goes through.
-        Produce(kafka, input, [("small-1", 100), ("huge", 50_000), ("small-2", 100)]);
+        var (output, appId, topology) = InflatingJob(kafka, "big");
         var config = Config(kafka, appId, guarantee);
         bool committedOnly = guarantee == ProcessingGuarantee.ExactlyOnceV2;
         config["producer.message.max.bytes"] = "10000";
@@ -35,19 +28,10 @@ public class TooLargeOutputTests(ITestOutputHelper testOutput)
             await using var streams = Build(kafka, topology, config, b => b.SetLoggerFactory(logs));
             streams.Start();
 
-            var outputs = ReadAll(kafka, output, r => r.Count >= 2, TimeSpan.FromSeconds(30), committedOnly);
-            Assert.Equal(["small-1", "small-2"], outputs.Select(r => Encoding.UTF8.GetString(r.Message.Key)));
-
-            var dead = ReadAll(kafka, appId + DeadLetterHeaders.TopicSuffix, r => r.Count >= 1, TimeSpan.FromSeconds(30), committedOnly);
-            var letter = Assert.Single(dead);
-            Assert.Equal("huge", Encoding.UTF8.GetString(letter.Message.Key));
+            var letter = await ExpectDeadLetteredHugeAsync(kafka, streams, output, appId, committedOnly);
             Assert.Null(letter.Message.Value);
-            Assert.Equal(output, Header(letter, DeadLetterHeaders.TargetTopic));
-            Assert.Equal("record-too-large", Header(letter, DeadLetterHeaders.ErrorKind));
             Assert.Contains("message.max.bytes", Header(letter, DeadLetterHeaders.ErrorReason));
             Assert.Contains("50000", Header(letter, DeadLetterHeaders.ErrorReason));
-
-            await WaitUntil(() => streams.GetStatus().AssignedPartitions.Sum(p => p.CommittedOffset) == 3, TimeSpan.FromSeconds(15), "all three offsets committed");
             Assert.Equal(1, streams.GetStatus().RecordsDeadLettered);
             Assert.Equal(KafkaStreamsState.Running, streams.State);
         }
@@ -68,14 +52,7 @@ public class TooLargeOutputTests(ITestOutputHelper testOutput)
         // embedded brokers keep no topic configs, so the admin reports the limit here (RealKafka_… below lets a real
         // broker enforce it); without the fit the embedded broker accepts the record and it arrives.
         using var kafka = new KafkaFixture();
-        string input = kafka.CreateTopic("limit-in", 1);
-        string output = kafka.CreateTopic("limit-out", 1);
-        string appId = "limit-" + Guid.NewGuid().ToString("N")[..8];
-        var topology = new Topology()
-            .AddSource("in", Deserializers.Utf8, Deserializers.Int32, input)
-            .AddProcessor("inflate", () => new Inflate(), "in")
-            .AddSink("out", output, Serializers.Utf8, Serializers.Utf8, "inflate");
-        Produce(kafka, input, [("small-1", 100), ("huge", 50_000), ("small-2", 100)]);
+        var (output, appId, topology) = InflatingJob(kafka, "limit");
         var config = Config(kafka, appId, guarantee);
         var admin = new ReportedLimitAdmin(kafka.TopicAdmin!, output, 20_000);
         var logs = new TestLoggerFactory();
@@ -109,14 +86,7 @@ public class TooLargeOutputTests(ITestOutputHelper testOutput)
     public async Task RealKafka_a_topic_limit_below_the_producers_is_found_and_a_larger_output_is_dead_lettered_under_exactly_once()
     {
         using var kafka = new KafkaFixture();
-        string input = kafka.CreateTopic("limit-in", 1);
-        string output = kafka.CreateTopic("limit-out", 1, new Dictionary<string, string> { ["max.message.bytes"] = "20000" });
-        string appId = "limit-" + Guid.NewGuid().ToString("N")[..8];
-        var topology = new Topology()
-            .AddSource("in", Deserializers.Utf8, Deserializers.Int32, input)
-            .AddProcessor("inflate", () => new Inflate(), "in")
-            .AddSink("out", output, Serializers.Utf8, Serializers.Utf8, "inflate");
-        Produce(kafka, input, [("small-1", 100), ("huge", 50_000), ("small-2", 100)]);
+        var (output, appId, topology) = InflatingJob(kafka, "limit", new Dictionary<string, string> { ["max.message.bytes"] = "20000" });
         var config = Config(kafka, appId, ProcessingGuarantee.ExactlyOnceV2);
         var logs = new TestLoggerFactory();
         try
@@ -131,7 +101,25 @@ public class TooLargeOutputTests(ITestOutputHelper testOutput)
         }
     }
 
-    private static async Task ExpectDeadLetteredHugeAsync(KafkaFixture kafka, IKafkaStreams streams, string output, string appId, bool committedOnly)
+    /// <summary>
+    /// Topics and topology of a job that inflates each input to the size it names, with three inputs produced: small-1
+    /// (100 bytes), huge (50,000) and small-2 (100).
+    /// </summary>
+    private static (string Output, string AppId, Topology Topology) InflatingJob(KafkaFixture kafka, string prefix, IReadOnlyDictionary<string, string>? outputConfigs = null)
+    {
+        string input = kafka.CreateTopic(prefix + "-in", 1);
+        string output = kafka.CreateTopic(prefix + "-out", 1, outputConfigs);
+        string appId = prefix + "-" + Guid.NewGuid().ToString("N")[..8];
+        var topology = new Topology()
+            .AddSource("in", Deserializers.Utf8, Deserializers.Int32, input)
+            .AddProcessor("inflate", () => new Inflate(), "in")
+            .AddSink("out", output, Serializers.Utf8, Serializers.Utf8, "inflate");
+        Produce(kafka, input, [("small-1", 100), ("huge", 50_000), ("small-2", 100)]);
+        return (output, appId, topology);
+    }
+
+    /// <summary>small-1 and small-2 reach the output, huge becomes one dead letter (returned), all three offsets commit.</summary>
+    private static async Task<ConsumeResult<byte[], byte[]>> ExpectDeadLetteredHugeAsync(KafkaFixture kafka, IKafkaStreams streams, string output, string appId, bool committedOnly)
     {
         var outputs = ReadAll(kafka, output, r => r.Count >= 2, TimeSpan.FromSeconds(30), committedOnly);
         Assert.Equal(["small-1", "small-2"], outputs.Select(r => Encoding.UTF8.GetString(r.Message.Key)));
@@ -142,6 +130,7 @@ public class TooLargeOutputTests(ITestOutputHelper testOutput)
         Assert.Equal("record-too-large", Header(letter, DeadLetterHeaders.ErrorKind));
         await WaitUntil(() => streams.GetStatus().AssignedPartitions.Sum(p => p.CommittedOffset) == 3, TimeSpan.FromSeconds(15), "all three offsets committed");
         Assert.Equal(KafkaStreamsState.Running, streams.State);
+        return letter;
     }
 
     /// <summary>The embedded admin, reporting a <c>max.message.bytes</c> for one topic as a real broker's DescribeConfigs would.</summary>

@@ -40,32 +40,17 @@ public sealed class DocumentCaps
         if (Fits(f)) return f;
 
         var omitted = new DocumentOmissions();
-        var copy = new TraceFeatures
-        {
-            Revision = f.Revision,
-            CompletionReason = f.CompletionReason,
-            StartTimeUs = f.StartTimeUs,
-            DurationUs = f.DurationUs,
-            SpanCount = f.SpanCount,
-            ServiceCount = f.ServiceCount,
-            ErrorCount = f.ErrorCount,
-            RootService = f.RootService,
-            RootOperation = f.RootOperation,
-            RootError = f.RootError,
-            Depth = f.Depth,
-            MaxFanOut = f.MaxFanOut,
-            CriticalPathOutsideRootUs = f.CriticalPathOutsideRootUs,
-            Quality = f.Quality,
-            ServicePathLeafCallUs = f.ServicePathLeafCallUs,
-            SpanCounts = LargestValues(f.SpanCounts, _maxEntries, out int spanCounts),
-            ServicePaths = LargestValues(f.ServicePaths, _maxEntries, out int servicePaths),
-            CriticalPathByService = LargestValues(f.CriticalPathByService, _maxEntries, out int byService),
-            SelfTimeByOperation = LargestValues(f.SelfTimeByOperation, _maxEntries, out int selfTime),
-            Edges = KeepLargest(f.Edges, _maxEntries, MoreCalls, out int edges),
-            NetworkLatencies = KeepLargest(f.NetworkLatencies, _maxEntries, MoreLatencyCalls, out int latencies),
-            CriticalPath = KeepLargest(f.CriticalPath, _maxSections, Longer, out int sections),
-        };
-        f.ShareTraceIdWith(copy);
+        var copy = f.CopyScalars();
+        copy.CriticalPathOutsideRootUs = f.CriticalPathOutsideRootUs;
+        copy.Quality = f.Quality;
+        copy.ServicePathLeafCallUs = f.ServicePathLeafCallUs;
+        copy.SpanCounts = LargestValues(f.SpanCounts, _maxEntries, out int spanCounts);
+        copy.ServicePaths = LargestValues(f.ServicePaths, _maxEntries, out int servicePaths);
+        copy.CriticalPathByService = LargestValues(f.CriticalPathByService, _maxEntries, out int byService);
+        copy.SelfTimeByOperation = LargestValues(f.SelfTimeByOperation, _maxEntries, out int selfTime);
+        copy.Edges = KeepLargest(f.Edges, _maxEntries, MoreCalls, out int edges);
+        copy.NetworkLatencies = KeepLargest(f.NetworkLatencies, _maxEntries, MoreLatencyCalls, out int latencies);
+        copy.CriticalPath = KeepLargest(f.CriticalPath, _maxSections, Longer, out int sections);
         omitted.SpanCounts = spanCounts;
         omitted.ServicePaths = servicePaths;
         omitted.CriticalPathByService = byService;

@@ -53,27 +53,12 @@ public sealed class FeatureSelection
     public TraceFeatures Apply(TraceFeatures f)
     {
         if (IncludesAll) return f;
-        var copy = new TraceFeatures
-        {
-            Revision = f.Revision,
-            CompletionReason = f.CompletionReason,
-            StartTimeUs = f.StartTimeUs,
-            DurationUs = f.DurationUs,
-            SpanCount = f.SpanCount,
-            ServiceCount = f.ServiceCount,
-            ErrorCount = f.ErrorCount,
-            RootService = f.RootService,
-            RootOperation = f.RootOperation,
-            RootError = f.RootError,
-            Depth = f.Depth,
-            MaxFanOut = f.MaxFanOut,
-            SpanCounts = Includes(SpanCounts) ? f.SpanCounts : new(),
-            Edges = Includes(Edges) ? f.Edges : [],
-            ServicePaths = Includes(ServicePaths) ? f.ServicePaths : new(),
-            ServicePathLeafCallUs = Includes(ServicePaths) ? f.ServicePathLeafCallUs : new(),
-            Quality = Includes(Quality) ? f.Quality : new(),
-        };
-        f.ShareTraceIdWith(copy);
+        var copy = f.CopyScalars();
+        copy.SpanCounts = Includes(SpanCounts) ? f.SpanCounts : new();
+        copy.Edges = Includes(Edges) ? f.Edges : [];
+        copy.ServicePaths = Includes(ServicePaths) ? f.ServicePaths : new();
+        copy.ServicePathLeafCallUs = Includes(ServicePaths) ? f.ServicePathLeafCallUs : new();
+        copy.Quality = Includes(Quality) ? f.Quality : new();
         if (Includes(CriticalPath)) f.ShareCriticalPathWith(copy);
         if (Includes(Timing)) f.ShareTimingWith(copy);
         return copy;

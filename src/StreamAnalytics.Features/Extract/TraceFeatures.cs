@@ -174,6 +174,32 @@ public sealed class TraceFeatures
     internal List<NetworkLatency>? NetworkLatenciesIfBuilt => _networkLatencies;
     internal ReadOnlySpan<NetworkLatencyEntry> NetworkLatencyEntries => _networkLatencyEntries;
 
+    /// <summary>
+    /// A new instance with this trace's id and scalar fields (revision, reason, times, counts, root, shape) and nothing
+    /// else: the start of a selected or capped copy (<see cref="FeatureSelection"/>, <see cref="DocumentCaps"/>), which
+    /// sets the lists it keeps.
+    /// </summary>
+    internal TraceFeatures CopyScalars()
+    {
+        var copy = new TraceFeatures
+        {
+            Revision = Revision,
+            CompletionReason = CompletionReason,
+            StartTimeUs = StartTimeUs,
+            DurationUs = DurationUs,
+            SpanCount = SpanCount,
+            ServiceCount = ServiceCount,
+            ErrorCount = ErrorCount,
+            RootService = RootService,
+            RootOperation = RootOperation,
+            RootError = RootError,
+            Depth = Depth,
+            MaxFanOut = MaxFanOut,
+        };
+        ShareTraceIdWith(copy);
+        return copy;
+    }
+
     /// <summary>Gives <paramref name="copy"/> the same trace id, without building its string.</summary>
     internal void ShareTraceIdWith(TraceFeatures copy)
     {

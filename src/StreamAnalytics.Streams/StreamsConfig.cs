@@ -25,6 +25,10 @@ public sealed partial class StreamsConfig
     public const string MaxTaskIdleMsKey = "max.task.idle.ms";
     public const string StateRestoreBatchRecordsKey = "state.restore.batch.records";
     public const string ReplicationFactorKey = "replication.factor";
+    public const string TaskTimeoutMsKey = "task.timeout.ms";
+
+    /// <summary>Kafka Streams' default <c>task.timeout.ms</c>: 5 minutes.</summary>
+    public const long DefaultTaskTimeoutMs = 300_000;
 
     public const string ConsumerPrefix = "consumer.";
     public const string RestoreConsumerPrefix = "restore.consumer.";
@@ -38,6 +42,7 @@ public sealed partial class StreamsConfig
     [
         ApplicationIdKey, BootstrapServersKey, ClientIdKey, ProcessingGuaranteeKey, CommitIntervalMsKey, CommitTimeoutMsKey,
         NumStreamThreadsKey, BufferedRecordsPerPartitionKey, PollMsKey, MaxTaskIdleMsKey, StateRestoreBatchRecordsKey, ReplicationFactorKey,
+        TaskTimeoutMsKey,
     ];
 
     private static readonly string[] SharedClientPrefixes = ["security.", "sasl.", "ssl."];
@@ -70,6 +75,7 @@ public sealed partial class StreamsConfig
         ConfigKey.Integer(MaxTaskIdleMsKey, Defaults.MaxTaskIdleMs, 0, long.MaxValue, "How long a task reading several partitions waits for all of them to have data."),
         ConfigKey.Integer(StateRestoreBatchRecordsKey, Defaults.StateRestoreBatchRecords, 1, int.MaxValue, "Changelog records restored per loop iteration before running tasks are served again."),
         ConfigKey.Integer(ReplicationFactorKey, Defaults.ReplicationFactor, -1, short.MaxValue, "Replication factor of internal topics; -1 = the broker default."),
+        ConfigKey.Integer(TaskTimeoutMsKey, Defaults.TaskTimeoutMs, 0, int.MaxValue, "How long a task may fail to read its changelog's end offset through transient errors (leader moving, broker unreachable) before its restore fails the stream thread; 0 = at the first error."),
     ];
 
     public StreamsConfig() { }
@@ -165,6 +171,14 @@ public sealed partial class StreamsConfig
     /// <summary><c>replication.factor</c> of internal topics; -1 = the broker default. default: -1; importance: medium.</summary>
     public short ReplicationFactor { get => (short)(GetInt(ReplicationFactorKey) ?? -1); set => SetInt(ReplicationFactorKey, value); }
 
+    /// <summary>
+    /// <c>task.timeout.ms</c>: how long a task may fail to read its changelog's end offset through transient errors
+    /// before its restore fails the stream thread (Kafka Streams applies it to every client call of a task; here, to the
+    /// restore's end-offset query, the one call that is retried without bound otherwise). 0 = at the first error.
+    /// default: 300000; importance: medium.
+    /// </summary>
+    public long TaskTimeoutMs { get => GetLong(TaskTimeoutMsKey) ?? DefaultTaskTimeoutMs; set => this[TaskTimeoutMsKey] = value.ToString(CultureInfo.InvariantCulture); }
+
     /// <summary>Throws <see cref="ArgumentException"/> listing every invalid or missing key, by name.</summary>
     public void Validate() => ValidateCore(requireBootstrap: true);
 
@@ -186,6 +200,8 @@ public sealed partial class StreamsConfig
         CheckPositive(StateRestoreBatchRecordsKey, problems);
         if (this[MaxTaskIdleMsKey] is { } idle && (!long.TryParse(idle, NumberStyles.Integer, CultureInfo.InvariantCulture, out long idleMs) || idleMs < 0))
             problems.Add($"{MaxTaskIdleMsKey} '{idle}' must be a non-negative integer");
+        if (this[TaskTimeoutMsKey] is { } tt && (!long.TryParse(tt, NumberStyles.Integer, CultureInfo.InvariantCulture, out long ttMs) || ttMs < 0))
+            problems.Add($"{TaskTimeoutMsKey} '{tt}' must be a non-negative integer");
         if (this[ReplicationFactorKey] is { } rf && (!short.TryParse(rf, NumberStyles.Integer, CultureInfo.InvariantCulture, out short rfv) || rfv == 0 || rfv < -1))
             problems.Add($"{ReplicationFactorKey} '{rf}' must be -1 (broker default) or a positive integer");
 

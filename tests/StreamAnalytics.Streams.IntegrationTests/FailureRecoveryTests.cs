@@ -98,6 +98,90 @@ public class FailureRecoveryTests(ITestOutputHelper testOutput)
         }
     }
 
+    [Fact]
+    public async Task A_changelog_whose_end_offset_stays_unreadable_fails_the_restore_after_task_timeout_ms()
+    {
+        // The store's changelog lives on broker 2, down from the start, so the new task's restore can never read the
+        // changelog's end offset (transient errors only). Without a bound the thread would retry for ever and the
+        // instance stay Rebalancing, never ready and never failed.
+        using var kafka = new KafkaFixture(brokers: 2);
+        if (kafka.Embedded is null) return; // fault injection needs the embedded cluster
+        var (input, output, appId, changelog) = ChangelogOnBrokerTwo(kafka, "stuck");
+        kafka.Embedded.SetBrokerDown(2);
+        var logs = new TestLoggerFactory();
+        try
+        {
+            var config = Config(kafka, appId);
+            config[StreamsConfig.TaskTimeoutMsKey] = "3000";
+            config[StreamsConfig.CommitTimeoutMsKey] = "1000"; // one end-offset query waits at most this long
+            await using var streams = Build(kafka, CountingTopology(input, output), config, b => b.SetLoggerFactory(logs));
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            streams.Start();
+
+            await WaitUntil(() => streams.State == KafkaStreamsState.Error, TimeSpan.FromSeconds(60), "the instance failed");
+            Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(3), $"failed after {watch.Elapsed}, before task.timeout.ms");
+            Assert.Contains(logs.Lines, l => l.Contains("cannot read the end offset of changelog", StringComparison.Ordinal));
+            Assert.Contains(logs.Lines, l => l.Contains("task.timeout.ms is 3000", StringComparison.Ordinal) && l.Contains(changelog, StringComparison.Ordinal));
+        }
+        finally
+        {
+            logs.Dump(testOutput);
+        }
+    }
+
+    [Fact]
+    public async Task A_restore_that_meets_a_broker_restart_waits_for_it_and_completes()
+    {
+        // The changelog's broker is down when the task is assigned and back 4 s later, well inside task.timeout.ms: the
+        // restore waits (the thread keeps polling) and then runs. Before, the first query's "broker handle destroyed"
+        // failed the thread at once.
+        using var kafka = new KafkaFixture(brokers: 2);
+        if (kafka.Embedded is null) return; // fault injection needs the embedded cluster
+        var (input, output, appId, _) = ChangelogOnBrokerTwo(kafka, "restart");
+        kafka.Embedded.SetBrokerDown(2);
+        var logs = new TestLoggerFactory();
+        try
+        {
+            var config = Config(kafka, appId);
+            config[StreamsConfig.CommitTimeoutMsKey] = "1000";
+            await using var streams = Build(kafka, CountingTopology(input, output), config, b => b.SetLoggerFactory(logs));
+            streams.Start();
+            await WaitUntil(() => logs.Lines.Any(l => l.Contains("cannot read the end offset of changelog", StringComparison.Ordinal)), TimeSpan.FromSeconds(30),
+                "the restore meeting the down broker");
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            Assert.NotEqual(KafkaStreamsState.Error, streams.State);
+            kafka.Embedded.SetBrokerUp(2);
+
+            await WaitUntil(() => streams.State == KafkaStreamsState.Running, TimeSpan.FromSeconds(30), "running after the restore");
+            var counts = Counts(ReadAll(kafka, output, r => Counts(r).Any(c => c.Count >= 5), TimeSpan.FromSeconds(20)));
+            Assert.Equal(5, counts.Where(c => c.Key == "p0").Max(c => c.Count));
+        }
+        finally
+        {
+            logs.Dump(testOutput);
+        }
+    }
+
+    /// <summary>
+    /// One input partition with 5 records of key p0, its output and the group on broker 1, and the counting store's
+    /// changelog (created ahead of the runtime, which keeps an existing topic) led by broker 2.
+    /// </summary>
+    private static (string Input, string Output, string AppId, string Changelog) ChangelogOnBrokerTwo(KafkaFixture kafka, string prefix)
+    {
+        var cluster = kafka.Embedded!;
+        string input = kafka.CreateTopic(prefix + "-in", 1);
+        string output = kafka.CreateTopic(prefix + "-out", 1);
+        string appId = prefix + "-" + Guid.NewGuid().ToString("N")[..8];
+        string changelog = appId + "-counts-changelog";
+        cluster.CreateTopic(changelog, 1);
+        cluster.SetPartitionLeader(input, 0, 1);
+        cluster.SetPartitionLeader(output, 0, 1);
+        cluster.SetPartitionLeader(changelog, 0, 2);
+        cluster.SetCoordinator("group", appId, 1);
+        ProduceTo(kafka, input, 0, 5);
+        return (input, output, appId, changelog);
+    }
+
     /// <summary><paramref name="count"/> records of key "p{partition}" straight to one partition.</summary>
     private static void ProduceTo(KafkaFixture kafka, string topic, int partition, int count)
     {

@@ -29,7 +29,7 @@ public static class ConfigKeys
         new("Job identity", "JobKeys.Identity", JobKeys.Identity),
         new("Source", "JobKeys.Source", JobKeys.Source),
         new("Decoding", "JobKeys.Decode", JobKeys.Decode),
-        new("Stream runtime", "StreamsConfig.Keys", Pick(StreamsConfig.Keys, StreamsConfig.ProcessingGuaranteeKey, StreamsConfig.CommitIntervalMsKey, StreamsConfig.NumStreamThreadsKey)),
+        new("Stream runtime", "StreamsConfig.Keys", Pick(StreamsConfig.Keys, StreamsConfig.ProcessingGuaranteeKey, StreamsConfig.CommitIntervalMsKey, StreamsConfig.NumStreamThreadsKey, StreamsConfig.TaskTimeoutMsKey)),
         new("Trace assembly", "AssemblyConfig.Keys", AssemblyConfig.Keys),
         new("Features", "FeatureSelection.Key, FeatureConfig.Keys", [FeatureSelection.Key, .. FeatureConfig.Keys]),
         new("Features output", "JobKeys.Output", JobKeys.Output),

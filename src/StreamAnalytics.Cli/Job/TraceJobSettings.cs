@@ -92,6 +92,7 @@ public sealed class TraceJobSettings
         // whose transactions hold read_committed consumers back until the commit).
         if (c.IsSet("commit.interval.ms")) streams[StreamsConfig.CommitIntervalMsKey] = c.GetString("commit.interval.ms");
         streams[StreamsConfig.NumStreamThreadsKey] = c.GetString("num.stream.threads");
+        streams[StreamsConfig.TaskTimeoutMsKey] = c.GetString(StreamsConfig.TaskTimeoutMsKey);
         // kafka.X goes to every client; kafka.consumer.X / kafka.producer.X to one of them.
         // The runtime's key of each kafka.* key the user typed, so that its complaints name what the user wrote.
         var typedAs = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -24,11 +24,26 @@ internal sealed class StoreChangelogReader : IDisposable
     private readonly ILogger _logger;
     private readonly Dictionary<TopicPartition, ChangelogMetadata> _changelogs = new();
     private readonly Queue<StoreRestoreStatus> _completedHistory = new();
+    private readonly TimeProvider _time;
+    private readonly long _taskTimeoutMs;
     private IConsumer<byte[], byte[]>? _consumer;
     private bool _assignmentChanged;
 
-    public StoreChangelogReader(Func<IConsumer<byte[], byte[]>> consumerFactory, TimeSpan metadataTimeout, StreamsMetrics metrics, ILogger logger)
+    /// <param name="consumerFactory">Makes the restore consumer, on first need.</param>
+    /// <param name="metadataTimeout">How long one end-offset query may take.</param>
+    /// <param name="metrics">Restored-record counters.</param>
+    /// <param name="logger">Restore progress and errors.</param>
+    /// <param name="time">The clock of <paramref name="taskTimeoutMs"/>; default <see cref="TimeProvider.System"/>.</param>
+    /// <param name="taskTimeoutMs">
+    /// <c>task.timeout.ms</c>: how long a changelog's end offset may stay unreadable through transient errors before the
+    /// restore fails (as Kafka Streams fails a task whose client calls time out that long).
+    /// </param>
+    public StoreChangelogReader(
+        Func<IConsumer<byte[], byte[]>> consumerFactory, TimeSpan metadataTimeout, StreamsMetrics metrics, ILogger logger, TimeProvider? time = null,
+        long taskTimeoutMs = StreamsConfig.DefaultTaskTimeoutMs)
     {
+        _time = time ?? TimeProvider.System;
+        _taskTimeoutMs = taskTimeoutMs;
         _consumerFactory = consumerFactory;
         _metadataTimeout = metadataTimeout;
         _metrics = metrics;
@@ -72,10 +87,21 @@ internal sealed class StoreChangelogReader : IDisposable
             catch (KafkaException ex) when (IsTransient(ex.Error))
             {
                 // The partition's leader is moving or its broker is unreachable: stay registered and ask again on the next
-                // call, while the thread keeps polling and stays in the group (as a long restore does).
-                if (!cl.WarnedTransient)
-                    _logger.LogWarning("Task {TaskId}: cannot read the end offset of changelog {Changelog} yet ({Error}); retrying", cl.Task.Id, cl.Partition, ex.Error.Reason);
-                cl.WarnedTransient = true;
+                // call, while the thread keeps polling and stays in the group (as a long restore does), for up to
+                // task.timeout.ms; past it the restore fails and with it the thread, so an orchestrator sees a failure
+                // instead of an instance that never becomes ready.
+                long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                if (cl.TransientSinceMs < 0) cl.TransientSinceMs = now;
+                long waited = now - cl.TransientSinceMs;
+                if (waited >= _taskTimeoutMs)
+                {
+                    throw new ProcessorStateException(
+                        $"task {cl.Task.Id}: the end offset of changelog {cl.Partition} could not be read for {waited} ms " +
+                        $"({StreamsConfig.TaskTimeoutMsKey} is {_taskTimeoutMs}): {ex.Error.Code} {ex.Error.Reason}", ex, cl.Task.Id);
+                }
+                if (cl.TransientSinceMs == now)
+                    _logger.LogWarning("Task {TaskId}: cannot read the end offset of changelog {Changelog} yet ({Error}); retrying for up to {TaskTimeoutMs} ms (task.timeout.ms)",
+                        cl.Task.Id, cl.Partition, ex.Error.Reason, _taskTimeoutMs);
                 continue;
             }
             catch (KafkaException ex)
@@ -171,7 +197,11 @@ internal sealed class StoreChangelogReader : IDisposable
         or ErrorCode.LeaderNotAvailable or ErrorCode.RequestTimedOut or ErrorCode.Local_TimedOut or ErrorCode.Local_Transport
         or ErrorCode.Local_AllBrokersDown or ErrorCode.NetworkException or ErrorCode.BrokerNotAvailable
         // The client answers this while it has no leader for the partition (the topic itself was checked at start-up).
-        or ErrorCode.Local_UnknownPartition;
+        or ErrorCode.Local_UnknownPartition
+        // A query in flight to a broker the client stops talking to (down, or gone from the metadata as the leader
+        // moves): before task.timeout.ms bounded these retries it failed the thread at once, so a restore that met a
+        // broker restart died where waiting would have done.
+        or ErrorCode.Local_DestroyBroker;
 
     private void Complete(ChangelogMetadata cl)
     {
@@ -195,8 +225,8 @@ internal sealed class StoreChangelogReader : IDisposable
         /// <summary>High watermark when restore started: restore is complete once the next offset reaches it. -1 until read.</summary>
         public long EndOffset { get; set; } = -1;
 
-        /// <summary>A transient error reading the end offset was logged (once per registration).</summary>
-        public bool WarnedTransient { get; set; }
+        /// <summary>When (ms) the first transient error reading the end offset came, -1 before any (once per registration).</summary>
+        public long TransientSinceMs { get; set; } = -1;
 
         /// <summary>Next changelog offset to replay (the restore consumer's position for this partition).</summary>
         public long NextOffset { get; set; }

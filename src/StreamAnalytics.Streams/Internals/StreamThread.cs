@@ -77,7 +77,7 @@ internal sealed class StreamThread
         var restoreConfig = ClientConfigs.RestoreConsumer(config, Name + "-restore-consumer");
         _reader = new StoreChangelogReader(
             () => new ConsumerBuilder<byte[], byte[]>(restoreConfig).SetErrorHandler((_, e) => LogClientError("restore consumer", e)).Build(),
-            timeout, metrics, _logger);
+            timeout, metrics, _logger, time, config.TaskTimeoutMs);
 
         var consumerConfig = ClientConfigs.MainConsumer(config, Name + "-consumer", subtopology);
         // A commit waits for a back-pressured sink at most a quarter of max.poll.interval.ms (librdkafka's default 5 min):

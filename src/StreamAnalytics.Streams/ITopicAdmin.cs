@@ -19,11 +19,12 @@ public interface ITopicAdmin
     void CreateTopics(IReadOnlyList<InternalTopicSpec> topics);
 
     /// <summary>
-    /// The smallest <c>max.message.bytes</c> among <paramref name="topics"/> (those that exist), or null when the broker
-    /// does not say. The runtime lowers its producers' <c>message.max.bytes</c> to it, so a record a topic would refuse
-    /// is refused by the client, where it becomes a dead letter, instead of by the broker, where under exactly_once_v2
-    /// it dooms the transaction and the replay meets the same refusal.
+    /// Each topic's <c>max.message.bytes</c> among <paramref name="topics"/> (those the broker describes), or null when the
+    /// broker does not say. The runtime lowers each sub-topology's producers' <c>message.max.bytes</c> to the smallest
+    /// of the topics it writes, so a record a topic would refuse is refused by the client, where it becomes a dead
+    /// letter, instead of by the broker, where under exactly_once_v2 it dooms the transaction and the replay meets the
+    /// same refusal. Called once per Start, with every topic the topology writes.
     /// </summary>
     /// <remarks>The default answers null (the producer's own limit stands): an admin that cannot describe configs.</remarks>
-    int? GetMaxMessageBytes(IReadOnlyList<string> topics) => null;
+    IReadOnlyDictionary<string, int>? GetMaxMessageBytes(IReadOnlyList<string> topics) => null;
 }

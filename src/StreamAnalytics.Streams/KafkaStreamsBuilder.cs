@@ -30,6 +30,7 @@ public sealed class KafkaStreamsBuilder
     private Action<KafkaStreamsState, KafkaStreamsState>? _listener;
     private IDeserializationExceptionHandler? _deserializationHandler;
     private ITopicAdmin? _topicAdmin;
+    private bool _lookUpTopicLimits = true;
 
     public KafkaStreamsBuilder(Topology topology, StreamsConfig config)
     {
@@ -53,6 +54,17 @@ public sealed class KafkaStreamsBuilder
     /// <summary>How internal topics are created. Default: AdminClient with the <c>admin.</c> settings; use <c>EmbeddedTopicAdmin</c> (StreamAnalytics.Streams.Testing) for the embedded cluster.</summary>
     public KafkaStreamsBuilder SetTopicAdmin(ITopicAdmin topicAdmin) => Set(ref _topicAdmin, topicAdmin, nameof(SetTopicAdmin));
 
+    /// <summary>
+    /// Whether Start asks the brokers (<see cref="ITopicAdmin.GetMaxMessageBytes"/>) for the output topics'
+    /// <c>max.message.bytes</c> to fit the producers under it. Default true; turn it off for brokers that do not
+    /// implement DescribeConfigs (librdkafka's mock cluster), where the request holds Start up for its timeout.
+    /// </summary>
+    public KafkaStreamsBuilder SetTopicLimitLookup(bool enabled)
+    {
+        _lookUpTopicLimits = enabled;
+        return this;
+    }
+
     /// <summary>Validates the config and topology and builds the (not yet started) instance.</summary>
     /// <exception cref="ArgumentException">The config is invalid (the message names each bad key).</exception>
     /// <exception cref="TopologyException">The topology has no source.</exception>
@@ -64,7 +76,7 @@ public sealed class KafkaStreamsBuilder
             _topology, _config, _time ?? TimeProvider.System, _loggerFactory ?? NullLoggerFactory.Instance,
             _deserializationHandler ?? new DeadLetterExceptionHandler(),
             _topicAdmin ?? new KafkaTopicAdmin(ClientConfigs.Admin(_config), TimeSpan.FromMilliseconds(_config.CommitTimeoutMs)),
-            _listener);
+            _listener, _lookUpTopicLimits);
     }
 
     private KafkaStreamsBuilder Set<T>(ref T? field, T value, string method) where T : class

@@ -71,15 +71,33 @@ public class TooLargeOutputTests(ITestOutputHelper testOutput)
     }
 
     [Fact]
-    public void The_admin_client_answers_unknown_where_the_broker_cannot_describe_topic_configs()
+    public void The_admin_client_answers_unknown_where_the_broker_cannot_describe_topic_configs_within_its_bound()
     {
         // The embedded brokers do not implement DescribeConfigs: the job must start with the producer's own limit, not
-        // fail or wait. On a real broker the same call reads the topic's config (the RealKafka_ test below).
+        // fail, and wait at most KafkaTopicAdmin.DescribeTimeout (one request for all topics), however long the admin's
+        // own timeout. On a real broker the same call reads the topic's config (the RealKafka_ test below).
         using var kafka = new KafkaFixture();
         if (kafka.IsRealKafka) return;
         string output = kafka.CreateTopic("limit-out", 1);
-        var admin = new KafkaTopicAdmin(new AdminClientConfig { BootstrapServers = kafka.BootstrapServers }, TimeSpan.FromSeconds(5));
-        Assert.Null(admin.GetMaxMessageBytes([output, "absent-" + Guid.NewGuid().ToString("N")]));
+        var admin = new KafkaTopicAdmin(new AdminClientConfig { BootstrapServers = kafka.BootstrapServers }, TimeSpan.FromSeconds(60));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Null(admin.GetMaxMessageBytes([output, "absent-" + Guid.NewGuid().ToString("N"), output + "-2"]));
+        Assert.True(watch.Elapsed < KafkaTopicAdmin.DescribeTimeout + TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task With_the_lookup_off_start_does_not_ask_for_topic_limits()
+    {
+        using var kafka = new KafkaFixture();
+        if (kafka.TopicAdmin is null) return; // the reporting admin wraps the embedded one
+        var (output, appId, topology) = InflatingJob(kafka, "nolookup");
+        var admin = new ReportedLimitAdmin(kafka.TopicAdmin, output, 20_000);
+        await using var streams = new KafkaStreamsBuilder(topology, Config(kafka, appId)).SetTopicAdmin(admin).SetTopicLimitLookup(false).Build();
+        streams.Start();
+        // The 50,000-byte record is not refused by the client: the producer kept its own limit.
+        var outputs = ReadAll(kafka, output, r => r.Count >= 3, TimeSpan.FromSeconds(30));
+        Assert.Equal(3, outputs.Count);
+        Assert.Empty(admin.Asked);
     }
 
     [RealKafkaFact("topic configs (max.message.bytes)")]
@@ -142,10 +160,10 @@ public class TooLargeOutputTests(ITestOutputHelper testOutput)
 
         public void CreateTopics(IReadOnlyList<InternalTopicSpec> topics) => inner.CreateTopics(topics);
 
-        public int? GetMaxMessageBytes(IReadOnlyList<string> topics)
+        public IReadOnlyDictionary<string, int>? GetMaxMessageBytes(IReadOnlyList<string> topics)
         {
             lock (Asked) Asked.Add(topics);
-            return topics.Contains(topic) ? limit : null;
+            return topics.Contains(topic) ? new Dictionary<string, int> { [topic] = limit } : new Dictionary<string, int>();
         }
     }
 

@@ -27,6 +27,7 @@ public sealed class TraceJobHost : IAsyncDisposable
     private readonly List<ISink> _sinks = new();
     private readonly List<IAsyncDisposable> _disposables = new();
     private EmbeddedKafkaCluster? _embedded;
+    private bool _onMockCluster;
     private IProducer<byte[]?, byte[]>? _deadLetterProducer;
     private MetricsCollector? _collector;
     private DerivedMetrics? _derived;
@@ -118,6 +119,8 @@ public sealed class TraceJobHost : IAsyncDisposable
             .SetTimeProvider(_time)
             .SetLoggerFactory(_loggerFactory);
         if (_embedded is not null) builder.SetTopicAdmin(new EmbeddedTopicAdmin(_embedded));
+        // The mock brokers do not implement DescribeConfigs: asking for the topics' max.message.bytes would hold Start up.
+        else if (_onMockCluster) builder.SetTopicLimitLookup(false);
         Streams = builder.Build();
 
         MetricsServer.AddReadinessCheck("kafka", CheckStreams);
@@ -194,6 +197,7 @@ public sealed class TraceJobHost : IAsyncDisposable
                 var settings = AdminSettings();
                 mock = await Task.Run(() => MockClusterCheck.IsMock(BootstrapServers, timeout, settings), cancellationToken).WaitAsync(cancellationToken);
                 if (!mock) return;
+                _onMockCluster = true;
                 var config = new AdminClientConfig(settings) { BootstrapServers = BootstrapServers, ClientId = _settings.ApplicationId + "-preflight" };
                 admin = new AdminClientBuilder(config).SetErrorHandler((_, _) => { }).SetLogHandler((_, _) => { }).Build();
             }

@@ -14,6 +14,7 @@ internal sealed class KafkaStreams : IKafkaStreams
     private readonly ILogger _logger;
     private readonly IDeserializationExceptionHandler _deserializationHandler;
     private readonly ITopicAdmin _topicAdmin;
+    private readonly bool _lookUpTopicLimits;
     private readonly Action<KafkaStreamsState, KafkaStreamsState>? _listener;
     private readonly StreamsMetrics _metrics;
     private readonly RebalanceWatch _rebalanceWatch;
@@ -24,8 +25,9 @@ internal sealed class KafkaStreams : IKafkaStreams
 
     public KafkaStreams(
         Topology topology, StreamsConfig config, TimeProvider time, ILoggerFactory loggerFactory, IDeserializationExceptionHandler deserializationHandler,
-        ITopicAdmin topicAdmin, Action<KafkaStreamsState, KafkaStreamsState>? listener)
+        ITopicAdmin topicAdmin, Action<KafkaStreamsState, KafkaStreamsState>? listener, bool lookUpTopicLimits = true)
     {
+        _lookUpTopicLimits = lookUpTopicLimits;
         _topology = topology;
         _config = config;
         _time = time;
@@ -39,21 +41,41 @@ internal sealed class KafkaStreams : IKafkaStreams
         _rebalanceWatch = new RebalanceWatch(time, _logger, DescribeRebalanceWait);
     }
 
+    /// <summary>Every output topic's <c>max.message.bytes</c> the brokers describe, in one request; null when skipped or unknown.</summary>
+    private IReadOnlyDictionary<string, int>? LookUpTopicLimits()
+    {
+        if (!_lookUpTopicLimits) return null;
+        var topics = new List<string>();
+        for (int sub = 0; sub < _topology.Subtopologies.Count; sub++)
+            topics.AddRange(InternalTopicManager.OutputTopics(_topology, sub, _config.ApplicationId!));
+        return _topicAdmin.GetMaxMessageBytes(topics.Distinct(StringComparer.Ordinal).ToList());
+    }
+
     /// <summary>
     /// The smallest <c>max.message.bytes</c> of the topics sub-topology <paramref name="sub"/> writes, when it is below
     /// the producer's <c>message.max.bytes</c> (logged: the producer is lowered to it), else null.
     /// </summary>
-    private int? OutputTopicLimit(int sub)
+    private int? OutputTopicLimit(int sub, IReadOnlyDictionary<string, int>? limits)
     {
+        if (limits is null || limits.Count == 0) return null;
         var topics = InternalTopicManager.OutputTopics(_topology, sub, _config.ApplicationId!);
-        int? limit = _topicAdmin.GetMaxMessageBytes(topics);
+        int? limit = null;
+        string? smallest = null;
+        foreach (string topic in topics)
+        {
+            if (limits.TryGetValue(topic, out int bytes) && (limit is null || bytes < limit))
+            {
+                limit = bytes;
+                smallest = topic;
+            }
+        }
         var probe = ClientConfigs.Producer(_config, "probe", null);
         int configured = probe.MessageMaxBytes ?? ClientConfigs.DefaultMessageMaxBytes;
         if (!ClientConfigs.FitTopicLimit(probe, limit)) return null;
         _logger.LogWarning(
-            "Sub-topology {Subtopology} writes a topic whose max.message.bytes is {TopicLimit} (smallest of {Topics}), below the producer's message.max.bytes {Configured}: " +
+            "Sub-topology {Subtopology} writes {Topic}, whose max.message.bytes is {TopicLimit}, below the producer's message.max.bytes {Configured}: " +
             "its producers use message.max.bytes {Fitted} and batch.size {Batch}, so a larger record becomes a dead letter instead of a broker refusal",
-            sub, limit, string.Join(", ", topics), configured, probe.MessageMaxBytes, probe.BatchSize);
+            sub, smallest, limit, configured, probe.MessageMaxBytes, probe.BatchSize);
         return limit;
     }
 
@@ -87,9 +109,10 @@ internal sealed class KafkaStreams : IKafkaStreams
         int subtopologies = _topology.Subtopologies.Count;
         int threads = _config.NumStreamThreads * subtopologies;
         var finalCommits = threads > 1 ? new CountdownEvent(threads) : null;
+        var topicLimits = LookUpTopicLimits();
         for (int sub = 0; sub < subtopologies; sub++)
         {
-            int? topicLimit = OutputTopicLimit(sub);
+            int? topicLimit = OutputTopicLimit(sub, topicLimits);
             for (int i = 0; i < _config.NumStreamThreads; i++)
             {
                 _threads.Add(new StreamThread(_threads.Count + 1, sub, _topology, _config, ProcessId, _time, _loggerFactory, _deserializationHandler, _metrics,

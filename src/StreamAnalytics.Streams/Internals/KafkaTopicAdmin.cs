@@ -36,39 +36,45 @@ internal sealed class KafkaTopicAdmin(AdminClientConfig config, TimeSpan timeout
         }
     }
 
-    public int? GetMaxMessageBytes(IReadOnlyList<string> topics)
+    /// <remarks>
+    /// One DescribeConfigs request for all topics, waiting at most <see cref="DescribeTimeout"/>: a broker that does not
+    /// implement it (librdkafka's mock cluster) lets the request wait out its whole timeout, which would hold up Start.
+    /// </remarks>
+    public IReadOnlyDictionary<string, int>? GetMaxMessageBytes(IReadOnlyList<string> topics)
     {
         if (topics.Count == 0) return null;
         using var admin = new AdminClientBuilder(config).Build();
-        int? smallest = null;
-        foreach (string topic in topics)
+        var resources = topics.Select(t => new ConfigResource { Type = ResourceType.Topic, Name = t }).ToList();
+        var wait = timeout < DescribeTimeout ? timeout : DescribeTimeout;
+        List<(string Topic, Dictionary<string, ConfigEntryResult> Entries)> described;
+        try
         {
-            List<DescribeConfigsResult> results;
-            try
+            described = admin.DescribeConfigsAsync(resources, new DescribeConfigsOptions { RequestTimeout = wait }).GetAwaiter().GetResult()
+                .Select(r => (r.ConfigResource.Name, r.Entries)).ToList();
+        }
+        catch (DescribeConfigsException ex)
+        {
+            // Some topics could not be described (absent, not authorised): use the others.
+            described = ex.Results.Where(r => r.Error.Code == ErrorCode.NoError).Select(r => (r.ConfigResource.Name, r.Entries)).ToList();
+        }
+        catch (KafkaException)
+        {
+            return null; // the broker does not implement DescribeConfigs or did not answer in time
+        }
+        var limits = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (topic, entries) in described)
+        {
+            if (entries.TryGetValue("max.message.bytes", out var entry)
+                && int.TryParse(entry.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int bytes))
             {
-                results = admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Topic, Name = topic }], new DescribeConfigsOptions { RequestTimeout = timeout })
-                    .GetAwaiter().GetResult();
-            }
-            catch (DescribeConfigsException)
-            {
-                continue; // the topic does not exist (yet) or may not be described: its broker enforces what it enforces
-            }
-            catch (KafkaException)
-            {
-                return smallest; // the broker does not implement DescribeConfigs (the embedded cluster) or did not answer
-            }
-            foreach (var result in results)
-            {
-                if (result.Entries.TryGetValue("max.message.bytes", out var entry)
-                    && int.TryParse(entry.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int bytes)
-                    && (smallest is null || bytes < smallest))
-                {
-                    smallest = bytes;
-                }
+                limits[topic] = bytes;
             }
         }
-        return smallest;
+        return limits;
     }
+
+    /// <summary>The longest the topic-limit lookup may hold up Start.</summary>
+    internal static readonly TimeSpan DescribeTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Partition count from all-topic metadata (asking for one topic could auto-create it).</summary>
     internal static int? PartitionCount(IAdminClient admin, string topic, TimeSpan timeout)

@@ -193,6 +193,9 @@ internal static class BenchCommand
             BookOursCpuUsPerSpan = book?.Ours.CpuUsPerSpan ?? 0,
             BookStreamizCpuUsPerSpan = book?.Streamiz.CpuUsPerSpan ?? 0,
             BookBareCpuUsPerSpan = book?.Bare.CpuUsPerSpan ?? 0,
+            BookOursAllocatedBytesPerSpan = book?.Ours.AllocatedBytesPerSpan ?? 0,
+            BookStreamizAllocatedBytesPerSpan = book?.Streamiz.AllocatedBytesPerSpan ?? 0,
+            BookBareAllocatedBytesPerSpan = book?.Bare.AllocatedBytesPerSpan ?? 0,
             BookSpans = book?.Spans ?? 0,
             BookTraces = book?.Traces ?? 0,
             BookOursRecords = book?.OursRecords ?? 0,
@@ -236,7 +239,7 @@ internal static class BenchCommand
         var bookWatch = Stopwatch.StartNew();
         var book = await new BookJobBenchmark(kafka, loggerFactory).RunAsync(bookData, bookWarmUp, bookRuns);
         Console.WriteLine($"  book job: {bookWatch.Elapsed.TotalSeconds:F1} s; medians: bare {book.Bare.SpansPerSec:N0}, ours {book.Ours.SpansPerSec:N0} " +
-            $"({book.Ours.CpuUsPerSpan:F2} µs CPU per span), Streamiz {book.Streamiz.SpansPerSec:N0} ({book.Streamiz.CpuUsPerSpan:F2} µs) spans/s; " +
+            $"({book.Ours.CpuUsPerSpan:F2} µs CPU, {book.Ours.AllocatedBytesPerSpan:F0} B allocated per span), Streamiz {book.Streamiz.SpansPerSec:N0} ({book.Streamiz.CpuUsPerSpan:F2} µs, {book.Streamiz.AllocatedBytesPerSpan:F0} B) spans/s; bare {book.Bare.AllocatedBytesPerSpan:F0} B per record; " +
             $"ours/bare {book.OursVsBare:F2}, ours/Streamiz {book.OursVsStreamiz:F2}");
         return book;
     }

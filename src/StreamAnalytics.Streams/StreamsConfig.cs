@@ -52,7 +52,7 @@ public sealed partial class StreamsConfig
     private static readonly string[] ReservedClientKeys =
     [
         "consumer.group.id", "consumer.enable.auto.commit", "consumer.enable.auto.offset.store", "consumer.partition.assignment.strategy",
-        "consumer.isolation.level", "consumer.enable.partition.eof", "restore.consumer.group.id", "restore.consumer.enable.auto.commit",
+        "consumer.isolation.level", "consumer.enable.partition.eof", "consumer.dotnet.consumer.consume.result.fields", "restore.consumer.group.id", "restore.consumer.enable.auto.commit",
         "producer.transactional.id", "producer.partitioner",
     ];
 

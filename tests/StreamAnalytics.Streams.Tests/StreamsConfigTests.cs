@@ -42,6 +42,7 @@ public class StreamsConfigTests
     [InlineData("consumer.group.id", "other", "consumer.group.id is set by the runtime")]
     [InlineData("producer.transactional.id", "x", "producer.transactional.id is set by the runtime")]
     [InlineData("producer.partitioner", "consistent_random", "producer.partitioner is set by the runtime")]
+    [InlineData("consumer.dotnet.consumer.consume.result.fields", "none", "consumer.dotnet.consumer.consume.result.fields is set by the runtime")]
     public void Validation_names_the_offending_key(string key, string? value, string expected)
     {
         var c = Valid();
@@ -70,6 +71,9 @@ public class StreamsConfigTests
         Assert.False(consumer.EnableAutoCommit);
 
         Assert.Equal(11, ClientConfigs.RestoreConsumer(c, "id").FetchWaitMaxMs);
+        // Topic names are marshalled unless the consumer reads one topic (the stream thread then sets it).
+        Assert.Equal("all", consumer.Get("dotnet.consumer.consume.result.fields"));
+        Assert.Equal("timestamp,headers", ClientConfigs.MainConsumer(c, "id", singleSourceTopic: true).Get("dotnet.consumer.consume.result.fields"));
         var producer = ClientConfigs.Producer(c, "id", transactionalId: null);
         Assert.Equal(9, producer.LingerMs);
         Assert.Equal("PLAIN", producer.Get("sasl.mechanism"));

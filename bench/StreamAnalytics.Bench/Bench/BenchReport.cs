@@ -58,6 +58,14 @@ internal sealed class BenchReport
     /// <summary>Book job: the bare consumer's process CPU per record, µs (same accounting).</summary>
     public double BookBareCpuUsPerSpan { get; init; }
 
+    /// <summary>
+    /// Book job: managed bytes allocated per span over each drain (every thread of the process), ours, Streamiz's and
+    /// the bare consumer's per record. Steady across runs where the timings are not.
+    /// </summary>
+    public double BookOursAllocatedBytesPerSpan { get; init; }
+    public double BookStreamizAllocatedBytesPerSpan { get; init; }
+    public double BookBareAllocatedBytesPerSpan { get; init; }
+
     /// <summary>Book job: spans and traces of the measured topic, and output records of each engine (one per trace when equal).</summary>
     public long BookSpans { get; init; }
     public long BookTraces { get; init; }

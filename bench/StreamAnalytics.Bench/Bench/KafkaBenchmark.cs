@@ -543,6 +543,11 @@ internal sealed partial class KafkaBenchmark : IDisposable
 
         public TimeSpan LastCpu { get; private set; }
 
+        /// <summary>Managed bytes the process had allocated (every thread) at the first and the target-th record.</summary>
+        public long FirstAllocated { get; private set; }
+
+        public long LastAllocated { get; private set; }
+
         private void OnMeasurement(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
         {
             bool ours = false;
@@ -555,11 +560,13 @@ internal sealed partial class KafkaBenchmark : IDisposable
             {
                 FirstTimestamp = now;
                 FirstCpu = Environment.CpuUsage.TotalTime;
+                FirstAllocated = GC.GetTotalAllocatedBytes();
             }
             if (total >= _target && total - value < _target)
             {
                 LastTimestamp = now;
                 LastCpu = Environment.CpuUsage.TotalTime;
+                LastAllocated = GC.GetTotalAllocatedBytes();
                 _done.TrySetResult();
             }
         }

@@ -163,6 +163,11 @@ internal sealed class BookProgress(long records, long traces)
 
     public TimeSpan LastCpu { get; private set; }
 
+    /// <summary>Managed bytes the process had allocated (every thread) at the first and the last record.</summary>
+    public long FirstAllocated { get; private set; }
+
+    public long LastAllocated { get; private set; }
+
     public long ProcessedCount => Interlocked.Read(ref _processed);
 
     public long EmittedCount => Interlocked.Read(ref _emitted);
@@ -178,11 +183,13 @@ internal sealed class BookProgress(long records, long traces)
         {
             FirstTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
             FirstCpu = Environment.CpuUsage.TotalTime;
+            FirstAllocated = GC.GetTotalAllocatedBytes();
         }
         if (n == records)
         {
             LastTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
             LastCpu = Environment.CpuUsage.TotalTime;
+            LastAllocated = GC.GetTotalAllocatedBytes();
         }
     }
 

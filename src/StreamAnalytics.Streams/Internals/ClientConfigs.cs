@@ -24,7 +24,16 @@ internal static class ClientConfigs
     public static string GroupId(string applicationId, int subtopology) =>
         subtopology == 0 ? applicationId : $"{applicationId}-sub{subtopology}";
 
-    public static ConsumerConfig MainConsumer(StreamsConfig config, string clientId, int subtopology = 0)
+    /// <param name="config">The application's config.</param>
+    /// <param name="clientId">The consumer's client id.</param>
+    /// <param name="subtopology">The sub-topology whose group the consumer joins.</param>
+    /// <param name="singleSourceTopic">
+    /// True when the consumer subscribes to one topic: then Confluent.Kafka does not marshal the topic name of each record
+    /// (a native call and a new string per record, a few % of a one-span-per-message drain) and the stream thread sets
+    /// the one name it subscribed to (<see cref="StreamThread"/>). Timestamps and headers are always marshalled: stream
+    /// time and the headers forwarded to sinks need them.
+    /// </param>
+    public static ConsumerConfig MainConsumer(StreamsConfig config, string clientId, int subtopology = 0, bool singleSourceTopic = false)
     {
         var c = new ConsumerConfig
         {
@@ -45,6 +54,7 @@ internal static class ClientConfigs
         c.EnablePartitionEof = false;
         c.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
         c.IsolationLevel = config.ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2 ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted;
+        c.ConsumeResultFields = singleSourceTopic ? "timestamp,headers" : "all";
         return c;
     }
 

@@ -28,6 +28,7 @@ internal sealed class StreamThread
     private readonly StreamsMetrics _metrics;
     private readonly Action<StreamThread, StreamThreadState, StreamThreadState> _onStateChange;
     private readonly IReadOnlyList<string> _sourceTopics;
+    private readonly string? _singleSourceTopic;
     private readonly TaskManager _taskManager;
     private readonly StoreChangelogReader _reader;
     private readonly RecordCollector _collector;
@@ -79,7 +80,9 @@ internal sealed class StreamThread
             () => new ConsumerBuilder<byte[], byte[]>(restoreConfig).SetErrorHandler((_, e) => LogClientError("restore consumer", e)).Build(),
             timeout, metrics, _logger, time, config.TaskTimeoutMs);
 
-        var consumerConfig = ClientConfigs.MainConsumer(config, Name + "-consumer", subtopology);
+        // One source topic (the usual case): records come without their topic name and PollBatch sets this one.
+        _singleSourceTopic = _sourceTopics.Count == 1 ? _sourceTopics[0] : null;
+        var consumerConfig = ClientConfigs.MainConsumer(config, Name + "-consumer", subtopology, _singleSourceTopic is not null);
         // A commit waits for a back-pressured sink at most a quarter of max.poll.interval.ms (librdkafka's default 5 min):
         // the member must poll again long before librdkafka leaves the group on its behalf.
         int flushTimeoutMs = Math.Max(1, Math.Min(config.CommitTimeoutMs, (consumerConfig.MaxPollIntervalMs ?? 300_000) / 4));
@@ -232,6 +235,7 @@ internal sealed class StreamThread
                 return;
             }
             if (record is null) return;
+            if (_singleSourceTopic is not null) record.Topic = _singleSourceTopic;
             _taskManager.Route(record);
             timeout = TimeSpan.Zero;
         }

@@ -120,16 +120,18 @@ internal static class BenchCommand
             return 2;
         }
         if (only is not null) Console.WriteLine($"BENCH_ONLY={only}: a partial run, no report");
-        double inProcess = 0, inProcessCpu = 0, decode = 0, bytesPerSpan = 0;
+        double inProcess = 0, inProcessCpu = 0, inProcessDocuments = 0, decode = 0, bytesPerSpan = 0;
         if (only is null or "inprocess")
         {
             inProcess = Step("in-process pipeline", () => InProcessBenchmark.PipelineSpansPerSecond(data, GapMs, out _, out inProcessCpu));
+            // What the job does per trace beyond that, still without Kafka: the features document serialized.
+            inProcessDocuments = Step("in-process pipeline, documents serialized", () => InProcessBenchmark.PipelineSpansPerSecond(data, GapMs, out _, out _, serializeDocuments: true));
             decode = Step("decode only", () => InProcessBenchmark.DecodeSpansPerSecond(data));
             bytesPerSpan = Step("heap per open span", () => InProcessBenchmark.BytesPerOpenSpan(data));
         }
         if (only is "inprocess")
         {
-            Console.WriteLine($"  in process {inProcess:N0} spans/s ({inProcessCpu:F0} ns CPU per span), decode only {decode:N0} spans/s (ratio {inProcess / decode:F2}), {bytesPerSpan:F1} bytes per open span");
+            Console.WriteLine($"  in process {inProcess:N0} spans/s ({inProcessCpu:F0} ns CPU per span; {inProcessDocuments:N0} with documents serialized), decode only {decode:N0} spans/s (ratio {inProcess / decode:F2}), {bytesPerSpan:F1} bytes per open span");
             return 0;
         }
 
@@ -185,6 +187,8 @@ internal static class BenchCommand
             CompletionLatencyP99Ms = job.CompletionLatencyP99Ms,
             RestoreSpansPerSec = restore.SpansPerSec,
             EndToEndVsInProcess = job.EndToEndSpansPerSec / inProcess,
+            InProcessWithDocumentsSpansPerSec = inProcessDocuments,
+            EndToEndVsInProcessWithDocuments = job.EndToEndSpansPerSec / inProcessDocuments,
             BookBareSpansPerSec = book?.Bare.SpansPerSec ?? 0,
             BookOursSpansPerSec = book?.Ours.SpansPerSec ?? 0,
             BookStreamizSpansPerSec = book?.Streamiz.SpansPerSec ?? 0,
@@ -193,6 +197,8 @@ internal static class BenchCommand
             BookOursCpuUsPerSpan = book?.Ours.CpuUsPerSpan ?? 0,
             BookStreamizCpuUsPerSpan = book?.Streamiz.CpuUsPerSpan ?? 0,
             BookBareCpuUsPerSpan = book?.Bare.CpuUsPerSpan ?? 0,
+            BookBareDecodeSpansPerSec = book?.BareDecode.SpansPerSec ?? 0,
+            BookBareDecodeVsBare = book?.BareDecodeVsBare ?? 0,
             BookOursAllocatedBytesPerSpan = book?.Ours.AllocatedBytesPerSpan ?? 0,
             BookStreamizAllocatedBytesPerSpan = book?.Streamiz.AllocatedBytesPerSpan ?? 0,
             BookBareAllocatedBytesPerSpan = book?.Bare.AllocatedBytesPerSpan ?? 0,
@@ -240,7 +246,7 @@ internal static class BenchCommand
         var book = await new BookJobBenchmark(kafka, loggerFactory).RunAsync(bookData, bookWarmUp, bookRuns);
         Console.WriteLine($"  book job: {bookWatch.Elapsed.TotalSeconds:F1} s; medians: bare {book.Bare.SpansPerSec:N0}, ours {book.Ours.SpansPerSec:N0} " +
             $"({book.Ours.CpuUsPerSpan:F2} µs CPU, {book.Ours.AllocatedBytesPerSpan:F0} B allocated per span), Streamiz {book.Streamiz.SpansPerSec:N0} ({book.Streamiz.CpuUsPerSpan:F2} µs, {book.Streamiz.AllocatedBytesPerSpan:F0} B) spans/s; bare {book.Bare.AllocatedBytesPerSpan:F0} B per record; " +
-            $"ours/bare {book.OursVsBare:F2}, ours/Streamiz {book.OursVsStreamiz:F2}");
+            $"ours/bare {book.OursVsBare:F2}, ours/Streamiz {book.OursVsStreamiz:F2}; bare + decode {book.BareDecode.SpansPerSec:N0} spans/s ({book.BareDecode.CpuUsPerSpan:F2} µs), bare + decode/bare {book.BareDecodeVsBare:F2}");
         return book;
     }
 

@@ -229,7 +229,9 @@ public sealed class TopologyTestDriver : IDisposable
         };
         while (!input.Queue.TryEnqueue(raw))
         {
-            if (!task.Process(Time.GetUtcNow().ToUnixTimeMilliseconds())) throw new InvalidOperationException($"task {task.Id} is full and cannot process");
+            bool processed = task.Process(Time.GetUtcNow().ToUnixTimeMilliseconds());
+            task.PublishProcessed();
+            if (!processed) throw new InvalidOperationException($"task {task.Id} is full and cannot process");
             task.MaybePunctuateStreamTime();
         }
     }
@@ -246,10 +248,17 @@ public sealed class TopologyTestDriver : IDisposable
                 StreamTask task = tasks[i];
                 // The clock is read once per task turn: only AdvanceWallClockTime (or a test) moves it.
                 long now = Time.GetUtcNow().ToUnixTimeMilliseconds();
-                while (task.Process(now))
+                try
                 {
-                    task.MaybePunctuateStreamTime();
-                    progress = true;
+                    while (task.Process(now))
+                    {
+                        task.MaybePunctuateStreamTime();
+                        progress = true;
+                    }
+                }
+                finally
+                {
+                    task.PublishProcessed();
                 }
             }
             while (_feedback.TryDequeue(out var r))

@@ -18,6 +18,24 @@ public class CountingTopologyTests(Xunit.Abstractions.ITestOutputHelper testOutp
         var logs = new TestLoggerFactory();
         var config = Config(kafka, "count-" + Guid.NewGuid().ToString("N")[..8]);
         config.NumStreamThreads = 2; // two consumers in the group, each with its own producer and tasks
+        // streams.records.processed as a listener (the Prometheus collector) sees it: every record counted, in batches
+        // (one Add per task turn), not one callback per record.
+        long processedSum = 0, processedMeasurements = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == StreamsMetrics.MeterName && instrument.Name == "streams.records.processed") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var t in tags)
+            {
+                if (t.Key != "application.id" || !Equals(t.Value, config.ApplicationId)) continue;
+                Interlocked.Add(ref processedSum, value);
+                Interlocked.Increment(ref processedMeasurements);
+            }
+        });
+        listener.Start();
         await using var streams = Build(kafka, CountingTopology(input, output), config, b => b.SetLoggerFactory(logs));
         streams.Start();
         try
@@ -36,6 +54,9 @@ public class CountingTopologyTests(Xunit.Abstractions.ITestOutputHelper testOutp
         Assert.True(await streams.CloseAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal(KafkaStreamsState.NotRunning, streams.State);
         Assert.Equal(records.Count, streams.GetStatus().RecordsProcessed);
+        Assert.Equal(records.Count, Interlocked.Read(ref processedSum));
+        Assert.True(Interlocked.Read(ref processedMeasurements) < records.Count / 2,
+            $"{processedMeasurements} measurements of streams.records.processed for {records.Count} records: counted per record, not per task turn");
         }
         finally
         {

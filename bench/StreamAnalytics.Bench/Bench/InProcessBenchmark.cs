@@ -5,6 +5,8 @@ using StreamAnalytics.Features.Assembly;
 using StreamAnalytics.Features.Extract;
 using StreamAnalytics.Formats;
 using StreamAnalytics.Formats.Model;
+using StreamAnalytics.Sinks;
+using StreamAnalytics.Sinks.Documents;
 
 namespace StreamAnalytics.Bench;
 
@@ -32,9 +34,13 @@ internal static class InProcessBenchmark
     /// The process's CPU per span over the cheaper pass, ns: on a machine shared with other work the wall-clock figure
     /// moves with the load, CPU time much less (the pipeline is one thread; GC and JIT threads are included).
     /// </param>
-    public static double PipelineSpansPerSecond(BenchDataSet data, long gapMs, out long traces, out double cpuNsPerSpan)
+    /// <param name="serializeDocuments">
+    /// Also serialize each trace's document, as the job does for its features topic (a sink that reads
+    /// <see cref="FeaturesDocument.Utf8"/>); without it no sink asks for JSON and none is written.
+    /// </param>
+    public static double PipelineSpansPerSecond(BenchDataSet data, long gapMs, out long traces, out double cpuNsPerSpan, bool serializeDocuments = false)
     {
-        RunPipeline(data, gapMs, WarmUpCount(data), out _);
+        RunPipeline(data, gapMs, WarmUpCount(data), out _, serializeDocuments);
         double best = 0;
         traces = 0;
         cpuNsPerSpan = double.MaxValue;
@@ -42,7 +48,7 @@ internal static class InProcessBenchmark
         {
             Collect();
             TimeSpan cpuBefore = Environment.CpuUsage.TotalTime;
-            var elapsed = RunPipeline(data, gapMs, data.Messages.Length, out traces);
+            var elapsed = RunPipeline(data, gapMs, data.Messages.Length, out traces, serializeDocuments);
             TimeSpan cpu = Environment.CpuUsage.TotalTime - cpuBefore;
             best = Math.Max(best, data.Spans / elapsed.TotalSeconds);
             cpuNsPerSpan = Math.Min(cpuNsPerSpan, cpu.TotalNanoseconds / data.Spans);
@@ -111,9 +117,10 @@ internal static class InProcessBenchmark
         return (after - before) / (double)OpenSpansHeld;
     }
 
-    private static TimeSpan RunPipeline(BenchDataSet data, long gapMs, int messages, out long traces)
+    private static TimeSpan RunPipeline(BenchDataSet data, long gapMs, int messages, out long traces, bool serializeDocuments)
     {
-        using var run = new OfflineRun(SpanFormat.OtlpProto, Assembly(gapMs), FeatureConfig.Default, AggregateConfig.Default, [],
+        ISink[] sinks = serializeDocuments ? [new SerializingSink()] : [];
+        using var run = new OfflineRun(SpanFormat.OtlpProto, Assembly(gapMs), FeatureConfig.Default, AggregateConfig.Default, sinks,
             onDeadLetter: d => throw new InvalidOperationException($"bench: message {d.Message} does not decode: {d.Reason}"));
         // Record timestamps (each message's latest span end) are found before the clock starts: a Kafka record has one.
         var timestamps = new long[messages];
@@ -147,5 +154,17 @@ internal static class InProcessBenchmark
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
+    }
+
+    /// <summary>Reads each document's JSON (serializing it, as the features topic's serializer would) and nothing else.</summary>
+    private sealed class SerializingSink : ISink
+    {
+        public long Bytes { get; private set; }
+
+        public void Add(FeaturesDocument document, CancellationToken cancellationToken = default) => Bytes += document.Utf8.Length;
+
+        public void Add(AggregateDocument aggregate, CancellationToken cancellationToken = default) { }
+
+        public void Flush(CancellationToken cancellationToken) { }
     }
 }

@@ -191,7 +191,7 @@ internal sealed partial class KafkaBenchmark : IDisposable
                 return sb.ToString();
             }) : Task.FromResult("");
             await WaitAsync(progress.Done, streams, "the job did not process every record");
-            double ingest = data.Spans / Stopwatch.GetElapsedTime(progress.FirstTimestamp, progress.LastTimestamp).TotalSeconds;
+            double ingest = data.Spans * progress.WindowShare / Stopwatch.GetElapsedTime(progress.FirstTimestamp, progress.LastTimestamp).TotalSeconds;
             ProduceWatermark(Topic, settings, markProducer);
 
             // Every trace emitted once (revision 0). A trace whose spans the drain delivered more than a gap apart
@@ -200,7 +200,7 @@ internal sealed partial class KafkaBenchmark : IDisposable
             await WaitUntilAsync(() => sink.CountReachedAt != 0, streams, () => $"the job emitted {sink.Traces} of {data.Traces} traces");
             if (threadCpu) Console.WriteLine("\n" + await timeline + $" (targets {data.Messages.Length + data.RepartitionRecords} records, {data.Traces} traces)");
             if (cpuBefore is not null) Console.WriteLine("\n" + ThreadCpu.Describe(cpuBefore, ThreadCpu.Snapshot(), cpuClock.Elapsed));
-            double endToEnd = data.Spans / Stopwatch.GetElapsedTime(progress.FirstTimestamp, sink.CountReachedAt).TotalSeconds;
+            double endToEnd = data.Spans * progress.WindowShare / Stopwatch.GetElapsedTime(progress.FirstTimestamp, sink.CountReachedAt).TotalSeconds;
             long traces = sink.Traces;
             long revisions = sink.Revisions;
 
@@ -548,6 +548,15 @@ internal sealed partial class KafkaBenchmark : IDisposable
 
         public long LastAllocated { get; private set; }
 
+        /// <summary>
+        /// The share of the target's records processed between <see cref="FirstTimestamp"/> and <see cref="LastTimestamp"/>:
+        /// the runtime adds to the counter once per task turn (up to 100 records), so the first measurement already counts
+        /// a turn's records, processed before the clock started. Multiply a span count by it before dividing by the window.
+        /// </summary>
+        public double WindowShare => _target <= 0 ? 1 : Math.Clamp((_target - _first) / (double)_target, 0, 1);
+
+        private long _first;
+
         private void OnMeasurement(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
         {
             bool ours = false;
@@ -558,6 +567,7 @@ internal sealed partial class KafkaBenchmark : IDisposable
             long total = Interlocked.Add(ref _count, value);
             if (total == value)
             {
+                _first = value;
                 FirstTimestamp = now;
                 FirstCpu = Environment.CpuUsage.TotalTime;
                 FirstAllocated = GC.GetTotalAllocatedBytes();

@@ -91,7 +91,7 @@ internal sealed class StreamsMetrics : IDisposable
     public long BackPressureMs => Interlocked.Read(ref _backPressureMs);
 
     public void RecordConsumed(int n = 1) => Add(_consumed, ref _consumedTotal, n);
-    public void RecordProcessed() => Add(_processed, ref _processedTotal, 1);
+    public void RecordProcessed(int n = 1) => Add(_processed, ref _processedTotal, n);
     public void RecordDeadLettered() => Interlocked.Increment(ref _deadLetteredTotal);
     public void RecordTooLarge() => Interlocked.Increment(ref _tooLargeTotal);
     public void RecordSkipped() => Interlocked.Increment(ref _skippedTotal);

@@ -218,10 +218,17 @@ internal sealed class TaskManager
                 // A blocked sink stops the whole phase (the sinks are shared by the thread's tasks); see ApplyBackPressure.
                 if (task.IsBackPressured) return total;
                 int n = 0;
-                while (n < maxPerTaskTurn && task.Process(wallClockNowMs))
+                try
                 {
-                    n++;
-                    task.MaybePunctuateStreamTime();
+                    while (n < maxPerTaskTurn && task.Process(wallClockNowMs))
+                    {
+                        n++;
+                        task.MaybePunctuateStreamTime();
+                    }
+                }
+                finally
+                {
+                    task.PublishProcessed();
                 }
                 if (n > 0)
                 {

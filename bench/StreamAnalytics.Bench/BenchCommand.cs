@@ -58,7 +58,7 @@ internal static class BenchCommand
         var json = new Option<FileInfo?>("--json") { Description = "Also write the figures to this file as one JSON object." };
         var kafkaSpans = new Option<long?>("--kafka-spans") { Description = $"Spans of the Kafka phases (a prefix of the data); default all of it, at most {EmbeddedKafkaSpans:N0} on the embedded cluster (its brokers keep about 5 MiB per partition)." };
         var bookSpans = new Option<long>("--book-spans") { Description = "Spans of the book-job phase (jaeger_proto, one span per message, 4 partitions); 0 skips it.", DefaultValueFactory = _ => BookSpans };
-        var bookRuns = new Option<int>("--book-runs") { Description = "Interleaved runs of bare consumer, ours and Streamiz in the book-job phase; medians are reported.", DefaultValueFactory = _ => 3 };
+        var bookRuns = new Option<int>("--book-runs") { Description = "Interleaved runs of bare consumer, ours and Streamiz in the book-job phase; medians are reported.", DefaultValueFactory = _ => 5 };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated traces.", DefaultValueFactory = _ => 1 };
         var command = new RootCommand("""
             Measure throughput, memory and latency on generated online-shop traces (OTLP protobuf, ~100 spans per message,
@@ -112,11 +112,12 @@ internal static class BenchCommand
         var latencyData = BenchDataSet.Generate(latencySpans, seed + 1);
 
         // BENCH_ONLY (diagnostics, for profiling one path): "inprocess" stops after the phases without Kafka; "book" runs
-        // only the book-job phase. Neither writes the report.
+        // only the book-job phase; "job" runs the OTLP trace job (produce, raw consume, warm-ups, the job) and stops.
+        // None writes the report.
         string? only = Environment.GetEnvironmentVariable("BENCH_ONLY");
-        if (only is not null and not "inprocess" and not "book")
+        if (only is not null and not "inprocess" and not "book" and not "job")
         {
-            await Console.Error.WriteLineAsync($"error: BENCH_ONLY must be 'inprocess' or 'book', not '{only}'");
+            await Console.Error.WriteLineAsync($"error: BENCH_ONLY must be 'inprocess', 'book' or 'job', not '{only}'");
             return 2;
         }
         if (only is not null) Console.WriteLine($"BENCH_ONLY={only}: a partial run, no report");
@@ -160,6 +161,7 @@ internal static class BenchCommand
         Console.WriteLine($"  job: records ingested at {job.IngestSpansPerSec:N0} spans/s; every trace's features out at {job.EndToEndSpansPerSec:N0} spans/s");
         if (job.CommitFailures > 0 || job.DeadLettered > 0)
             Console.WriteLine($"  warning: {job.CommitFailures} commit failures, {job.DeadLettered} dead-lettered records during the run");
+        if (only is "job") return 0;
 
         var restore = Step("restore of every open trace by a new owner", () => kafka.RestoreAsync(kafkaData).GetAwaiter().GetResult());
         Console.WriteLine($"  restore: {restore.OpenTraces:N0} open traces ({kafkaData.Spans:N0} spans) from {restore.ChangelogRecords:N0} changelog records in {restore.Seconds:F2} s");

@@ -60,7 +60,8 @@ internal sealed class BookJobBenchmark(KafkaBenchmark kafka, ILoggerFactory logg
             Console.WriteLine($"    run {run}: bare {bare.SpansPerSec:N0} records/s ({bare.CpuUsPerSpan:F2} µs CPU, {bare.AllocatedBytesPerSpan:F0} B allocated each); " +
                 $"bare + decode {decoding.SpansPerSec:N0} spans/s ({decoding.CpuUsPerSpan:F2} µs); " +
                 $"ours {ours.SpansPerSec:N0} spans/s ({ours.CpuUsPerSpan:F2} µs, {ours.AllocatedBytesPerSpan:F0} B, last trace out {ours.SecondsToLastOutput:F2} s after the first span); " +
-                $"Streamiz {streamiz.SpansPerSec:N0} spans/s ({streamiz.CpuUsPerSpan:F2} µs, {streamiz.AllocatedBytesPerSpan:F0} B, {streamiz.SecondsToLastOutput:F2} s); ours/Streamiz {ours.SpansPerSec / streamiz.SpansPerSec:F2}");
+                $"Streamiz {streamiz.SpansPerSec:N0} spans/s ({streamiz.CpuUsPerSpan:F2} µs, {streamiz.AllocatedBytesPerSpan:F0} B, {streamiz.SecondsToLastOutput:F2} s); " +
+                $"ours/bare {ours.SpansPerSec / bare.SpansPerSec:F2}, ours/(bare + decode) {ours.SpansPerSec / decoding.SpansPerSec:F2}, ours/Streamiz {ours.SpansPerSec / streamiz.SpansPerSec:F2}");
             (oursRecords, streamizRecords) = CheckOutputs(data, ours.OutputTopic, streamiz.OutputTopic);
             bares.Add(bare);
             decodes.Add(decoding);
@@ -68,7 +69,20 @@ internal sealed class BookJobBenchmark(KafkaBenchmark kafka, ILoggerFactory logg
             streamizRuns.Add(streamiz);
         }
         Console.WriteLine($"    outputs equal per trace in every run: {data.Traces:N0} traces, {oursRecords:N0} records from ours, {streamizRecords:N0} from Streamiz");
+        // The machine's noise is large (single runs of one engine differ by up to 2x): the spread goes with the medians.
+        Console.WriteLine($"    spread over {runs} runs, spans/s: bare {Range(bares)}, bare + decode {Range(decodes)}, ours {Range(ourRuns)}, Streamiz {Range(streamizRuns)}");
         return new BookFigures(Median(bares), Median(decodes), Median(ourRuns), Median(streamizRuns), data.Spans, data.Traces, oursRecords, streamizRecords, data.Bytes / (double)data.Spans, runs);
+    }
+
+    private static string Range(List<DrainFigures> runs)
+    {
+        double min = double.MaxValue, max = 0;
+        foreach (var r in runs)
+        {
+            min = Math.Min(min, r.SpansPerSec);
+            max = Math.Max(max, r.SpansPerSec);
+        }
+        return $"{min:N0}–{max:N0}";
     }
 
     /// <summary>The run with the median throughput (its CPU figure goes with it).</summary>

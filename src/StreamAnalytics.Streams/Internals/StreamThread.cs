@@ -182,7 +182,9 @@ internal sealed class StreamThread
         // the member stays in the group), restores and waits; no processing, no wall-clock punctuation, no commit.
         bool blocked = _taskManager.ApplyBackPressure(now);
         bool busy = (!blocked && _taskManager.HasProcessableRecords(now)) || _reader.HasRestoring;
-        Poll(busy ? TimeSpan.Zero : TimeSpan.FromMilliseconds(_config.PollMs));
+        // A full input queue stops consumption until processing drains it (TaskManager.InputFull): no poll then. Under
+        // back-pressure the thread polls whatever the queues hold (its partitions are paused), to stay in the group.
+        if (blocked || !_taskManager.InputFull(now)) Poll(busy ? TimeSpan.Zero : TimeSpan.FromMilliseconds(_config.PollMs));
         if (_taskManager.ReviveNeeded) _taskManager.ReviveTasks();
         // Partitions assigned by that poll are paused at once, and tasks it created see a sink that is already blocked.
         blocked = _taskManager.ApplyBackPressure(NowMs());
@@ -238,6 +240,8 @@ internal sealed class StreamThread
             if (_singleSourceTopic is not null) record.Topic = _singleSourceTopic;
             _taskManager.Route(record);
             timeout = TimeSpan.Zero;
+            // The record filled its queue: consume no more until it drains (the next iterations process it).
+            if (_taskManager.QueueFilled && _taskManager.InputFull(NowMs())) return;
         }
     }
 

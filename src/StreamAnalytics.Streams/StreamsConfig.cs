@@ -70,7 +70,7 @@ public sealed partial class StreamsConfig
         ConfigKey.Integer(CommitIntervalMsKey, Defaults.CommitIntervalMs, 10, 600_000, "How often offsets are committed (and the open-traces record cache is written to its changelog). When unset: 1000, or 100 under exactly_once_v2."),
         ConfigKey.Integer(CommitTimeoutMsKey, Defaults.CommitTimeoutMs, 1, int.MaxValue, "How long one commit may block (producer flush, offset or transaction commit) before it counts as failed."),
         ConfigKey.Integer(NumStreamThreadsKey, Defaults.NumStreamThreads, 1, 64, "Stream threads of this instance per sub-topology (each sub-topology has its own consumer group); a sub-topology's tasks (one per partition) are shared among its threads on all instances, so threads beyond the partition count idle."),
-        ConfigKey.Integer(BufferedRecordsPerPartitionKey, Defaults.BufferedRecordsPerPartition, 1, int.MaxValue, "Bound of each partition's input queue; a full queue pauses its partition until it drains to half."),
+        ConfigKey.Integer(BufferedRecordsPerPartitionKey, Defaults.BufferedRecordsPerPartition, 1, int.MaxValue, "Bound of each partition's input queue; while a full queue drains to half the thread consumes nothing more (records wait in the client's prefetch)."),
         ConfigKey.Integer(PollMsKey, Defaults.PollMs, 1, int.MaxValue, "How long a poll blocks when no task has records queued."),
         ConfigKey.Integer(MaxTaskIdleMsKey, Defaults.MaxTaskIdleMs, 0, long.MaxValue, "How long a task reading several partitions waits for all of them to have data."),
         ConfigKey.Integer(StateRestoreBatchRecordsKey, Defaults.StateRestoreBatchRecords, 1, int.MaxValue, "Changelog records restored per loop iteration before running tasks are served again."),
@@ -146,7 +146,8 @@ public sealed partial class StreamsConfig
 
     /// <summary>
     /// <c>buffered.records.per.partition</c>: the bound of each partition's input queue between poll and processing. A
-    /// full queue pauses its partition until it drains to half. default: 1000; importance: low.
+    /// full queue stops consumption until processing drains it to half (its partition is paused only when its task
+    /// cannot drain it then: restoring, or waiting out <c>max.task.idle.ms</c>). default: 1000; importance: low.
     /// </summary>
     public int BufferedRecordsPerPartition { get => GetInt(BufferedRecordsPerPartitionKey) ?? 1000; set => SetInt(BufferedRecordsPerPartitionKey, value); }
 

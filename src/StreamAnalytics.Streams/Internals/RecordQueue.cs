@@ -4,8 +4,9 @@ namespace StreamAnalytics.Streams.Internals;
 
 /// <summary>
 /// The bounded FIFO of one input partition between poll and processing. It never grows past <see cref="Capacity"/>:
-/// <see cref="TryEnqueue"/> refuses a record when full, and the stream thread pauses the partition (and seeks it back to
-/// the refused record) until the queue drains to <see cref="ResumeThreshold"/>. Not thread-safe (stream thread only).
+/// once it is full the stream thread consumes nothing more until it drains to <see cref="ResumeThreshold"/>
+/// (<see cref="TaskManager.InputFull"/>). <see cref="TryEnqueue"/> still refuses a record when full; the thread then
+/// pauses the partition and seeks it back to the refused record. Not thread-safe (stream thread only).
 /// </summary>
 internal sealed class RecordQueue
 {

@@ -191,7 +191,7 @@ internal sealed partial class KafkaBenchmark : IDisposable
                 return sb.ToString();
             }) : Task.FromResult("");
             await WaitAsync(progress.Done, streams, "the job did not process every record");
-            double ingest = data.Spans * progress.WindowShare / Stopwatch.GetElapsedTime(progress.FirstTimestamp, progress.LastTimestamp).TotalSeconds;
+            double ingest = data.Spans * progress.WindowShare / progress.First.SecondsTo(progress.Last);
             ProduceWatermark(Topic, settings, markProducer);
 
             // Every trace emitted once (revision 0). A trace whose spans the drain delivered more than a gap apart
@@ -200,7 +200,7 @@ internal sealed partial class KafkaBenchmark : IDisposable
             await WaitUntilAsync(() => sink.CountReachedAt != 0, streams, () => $"the job emitted {sink.Traces} of {data.Traces} traces");
             if (threadCpu) Console.WriteLine("\n" + await timeline + $" (targets {data.Messages.Length + data.RepartitionRecords} records, {data.Traces} traces)");
             if (cpuBefore is not null) Console.WriteLine("\n" + ThreadCpu.Describe(cpuBefore, ThreadCpu.Snapshot(), cpuClock.Elapsed));
-            double endToEnd = data.Spans * progress.WindowShare / Stopwatch.GetElapsedTime(progress.FirstTimestamp, sink.CountReachedAt).TotalSeconds;
+            double endToEnd = data.Spans * progress.WindowShare / Stopwatch.GetElapsedTime(progress.First.Timestamp, sink.CountReachedAt).TotalSeconds;
             long traces = sink.Traces;
             long revisions = sink.Revisions;
 
@@ -534,22 +534,13 @@ internal sealed partial class KafkaBenchmark : IDisposable
 
         public Task Done => _done.Task;
 
-        public long FirstTimestamp { get; private set; }
+        /// <summary>The process at the first measurement of the counter and at the one that reached the target.</summary>
+        public ProcessSample First { get; private set; }
 
-        public long LastTimestamp { get; private set; }
-
-        /// <summary>Process CPU time (every thread, the embedded brokers' included) at the first and the target-th record.</summary>
-        public TimeSpan FirstCpu { get; private set; }
-
-        public TimeSpan LastCpu { get; private set; }
-
-        /// <summary>Managed bytes the process had allocated (every thread) at the first and the target-th record.</summary>
-        public long FirstAllocated { get; private set; }
-
-        public long LastAllocated { get; private set; }
+        public ProcessSample Last { get; private set; }
 
         /// <summary>
-        /// The share of the target's records processed between <see cref="FirstTimestamp"/> and <see cref="LastTimestamp"/>:
+        /// The share of the target's records processed between <see cref="First"/> and <see cref="Last"/>:
         /// the runtime adds to the counter once per task turn (up to 100 records), so the first measurement already counts
         /// a turn's records, processed before the clock started. Multiply a span count by it before dividing by the window.
         /// </summary>
@@ -563,20 +554,16 @@ internal sealed partial class KafkaBenchmark : IDisposable
             foreach (var tag in tags)
                 if (tag.Key == "application.id" && tag.Value as string == _appId) ours = true;
             if (!ours) return;
-            long now = Stopwatch.GetTimestamp();
+            var now = ProcessSample.Take();
             long total = Interlocked.Add(ref _count, value);
             if (total == value)
             {
                 _first = value;
-                FirstTimestamp = now;
-                FirstCpu = Environment.CpuUsage.TotalTime;
-                FirstAllocated = GC.GetTotalAllocatedBytes();
+                First = now;
             }
             if (total >= _target && total - value < _target)
             {
-                LastTimestamp = now;
-                LastCpu = Environment.CpuUsage.TotalTime;
-                LastAllocated = GC.GetTotalAllocatedBytes();
+                Last = now;
                 _done.TrySetResult();
             }
         }

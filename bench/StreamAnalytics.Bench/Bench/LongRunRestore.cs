@@ -77,7 +77,7 @@ internal sealed partial class KafkaBenchmark
             long started = Stopwatch.GetTimestamp();
             second.Start();
             await WaitUntilAsync(() => restored.Done.IsCompleted, second, () => $"the {phase}'s second job restored {second.GetStatus().RestoredRecords} of {changelogRecords} changelog records");
-            double seconds = RestoreSeconds(restored.FirstTimestamp, restored.LastTimestamp, started);
+            double seconds = RestoreSeconds(restored.First.Timestamp, restored.Last.Timestamp, started);
             await WaitRestoredAsync(second);
             long openTraces = AssemblyGauge("assembly_open_traces");
             var status = second.GetStatus();

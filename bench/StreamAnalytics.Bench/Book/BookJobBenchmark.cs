@@ -168,20 +168,15 @@ internal sealed class BookJobBenchmark(KafkaBenchmark kafka, ILoggerFactory logg
         var partitions = new List<TopicPartitionOffset>();
         for (int p = 0; p < Partitions; p++) partitions.Add(new TopicPartitionOffset(topic, p, Offset.Beginning));
         consumer.Assign(partitions);
-        long count = 0, bytes = 0, first = 0, firstAllocated = 0;
-        TimeSpan firstCpu = default;
+        long count = 0, bytes = 0;
+        ProcessSample first = default;
         var deadline = Stopwatch.StartNew();
         while (count < data.Spans)
         {
             if (deadline.Elapsed > TimeSpan.FromMinutes(5)) throw new TimeoutException($"bench: the bare consumer read {count} of {data.Spans} book-job records");
             var record = consumer.Consume(TimeSpan.FromMilliseconds(100));
             if (record is null) continue;
-            if (count == 0)
-            {
-                first = Stopwatch.GetTimestamp();
-                firstCpu = Environment.CpuUsage.TotalTime;
-                firstAllocated = GC.GetTotalAllocatedBytes();
-            }
+            if (count == 0) first = ProcessSample.Take();
             count++;
             bytes += record.Message.Value.Length;
             if (decoder is null) continue;
@@ -189,12 +184,10 @@ internal sealed class BookJobBenchmark(KafkaBenchmark kafka, ILoggerFactory logg
             if (!decoder.TryDecode(record.Message.Value, batch, out var error))
                 throw new InvalidOperationException($"bench: book-job record {record.TopicPartitionOffset} does not decode: {error}");
         }
-        double seconds = Stopwatch.GetElapsedTime(first).TotalSeconds;
-        TimeSpan cpu = Environment.CpuUsage.TotalTime - firstCpu;
-        long allocated = GC.GetTotalAllocatedBytes() - firstAllocated;
+        var last = ProcessSample.Take();
         consumer.Close();
         if (bytes != data.Bytes) throw new InvalidOperationException($"bench: the bare consumer read {bytes} bytes, {data.Bytes} were produced");
-        return new DrainFigures(data.Spans / seconds, cpu.TotalMicroseconds / data.Spans, seconds, "", allocated / (double)data.Spans);
+        return DrainFigures.Over(first, last, data.Spans, first.SecondsTo(last), "");
     }
 
     /// <summary>Our job with <c>jobs/span-count.json</c>'s settings (jaeger_proto, keyed, spanCounts, spanCount aggregates).</summary>
@@ -231,12 +224,9 @@ internal sealed class BookJobBenchmark(KafkaBenchmark kafka, ILoggerFactory logg
             await KafkaBenchmark.WaitUntilAsync(() => sink.CountReachedAt != 0, streams, () => $"our book job emitted {sink.Traces} of {data.Traces} traces");
             await streams.CloseAsync(TimeSpan.FromSeconds(30));
         }
-        double seconds = Stopwatch.GetElapsedTime(progress.FirstTimestamp, progress.LastTimestamp).TotalSeconds;
-        double spans = data.Spans * progress.WindowShare;
         await KafkaBenchmark.JitQuietAsync();
-        return new DrainFigures(spans / seconds, (progress.LastCpu - progress.FirstCpu).TotalMicroseconds / spans,
-            Stopwatch.GetElapsedTime(progress.FirstTimestamp, sink.CountReachedAt).TotalSeconds, output,
-            (progress.LastAllocated - progress.FirstAllocated) / spans);
+        return DrainFigures.Over(progress.First, progress.Last, data.Spans * progress.WindowShare,
+            Stopwatch.GetElapsedTime(progress.First.Timestamp, sink.CountReachedAt).TotalSeconds, output);
     }
 
     private async Task<DrainFigures> RunStreamizAsync(BookDataSet data, string round, string? topic = null)
@@ -280,11 +270,9 @@ internal sealed class BookJobBenchmark(KafkaBenchmark kafka, ILoggerFactory logg
         {
             try { Directory.Delete(stateDir, recursive: true); } catch (IOException) { }
         }
-        double seconds = Stopwatch.GetElapsedTime(progress.FirstTimestamp, progress.LastTimestamp).TotalSeconds;
         await KafkaBenchmark.JitQuietAsync();
-        return new DrainFigures(data.Spans / seconds, (progress.LastCpu - progress.FirstCpu).TotalMicroseconds / data.Spans,
-            Stopwatch.GetElapsedTime(progress.FirstTimestamp, progress.LastEmittedTimestamp).TotalSeconds, output,
-            (progress.LastAllocated - progress.FirstAllocated) / (double)data.Spans);
+        return DrainFigures.Over(progress.First, progress.Last, data.Spans,
+            Stopwatch.GetElapsedTime(progress.First.Timestamp, progress.LastEmittedTimestamp).TotalSeconds, output);
     }
 
     /// <summary>Our features record: <c>traceId</c> and <c>spanCounts</c> of the JSON document.</summary>
@@ -367,7 +355,13 @@ internal sealed class BookJobBenchmark(KafkaBenchmark kafka, ILoggerFactory logg
 /// the managed bytes allocated per span over the same window (every thread of the process: a figure that, unlike the
 /// timings, hardly moves with the machine's load, so it shows a per-record saving that the timings' noise hides).
 /// </summary>
-internal sealed record DrainFigures(double SpansPerSec, double CpuUsPerSpan, double SecondsToLastOutput, string OutputTopic, double AllocatedBytesPerSpan);
+internal sealed record DrainFigures(double SpansPerSec, double CpuUsPerSpan, double SecondsToLastOutput, string OutputTopic, double AllocatedBytesPerSpan)
+{
+    /// <summary>The figures of <paramref name="spans"/> spans drained between <paramref name="first"/> and <paramref name="last"/>.</summary>
+    public static DrainFigures Over(ProcessSample first, ProcessSample last, double spans, double secondsToLastOutput, string outputTopic) =>
+        new(spans / first.SecondsTo(last), (last.Cpu - first.Cpu).TotalMicroseconds / spans, secondsToLastOutput, outputTopic,
+            (last.Allocated - first.Allocated) / spans);
+}
 
 /// <summary>What the book-job phase measured, side by side.</summary>
 internal sealed record BookFigures(DrainFigures Bare, DrainFigures BareDecode, DrainFigures Ours, DrainFigures Streamiz, long Spans, long Traces,

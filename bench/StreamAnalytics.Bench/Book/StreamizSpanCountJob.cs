@@ -153,20 +153,12 @@ internal sealed class BookProgress(long records, long traces)
     private long _processed;
     private long _emitted;
 
-    public long FirstTimestamp { get; private set; }
+    /// <summary>The process at the first and the last input record processed.</summary>
+    public ProcessSample First { get; private set; }
 
-    public long LastTimestamp { get; private set; }
+    public ProcessSample Last { get; private set; }
 
     public long LastEmittedTimestamp { get; private set; }
-
-    public TimeSpan FirstCpu { get; private set; }
-
-    public TimeSpan LastCpu { get; private set; }
-
-    /// <summary>Managed bytes the process had allocated (every thread) at the first and the last record.</summary>
-    public long FirstAllocated { get; private set; }
-
-    public long LastAllocated { get; private set; }
 
     public long ProcessedCount => Interlocked.Read(ref _processed);
 
@@ -179,18 +171,8 @@ internal sealed class BookProgress(long records, long traces)
     public void Processed()
     {
         long n = Interlocked.Increment(ref _processed);
-        if (n == 1)
-        {
-            FirstTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
-            FirstCpu = Environment.CpuUsage.TotalTime;
-            FirstAllocated = GC.GetTotalAllocatedBytes();
-        }
-        if (n == records)
-        {
-            LastTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
-            LastCpu = Environment.CpuUsage.TotalTime;
-            LastAllocated = GC.GetTotalAllocatedBytes();
-        }
+        if (n == 1) First = ProcessSample.Take();
+        if (n == records) Last = ProcessSample.Take();
     }
 
     public void Emitted()
